@@ -1,0 +1,29 @@
+"""HTTP API Lambda authorizer: ``Authorization: Bearer <token>`` → tenant id.
+
+Simple-response format (payload 2.0). It never refuses on its own: a request whose token is
+missing, unknown or revoked gets an empty ``tenant_id`` and the API functions answer it with the
+contract's 401 error body (an HTTP API cannot shape an authorizer's refusal).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shophub.observability import logger
+from shophub.wiring import container
+
+
+def _bearer(headers: dict[str, str]) -> str:
+    value = headers.get("authorization") or headers.get("Authorization") or ""
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    token = _bearer(event.get("headers") or {})
+    found = container().tokens.resolve(token) if token else None
+    if found is None:
+        logger.info("request without a valid token", extra={"has_token": bool(token)})
+        return {"isAuthorized": True, "context": {"tenant_id": "", "token_name": ""}}
+    return {"isAuthorized": True, "context": {"tenant_id": found.tenant_id, "token_name": found.name}}

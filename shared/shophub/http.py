@@ -1,0 +1,183 @@
+"""The HTTP edge shared by every API function.
+
+:func:`build_resolver` returns a Powertools ``APIGatewayHttpResolver`` with request validation
+(OpenAPI from pydantic models), the single mapping from the domain error tree to the API's error
+shape, the tenant check and language selection. Handlers register routes on it and make one
+service call per route.
+
+Error shape (API.md): ``{"error": {"code", "message", "details"}}``; 400 malformed JSON or
+unknown fields, 401 no tenant, 404, 405, 409 rule, 422 invalid values, 502 shop failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as PowertoolsNotFound
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from shophub.errors import (
+    BadRequestError,
+    FieldProblem,
+    MethodNotAllowedError,
+    NotFoundError,
+    ShopError,
+    ShopHubError,
+    UnauthorizedError,
+    ValidationError,
+)
+from shophub.i18n import pick_language, translate
+from shophub.observability import logger
+
+#: Routes any caller may use without a token.
+PUBLIC_ROUTES = frozenset({("GET", "/health")})
+
+
+def language_of(app: APIGatewayHttpResolver) -> str:
+    headers = app.current_event.headers or {}
+    return pick_language(headers.get("accept-language") or headers.get("Accept-Language"))
+
+
+def tenant_of(app: APIGatewayHttpResolver) -> str:
+    """The tenant the authorizer resolved for this request (401 when there is none)."""
+    context = app.current_event.request_context.authorizer
+    lambda_context = (context.get_lambda if context else None) or {}
+    tenant = lambda_context.get("tenant_id") if isinstance(lambda_context, dict) else None
+    if not tenant:
+        raise UnauthorizedError("no tenant")
+    return str(tenant)
+
+
+def actor_of(app: APIGatewayHttpResolver) -> str:
+    """Who acts, for the activity log: the token's name when the authorizer gave one."""
+    context = app.current_event.request_context.authorizer
+    lambda_context = (context.get_lambda if context else None) or {}
+    return str(lambda_context.get("token_name") or "api") if isinstance(lambda_context, dict) else "api"
+
+
+def error_body(error: ShopHubError, language: str) -> dict[str, Any]:
+    params = dict(error.params)
+    if isinstance(error, ShopError):
+        params.setdefault("detail", error.shop_message)
+    else:
+        params.setdefault("detail", error.detail)
+    details: list[Any] = []
+    for item in error.details:
+        if isinstance(item, FieldProblem):
+            details.append({"field": item.field, "message": item.message})
+        else:
+            details.append(item)
+    return {"error": {"code": error.code, "message": translate(error.message_key, language, **params), "details": details}}
+
+
+def error_response(error: ShopHubError, language: str) -> Response:
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(error, language),
+    )
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+_MESSAGE_TYPES = {
+    "missing": ("To pole jest wymagane.", "This field is required."),
+    "string_too_short": ("Wartość jest za krótka.", "The value is too short."),
+    "string_too_long": ("Wartość jest za długa.", "The value is too long."),
+    "literal_error": ("Wartość spoza dozwolonego zbioru.", "The value is not one of the allowed values."),
+    "enum": ("Wartość spoza dozwolonego zbioru.", "The value is not one of the allowed values."),
+}
+
+
+def _problem_message(error: dict[str, Any], language: str) -> str:
+    pair = _MESSAGE_TYPES.get(str(error.get("type")))
+    if pair:
+        return pair[0] if language == "pl" else pair[1]
+    return str(error.get("msg", "invalid value"))
+
+
+def validation_to_error(exc: RequestValidationError, language: str) -> ShopHubError:
+    """Powertools/pydantic validation errors → 400 (malformed JSON, unknown fields) or 422."""
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return BadRequestError("malformed json", code="malformed_json")
+    extra = [e for e in errors if e.get("type") == "extra_forbidden"]
+    if extra:
+        fields = ", ".join(_field_path(e.get("loc", ())) for e in extra)
+        return BadRequestError(
+            "unknown fields",
+            code="unknown_fields",
+            params={"fields": fields},
+            details=[FieldProblem(_field_path(e.get("loc", ())), "unknown field") for e in extra],
+        )
+    problems = [FieldProblem(_field_path(e.get("loc", ())), _problem_message(e, language)) for e in errors]
+    return ValidationError("invalid values", details=problems)
+
+
+def _auth_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    event = app.current_event
+    if (event.request_context.http.method, event.raw_path) not in PUBLIC_ROUTES:
+        tenant_of(app)  # raises UnauthorizedError → 401 in the API's shape
+    return next_middleware(app)
+
+
+def _route_exists_with_other_method(app: APIGatewayHttpResolver, method: str, path: str) -> bool:
+    routes = list(getattr(app, "_static_routes", [])) + list(getattr(app, "_dynamic_routes", []))
+    return any(route.method != method and route.rule.match(path) for route in routes)
+
+
+def build_resolver(*, enable_validation: bool = True) -> APIGatewayHttpResolver:
+    """An HTTP API resolver with ShopHub's error mapping, tenant check and validation."""
+    app = APIGatewayHttpResolver(enable_validation=enable_validation)
+    app.use(middlewares=[_auth_middleware])
+
+    @app.exception_handler(ShopHubError)
+    def _domain_error(error: ShopHubError) -> Response:
+        if error.status >= 500:
+            logger.warning("request failed", extra={"code": error.code, "status": error.status})
+        return error_response(error, language_of(app))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        language = language_of(app)
+        return error_response(validation_to_error(exc, language), language)
+
+    @app.not_found
+    def _not_found(_: PowertoolsNotFound) -> Response:
+        event = app.current_event
+        method, path = event.request_context.http.method, event.raw_path
+        if _route_exists_with_other_method(app, method, path):
+            return error_response(MethodNotAllowedError(f"{method} {path}"), language_of(app))
+        return error_response(NotFoundError("route", message_key="route_not_found"), language_of(app))
+
+    return app
+
+
+_IDENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def require_id(value: str, what: str = "id") -> str:
+    """A path id that looks like one of ours; anything else is simply not found (404)."""
+    if not _IDENT.match(value):
+        raise NotFoundError(what)
+    return value
+
+
+def no_content() -> Response:
+    return Response(status_code=204, content_type=None, body="")
+
+
+def json_response(status: int, body: Any) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

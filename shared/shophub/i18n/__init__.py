@@ -1,0 +1,49 @@
+"""User-facing messages in Polish (default) and English.
+
+Messages are looked up by key; ``{name}`` placeholders are filled from the error's params.
+The language comes from the request's ``Accept-Language`` header (:func:`pick_language`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shophub.i18n.messages import MESSAGES
+
+LANGUAGES = ("pl", "en")
+DEFAULT_LANGUAGE = "pl"
+
+
+def pick_language(accept_language: str | None) -> str:
+    """Return ``"en"`` or ``"pl"`` from an ``Accept-Language`` header (quality values honoured)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    best: tuple[float, str] | None = None
+    for part in accept_language.split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _, params = piece.partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and (best is None or quality > best[0]):
+            best = (quality, primary)
+    return best[1] if best else DEFAULT_LANGUAGE
+
+
+class _SafeParams(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """The message ``key`` in ``language`` with ``params`` filled in; unknown keys fall back."""
+    entry = MESSAGES.get(key) or MESSAGES["internal_error"]
+    template = entry.get(language) or entry[DEFAULT_LANGUAGE]
+    return template.format_map(_SafeParams(params))

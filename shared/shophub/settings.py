@@ -1,0 +1,47 @@
+"""Environment configuration, validated once per container (pydantic-settings).
+
+Every variable is ``SHOPHUB_*`` and is set by ``template.yaml`` (Globals) or, locally, by the
+local stack from the same template. Services never read the environment: they receive values
+from :mod:`shophub.wiring`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What every function may need; queues a function does not use may stay unset."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOPHUB_", extra="ignore", frozen=True)
+
+    stage: str = Field(default="dev", pattern=r"^[a-z0-9-]+$")
+    table_name: str = "shophub-dev-hub"
+    event_bus_name: str = "shophub-dev-events"
+    secret_prefix: str = ""
+    import_queue_url: str | None = None
+    order_poll_queue_url: str | None = None
+    order_update_queue_url: str | None = None
+    stock_queue_url: str | None = None
+    discovery_queue_url: str | None = None
+    #: Local stack and tests only: allows http://127.0.0.1:<port> shop URLs. Never set when deployed.
+    allow_local_shops: bool = False
+    #: Shop requests in flight per account (stock pusher pacing).
+    shop_concurrency: int = Field(default=2, ge=1, le=16)
+    #: Activity log retention.
+    log_retention_days: int = Field(default=180, ge=1)
+    version: str = "0.1.0"
+
+    @property
+    def secret_path_prefix(self) -> str:
+        """SSM path under which shop keys live: ``/shophub/<stage>/accounts``."""
+        return self.secret_prefix or f"/shophub/{self.stage}/accounts"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The container's settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,183 @@
+"""Every key shape of the single table ``HubTable``, in one place.
+
+Tenant (or an account the tenant owns) comes first in every partition key, so a query can never
+cross tenants. Access patterns:
+
+=================================  ==================================================================
+pattern                            key condition
+=================================  ==================================================================
+token → tenant                     PK=TOKEN#<sha256>, SK=TOKEN
+accounts of a tenant               PK=TENANT#<t>, SK begins_with ACCOUNT#
+one account                        PK=TENANT#<t>, SK=ACCOUNT#<a>
+account's config (discovery,       PK=ACCOUNT#<a>, SK=DISCOVERY | MAP#<KIND>#<shop value> |
+mappings, settings, templates,     SETTINGS#ORDERS | SETTINGS#FIELDS | TEMPLATE#<id> | CURSOR#ORDERS |
+cursor, imports, offers, orders,   IMPORT#<id> | IMPORT#RUNNING | OFFER#<p>#<c> | ORDER#<shop order id> |
+reports, logs)                     REPORT#<ts>#<id> | LOG#<ts>#<ulid>
+accounts with fetching enabled     GSI1PK=FETCH#ENABLED (sparse: only enabled SETTINGS#ORDERS items)
+hub dictionaries                   PK=TENANT#<t>, SK begins_with STATUS# | PAYMENT# | SHIPPING#
+hub tenant settings                PK=TENANT#<t>, SK=SETTINGS#TENANT
+hub products of a tenant           PK=TENANT#<t>, SK begins_with PRODUCT# (zero-padded ids sort)
+product id counter                 PK=TENANT#<t>, SK=COUNTER#PRODUCT
+identifier → hub products          PK=TENANT#<t>#IDENT#<EAN|SYMBOL|CATNO>#<value>, SK=PRODUCT#<padded>
+                                   (first item = lowest hub id)
+offers of a hub product            GSI1PK=PRODUCT#<t>#<hub id>, GSI1SK=OFFER#<a>#<p>#<c>
+orders of a tenant (newest first)  GSI1PK=ORDERS#<t>, GSI1SK=<imported at>#<a>#<shop order id>
+items of an import                 PK=IMPORT#<id>, SK begins_with ITEM#
+entries of a report                PK=REPORT#<id>, SK begins_with ENTRY#
+tenant-level activity log          PK=TENANT#<t>, SK begins_with LOG#
+=================================  ==================================================================
+"""
+
+from __future__ import annotations
+
+PRODUCT_ID_WIDTH = 12
+
+# partition keys ---------------------------------------------------------------------------------
+
+
+def token_pk(token_hash: str) -> str:
+    return f"TOKEN#{token_hash}"
+
+
+TOKEN_SK = "TOKEN"
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def import_pk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def report_pk(report_id: str) -> str:
+    return f"REPORT#{report_id}"
+
+
+def ident_pk(tenant_id: str, kind: str, value: str) -> str:
+    """Identifier index partition; ``kind`` is EAN, SYMBOL or CATNO."""
+    return f"TENANT#{tenant_id}#IDENT#{kind.upper()}#{value}"
+
+
+# sort keys --------------------------------------------------------------------------------------
+
+
+def account_sk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+ACCOUNT_PREFIX = "ACCOUNT#"
+DISCOVERY_SK = "DISCOVERY"
+ORDER_SETTINGS_SK = "SETTINGS#ORDERS"
+FIELD_MAPPING_SK = "SETTINGS#FIELDS"
+TENANT_SETTINGS_SK = "SETTINGS#TENANT"
+ORDER_CURSOR_SK = "CURSOR#ORDERS"
+RUNNING_IMPORT_SK = "IMPORT#RUNNING"
+PRODUCT_COUNTER_SK = "COUNTER#PRODUCT"
+MAP_PREFIX = "MAP#"
+TEMPLATE_PREFIX = "TEMPLATE#"
+OFFER_PREFIX = "OFFER#"
+ORDER_PREFIX = "ORDER#"
+IMPORT_PREFIX = "IMPORT#"
+ITEM_PREFIX = "ITEM#"
+REPORT_PREFIX = "REPORT#"
+ENTRY_PREFIX = "ENTRY#"
+LOG_PREFIX = "LOG#"
+PRODUCT_PREFIX = "PRODUCT#"
+
+MAPPING_KINDS = ("PAYMENT", "CARRIER", "STATUS")
+DICTIONARY_KINDS = ("STATUS", "PAYMENT", "SHIPPING")
+
+
+def mapping_sk(kind: str, shop_value: str | int) -> str:
+    """``kind`` is PAYMENT (module name), CARRIER (id_reference) or STATUS (shop state id)."""
+    if kind not in MAPPING_KINDS:
+        raise ValueError(f"unknown mapping kind {kind!r}")
+    return f"{MAP_PREFIX}{kind}#{shop_value}"
+
+
+def mapping_prefix(kind: str) -> str:
+    return f"{MAP_PREFIX}{kind}#"
+
+
+def dictionary_sk(kind: str, entry_id: str) -> str:
+    if kind not in DICTIONARY_KINDS:
+        raise ValueError(f"unknown dictionary kind {kind!r}")
+    return f"{kind}#{entry_id}"
+
+
+def template_sk(template_id: str) -> str:
+    return f"{TEMPLATE_PREFIX}{template_id}"
+
+
+def padded_product_id(product_id: int) -> str:
+    return str(product_id).zfill(PRODUCT_ID_WIDTH)
+
+
+def product_sk(product_id: int) -> str:
+    return f"{PRODUCT_PREFIX}{padded_product_id(product_id)}"
+
+
+def product_id_from_sk(sk: str) -> int:
+    return int(sk.removeprefix(PRODUCT_PREFIX))
+
+
+def offer_sk(shop_product_id: int, shop_combination_id: int) -> str:
+    return f"{OFFER_PREFIX}{shop_product_id}#{shop_combination_id}"
+
+
+def order_sk(shop_order_id: int) -> str:
+    return f"{ORDER_PREFIX}{shop_order_id}"
+
+
+def import_sk(import_id: str) -> str:
+    return f"{IMPORT_PREFIX}{import_id}"
+
+
+def import_item_sk(shop_product_id: int, shop_combination_id: int | None = None) -> str:
+    """Stage-1 items are per product; stage-2 outcomes may be per variant."""
+    if shop_combination_id is None:
+        return f"{ITEM_PREFIX}{shop_product_id:012d}"
+    return f"{ITEM_PREFIX}{shop_product_id:012d}#{shop_combination_id:012d}"
+
+
+def report_sk(at_iso: str, report_id: str) -> str:
+    return f"{REPORT_PREFIX}{at_iso}#{report_id}"
+
+
+def report_entry_sk(index: int) -> str:
+    return f"{ENTRY_PREFIX}{index:08d}"
+
+
+def log_sk(at_iso: str, ulid: str) -> str:
+    return f"{LOG_PREFIX}{at_iso}#{ulid}"
+
+
+# GSI1 -------------------------------------------------------------------------------------------
+
+GSI1 = "GSI1"
+FETCH_ENABLED_GSI1PK = "FETCH#ENABLED"
+
+
+def product_offers_gsi1pk(tenant_id: str, hub_product_id: int) -> str:
+    return f"PRODUCT#{tenant_id}#{padded_product_id(hub_product_id)}"
+
+
+def product_offers_gsi1sk(account_id: str, shop_product_id: int, shop_combination_id: int) -> str:
+    return f"OFFER#{account_id}#{shop_product_id}#{shop_combination_id}"
+
+
+def fetch_enabled_gsi1sk(tenant_id: str, account_id: str) -> str:
+    return f"{tenant_id}#{account_id}"
+
+
+def tenant_orders_gsi1pk(tenant_id: str) -> str:
+    return f"ORDERS#{tenant_id}"
+
+
+def tenant_orders_gsi1sk(imported_at_iso: str, account_id: str, shop_order_id: int) -> str:
+    return f"{imported_at_iso}#{account_id}#{shop_order_id}"
