@@ -47,7 +47,7 @@ _CfnLoader.add_multi_constructor("!", _tag_constructor)
 
 def read_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(handle, Loader=_CfnLoader)
 
 
 @dataclass(frozen=True)
@@ -157,16 +157,18 @@ class _Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
-            (fn, arg), = value.items()
+            ((fn, arg),) = value.items()
             if fn == "Ref":
                 return self.ref(arg)
             if fn == "Fn::Sub":
                 text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
                 return re.sub(
                     r"\$\{([^}]+)\}",
-                    lambda m: str(self.resolve(variables[m.group(1)]))
-                    if m.group(1) in variables
-                    else (self.get_att(*m.group(1).split(".", 1)) if "." in m.group(1) else self.ref(m.group(1))),
+                    lambda m: (
+                        str(self.resolve(variables[m.group(1)]))
+                        if m.group(1) in variables
+                        else (self.get_att(*m.group(1).split(".", 1)) if "." in m.group(1) else self.ref(m.group(1)))
+                    ),
                     text,
                 )
             if fn == "Fn::GetAtt":
@@ -201,7 +203,11 @@ def _physical_ids(template: dict[str, Any], parameters: dict[str, Any]) -> dict[
             physical[logical] = {"Ref": f"__QUEUE_URL__{name}", "Arn": arn, "QueueName": name}
         elif kind == "AWS::Events::EventBus":
             name = partial.resolve(props["Name"])
-            physical[logical] = {"Ref": name, "Arn": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}", "Name": name}
+            physical[logical] = {
+                "Ref": name,
+                "Arn": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}",
+                "Name": name,
+            }
         elif kind == "AWS::Serverless::Function":
             physical[logical] = {"Ref": logical, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical}"}
         else:
@@ -260,8 +266,10 @@ def load_stack(stage: str = "local", path: Path = TEMPLATE_PATH, overrides: dict
                 expression = ep.get("Schedule") or ep.get("ScheduleExpression")
                 spec.schedules.append(ScheduleSource(logical, str(resolver.resolve(expression))))
         functions[logical] = spec
-    resources = {k: {"Type": v["Type"], "Properties": resolver.resolve(v.get("Properties", {}))}
-                 for k, v in template["Resources"].items()}
+    resources = {
+        k: {"Type": v["Type"], "Properties": resolver.resolve(v.get("Properties", {}))}
+        for k, v in template["Resources"].items()
+    }
     return StackModel(stage, parameters, resources, functions, authorizer)
 
 

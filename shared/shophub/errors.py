@@ -14,7 +14,7 @@ Shop failures are split by what a retrying worker must do with them:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 

@@ -71,7 +71,9 @@ def error_body(error: ShopHubError, language: str) -> dict[str, Any]:
             details.append({"field": item.field, "message": item.message})
         else:
             details.append(item)
-    return {"error": {"code": error.code, "message": translate(error.message_key, language, **params), "details": details}}
+    return {
+        "error": {"code": error.code, "message": translate(error.message_key, language, **params), "details": details}
+    }
 
 
 def error_response(error: ShopHubError, language: str) -> Response:

@@ -7,6 +7,7 @@ container, so importing a handler stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -55,6 +56,60 @@ class Container:
         from shophub.store.tokens import TokenRepository
 
         return TokenRepository(self.table, self.clock)
+
+    @cached_property
+    def accounts(self) -> Any:
+        from shophub.store.accounts import AccountRepository
+
+        return AccountRepository(self.table)
+
+    @cached_property
+    def activity(self) -> Any:
+        from shophub.store.activity import ActivityLogRepository
+
+        return ActivityLogRepository(self.table, self.clock, self.settings.log_retention_days)
+
+    @cached_property
+    def secrets(self) -> Any:
+        from shophub.security.secrets import SecretStore
+
+        return SecretStore(self.ssm, self.settings.secret_path_prefix)
+
+    @cached_property
+    def hub_events(self) -> Any:
+        from shophub.store.messaging import EventPublisher
+
+        return EventPublisher(self.events, self.settings.event_bus_name)
+
+    def queue(self, url: str | None) -> Any:
+        from shophub.store.messaging import QueuePublisher
+
+        return QueuePublisher(self.sqs, url or "")
+
+    # --- shops ----------------------------------------------------------------------------------
+
+    def connector_for(self, account: Any, *, deadline: Callable[[], float] | None = None) -> Any:
+        """A connector for ``account``'s platform, with its key read from the secret store."""
+        from shophub.connectors import build_connector
+
+        return build_connector(
+            account.platform,
+            account.shop_url,
+            self.secrets.get(account.secret_ref),
+            timezone=account.timezone,
+            deadline=deadline,
+            allow_local=self.settings.allow_local_shops,
+        )
+
+    def connector_for_new_shop(
+        self, platform: str, shop_url: str, api_key: str, *, deadline: Callable[[], float] | None = None
+    ) -> Any:
+        """A connector for a shop that is not saved yet (the connection check)."""
+        from shophub.connectors import build_connector
+
+        return build_connector(
+            platform, shop_url, api_key, deadline=deadline, allow_local=self.settings.allow_local_shops
+        )
 
     # --- services (each area adds its factories below) -----------------------------------------
 

@@ -31,8 +31,16 @@ class ApiClient:
         self.token = token
         self.language = language
 
-    def call(self, method: str, path: str, body: Any = None, *, query: str = "",
-             headers: dict[str, str] | None = None, raw_body: str | None = None) -> ApiAnswer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        raw_body: str | None = None,
+    ) -> ApiAnswer:
         for route in self.model.routes:
             match = route.pattern.match(path)
             if route.method == method.upper() and match:
@@ -49,13 +57,22 @@ class ApiClient:
         if not route.public:
             authorizer = self.model.functions[self.model.authorizer]  # type: ignore[index]
             auth_module = importlib.import_module(authorizer.module)
-            decision = auth_module.handler(authorizer_event(request_headers, route_key, path), LambdaContext("authorizer"))
+            decision = auth_module.handler(
+                authorizer_event(request_headers, route_key, path), LambdaContext("authorizer")
+            )
             assert decision["isAuthorized"] is True
             context = decision.get("context", {})
         payload = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
-        event = http_api_event(method, path, query=query, headers=request_headers, body=payload,
-                               route_key=route_key, path_parameters=match.groupdict() or None,
-                               authorizer_context=context)
+        event = http_api_event(
+            method,
+            path,
+            query=query,
+            headers=request_headers,
+            body=payload,
+            route_key=route_key,
+            path_parameters=match.groupdict() or None,
+            authorizer_context=context,
+        )
         module = importlib.import_module(self.model.functions[route.function].module)
         answer = module.handler(event, LambdaContext(route.function))
         text = answer.get("body") or ""

@@ -8,7 +8,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from shophub.i18n.messages import MESSAGES
+from shophub.i18n import (
+    messages,
+    messages_accounts,
+    messages_catalog,
+    messages_config,
+    messages_orders,
+    messages_stock,
+)
+
+#: Every catalogue merged; each area keeps its own module so keys are easy to find.
+MESSAGES: dict[str, dict[str, str]] = {
+    **messages.MESSAGES,
+    **messages_accounts.MESSAGES,
+    **messages_config.MESSAGES,
+    **messages_catalog.MESSAGES,
+    **messages_stock.MESSAGES,
+    **messages_orders.MESSAGES,
+}
 
 LANGUAGES = ("pl", "en")
 DEFAULT_LANGUAGE = "pl"

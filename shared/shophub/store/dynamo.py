@@ -240,7 +240,9 @@ class HubTable:
         if sk_prefix is not None:
             condition += f" AND begins_with({expr.name(sk_attr)}, {expr.value(sk_prefix)})"
         elif sk_between is not None:
-            condition += f" AND {expr.name(sk_attr)} BETWEEN {expr.value(sk_between[0])} AND {expr.value(sk_between[1])}"
+            condition += (
+                f" AND {expr.name(sk_attr)} BETWEEN {expr.value(sk_between[0])} AND {expr.value(sk_between[1])}"
+            )
         elif sk_gt is not None:
             condition += f" AND {expr.name(sk_attr)} > {expr.value(sk_gt)}"
         request: dict[str, Any] = {
@@ -323,7 +325,9 @@ class HubTable:
                 raise TransactionConflict(reasons) from None
             raise
 
-    def tx_put(self, item: Mapping[str, Any], *, condition: str | None = None, expr: Expr | None = None) -> dict[str, Any]:
+    def tx_put(
+        self, item: Mapping[str, Any], *, condition: str | None = None, expr: Expr | None = None
+    ) -> dict[str, Any]:
         op: dict[str, Any] = {"TableName": self.name, "Item": serialize_item(item)}
         if condition:
             op["ConditionExpression"] = condition
@@ -347,9 +351,7 @@ class HubTable:
         op: dict[str, Any] = {
             "TableName": self.name,
             "Key": serialize_item(key(pk, sk)),
-            "UpdateExpression": update_expression(
-                expr, set_=set_, add=add, remove=remove, set_if_absent=set_if_absent
-            ),
+            "UpdateExpression": update_expression(expr, set_=set_, add=add, remove=remove, set_if_absent=set_if_absent),
         }
         if condition:
             op["ConditionExpression"] = condition

@@ -1,0 +1,47 @@
+"""The hub catalogue: products (one per variant), offers (links to shop variants)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shophub.domain.common import HubModel
+
+UNIVERSAL_VARIANT = "Uniwersalny"
+
+
+class HubProduct(HubModel):
+    """``PK=TENANT#<t>, SK=PRODUCT#<padded id>``. Stock lives here: ``stock`` with a
+    ``stock_version`` that only grows (every change, whatever its source, takes a new version)."""
+
+    id: int
+    tenant_id: str
+    name: str
+    variant: str = UNIVERSAL_VARIANT
+    ean: str = ""
+    symbol: str = ""
+    catalog_number: str = ""
+    stock: int = 0
+    stock_version: int = 0
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class Offer(HubModel):
+    """``PK=ACCOUNT#<a>, SK=OFFER#<shop product>#<combination>`` and
+    ``GSI1PK=PRODUCT#<t>#<hub id>, GSI1SK=OFFER#<a>#<p>#<c>``: a shop variant linked to a hub
+    product. ``pushed_quantity`` / ``pushed_version`` record the last stock the hub wrote to the
+    shop (conditional on the version, so an older change never overwrites a newer one)."""
+
+    tenant_id: str
+    account_id: str
+    hub_product_id: int
+    shop_product_id: int
+    shop_combination_id: int = 0
+    stock_available_id: int | None = None
+    template_id: str | None = None
+    name: str = ""
+    pushed_quantity: int | None = None
+    pushed_version: int | None = None
+    #: When the shop's own stock figure was last taken into the hub (import / link with stock).
+    stock_taken_at: datetime | None = None
+    linked_at: datetime

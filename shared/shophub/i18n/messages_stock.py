@@ -1,0 +1,5 @@
+"""Messages of the stock area: key → {"pl": ..., "en": ...}."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {}
