@@ -1,0 +1,34 @@
+"""Sync and import reports: a summary per run and one entry per row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from shophub.domain.common import HubModel
+
+ReportType = Literal["stock", "import"]
+
+
+class ReportEntry(HubModel):
+    hub_product_id: int | None = None
+    shop_product_id: int | None = None
+    shop_combination_id: int | None = None
+    old: int | str | None = None
+    new: int | str | None = None
+    outcome: str  # e.g. "ok", "failed", "skipped", "unchanged", "linked", "created"
+    message: str = ""
+
+
+class Report(HubModel):
+    id: str
+    type: ReportType
+    account_id: str
+    tenant_id: str
+    at: datetime
+    ok: int = 0
+    failed: int = 0
+    summary: dict[str, int] = Field(default_factory=dict)
+    source_id: str | None = None  # e.g. the import id
