@@ -1,0 +1,84 @@
+# ShopHub developer commands. Everything a fresh machine needs is created here:
+# `make test` and `make run` build the virtual environment first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION ?= 3.13
+# The interpreter for .venv: python3.13 from pyenv when present, else from PATH.
+PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3.13 "$$(command -v python3.13)"; do [ -x "$$p" ] && { echo "$$p"; break; }; done)
+VENV := .venv
+TOOLS := .tools
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+SAM := $(TOOLS)/bin/sam
+CFN_LINT := $(TOOLS)/bin/cfn-lint
+SAM_VERSION := 1.170.0
+CFN_LINT_VERSION := 1.58.0
+export SAM_CLI_TELEMETRY := 0
+export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
+
+.PHONY: help venv tools test test-fast lint format run token bench demo validate build deploy openapi clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.ready: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "Python $(PYTHON_VERSION) not found (install it with pyenv or set PYTHON=/path/to/python3.13)"; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) pip install --quiet --python $(PY) -r pyproject.toml --extra dev
+	@touch $@
+
+venv: $(VENV)/.ready ## Create the virtual environment (Python 3.13, runtime + dev dependencies)
+
+$(TOOLS)/.ready:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(TOOLS)/bin/uv pip install --quiet --python $(TOOLS)/bin/python aws-sam-cli==$(SAM_VERSION) cfn-lint==$(CFN_LINT_VERSION)
+	@touch $@
+
+tools: $(TOOLS)/.ready ## Create the separate tooling venv (aws-sam-cli, cfn-lint pin their own boto3/pydantic)
+
+test: venv ## Run every test (unit, integration, contract, reliability)
+	$(PY) -m pytest
+
+test-fast: venv ## Unit and contract tests only
+	$(PY) -m pytest tests/unit tests/contract
+
+lint: venv ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared/shophub functions local
+
+format: venv ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+run: venv ## Start the local stack: moto, API on :3000, simulator on :8081, schedule, queue pump
+	$(PY) -m local.stack
+
+token: venv ## Print a new API token: make token TENANT=acme [STAGE=prod PROFILE=me REGION=eu-central-1]
+	@test -n "$(TENANT)" || { echo "usage: make token TENANT=acme [STAGE=... PROFILE=... REGION=...]"; exit 2; }
+	@$(PY) -m local.stack.token --tenant "$(TENANT)" $(if $(STAGE),--stage "$(STAGE)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(REGION),--region "$(REGION)")
+
+bench: venv ## Benchmarks against the simulator (prints tables, writes bench/results/*.json)
+	$(PY) -m bench
+
+demo: venv ## Walk the merchant flow against a running `make run`
+	$(PY) -m local.demo
+
+openapi: venv ## Regenerate docs/openapi.json from the route definitions
+	$(PY) -m local.openapi --write
+
+validate: tools ## sam validate --lint and cfn-lint on template.yaml
+	$(SAM) validate --lint
+	$(CFN_LINT) template.yaml
+
+build: tools ## sam build (needs python3.13 on PATH; taken from pyenv when present)
+	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build
+
+deploy: build ## sam deploy --guided
+	$(SAM) deploy --guided
+
+clean: ## Remove build output and caches
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""The Lambda authorizer resolves bearer tokens to tenants; the API refuses requests without one."""
+
+from __future__ import annotations
+
+import pytest
+
+from functions.authorizer.handler import handler as authorizer
+from local.stack.events import LambdaContext, authorizer_event
+from tests.support.api import ApiClient
+
+
+def decide(headers: dict[str, str]) -> dict:
+    return authorizer(authorizer_event(headers, "GET /hub/statuses", "/hub/statuses"), LambdaContext("authorizer"))
+
+
+def test_good_token_resolves_to_its_tenant(stack):
+    token = stack.container.tokens.create("acme", name="ci")
+
+    decision = decide({"Authorization": f"Bearer {token}"})
+
+    assert decision == {"isAuthorized": True, "context": {"tenant_id": "acme", "token_name": "ci"}}
+
+
+def test_token_is_stored_only_as_a_hash(stack):
+    token = stack.container.tokens.create("acme")
+
+    items = stack.container.dynamodb.scan(TableName=stack.stack.table_name)["Items"]
+
+    assert token not in repr(items)
+    assert any(item["PK"]["S"].startswith("TOKEN#") for item in items)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": ""},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer shk_not-a-real-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+    ],
+)
+def test_missing_or_wrong_token_gives_no_tenant(stack, headers):
+    stack.container.tokens.create("acme")
+
+    assert decide(headers)["context"]["tenant_id"] == ""
+
+
+def test_revoked_token_gives_no_tenant(stack):
+    token = stack.container.tokens.create("acme")
+    stack.container.tokens.revoke(token)
+
+    assert decide({"Authorization": f"Bearer {token}"})["context"]["tenant_id"] == ""
+
+
+@pytest.mark.parametrize("language,text", [("pl", "Brak lub nieprawidłowy token"), ("en", "Missing or invalid access token")])
+def test_api_answers_401_in_the_error_shape(stack, language, text):
+    stack.container.tokens.create("acme")
+
+    for token in (None, "shk_wrong"):
+        answer = ApiClient(token=token, language=language).get("/hub/statuses")
+
+        assert answer.status == 401
+        assert answer.json["error"]["code"] == "unauthorized"
+        assert answer.json["error"]["message"].startswith(text)
+        assert answer.json["error"]["details"] == []
+
+
+def test_revoked_token_is_refused_by_the_api(stack):
+    token = stack.container.tokens.create("acme")
+    assert ApiClient(token=token).get("/hub/statuses").status != 401
+    stack.container.tokens.revoke(token)
+
+    assert ApiClient(token=token).get("/hub/statuses").status == 401
+
+
+def test_health_needs_no_token(stack):
+    answer = ApiClient().get("/health")
+
+    assert answer.status == 200
+    assert answer.json == {"status": "ok", "version": answer.json["version"]}
