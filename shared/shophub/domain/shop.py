@@ -238,8 +238,16 @@ class OrderCursor(ShopModel):
     tied: int = Field(default=1, ge=1)
 
 
+class OrderFailure(ShopModel):
+    """An order the shop returned but that could not be read (reported, not dropped silently)."""
+
+    order_id: int
+    reason: str
+
+
 class OrderPage(ShopModel):
     orders: list[ShopOrder] = Field(default_factory=list)
+    failures: list[OrderFailure] = Field(default_factory=list)
     #: where the next page starts; equal to the ``after`` passed in when nothing new came
     next_after: OrderCursor | None = None
     has_more: bool = False
@@ -252,8 +260,8 @@ class ProductListFilter(ShopModel):
     id_from: int | None = Field(default=None, ge=1)
     id_to: int | None = Field(default=None, ge=1)
     ids: list[int] | None = None
-    #: products changed (``date_upd``) on or after this moment; a date means its start in the
-    #: shop's timezone, a datetime must be aware
+    #: products changed (``date_upd``) on or after this moment; a date means its midnight in the
+    #: shop's timezone, a datetime must be timezone-aware
     date_from: datetime | date | None = None
     only_active: bool = False
 

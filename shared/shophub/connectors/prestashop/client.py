@@ -1,0 +1,586 @@
+"""HTTP client for one PrestaShop webservice.
+
+* one injectable :class:`httpx.Client` (by default a guarded one: public https addresses only,
+  see :mod:`shophub.security.url_guard`) with explicit timeouts;
+* the key travels as HTTP Basic user with an empty password; it never appears in an exception,
+  a ``repr`` or a log line (messages are scrubbed as well, in case a shop echoes it);
+* answers are JSON (data reads, ``output_format=JSON``) or XML (``GET /api/``); bodies sent are
+  always XML;
+* retries only timeouts, connection errors, 429 (``Retry-After`` honoured) and 5xx, with
+  exponential backoff and jitter, and never sleeps past the caller's deadline; a write is retried
+  after it may have reached the shop only when the caller says it is idempotent;
+* redirects are never followed blindly: one same-host https redirect of a read is followed,
+  anything else is a :class:`ShopResponseError`;
+* the body is streamed and cut off at ``max_response_bytes``;
+* every error is a typed :class:`shophub.errors.ShopError` with ``http_status``, ``ps_codes``,
+  ``ps_messages`` and ``request_id``;
+* ``request_count`` counts every HTTP request sent (retries included).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import logging
+import math
+import random
+import ssl
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
+from xml.etree.ElementTree import Element
+
+import httpx
+
+from shophub.connectors.prestashop.parse import error_entries, load_json, load_xml, looks_like_html
+from shophub.connectors.prestashop.query import Query
+from shophub.errors import (
+    ShopAuthError,
+    ShopBlockedError,
+    ShopError,
+    ShopMethodNotSupportedError,
+    ShopNotFoundError,
+    ShopPermissionError,
+    ShopRateLimitedError,
+    ShopRequestRejectedError,
+    ShopResponseError,
+    ShopServerError,
+    ShopTimeoutError,
+    ShopTlsError,
+    ShopUnreachableError,
+    ShopWebserviceDisabledError,
+)
+from shophub.security.url_guard import Resolver, ShopUrl, guarded_client, parse_shop_url
+
+logger = logging.getLogger("shophub.connectors.prestashop")
+
+Deadline = Callable[[], float]
+Output = Literal["json", "xml", "auto", "none"]
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
+DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+#: PrestaShop codes that, even with a 5xx status, mean "this request is wrong" (retrying the same
+#: request cannot help): 32/38 unknown filter or sort (e.g. date without date=1), 41 required
+#: field, 93 read-only field, 127 body not XML, 133 advanced stock management.
+_REQUEST_CODES_ON_5XX = frozenset({32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 93, 127, 133})
+_AUTH_CODES = frozenset({17, 18, 20, 21})
+_PHP_WARNING = 3
+_MAX_MESSAGE = 300
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. Total time is further bounded by the caller's deadline."""
+
+    max_attempts: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    #: a longer ``Retry-After`` is not waited for: the error goes back to the caller
+    max_retry_after: float = 60.0
+    #: an attempt is not started with less time than this left before the deadline
+    min_attempt_time: float = 1.0
+    #: extra attempts for a read whose answer was cut off or unreadable
+    garbled_retries: int = 1
+
+    def backoff(self, attempt: int, rnd: float) -> float:
+        """Exponential backoff with "equal jitter": half fixed, half random."""
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return ceiling / 2 + rnd * ceiling / 2
+
+
+@dataclass(frozen=True)
+class ShopResponse:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    request_id: str
+    payload: Any = None
+
+    @property
+    def shop_version(self) -> str | None:
+        version = self.headers.get("PSWS-Version")
+        return version if version and version != "0" else None
+
+
+class _Retryable(Exception):
+    """Internal: a failed attempt and whether it may be tried again."""
+
+    def __init__(self, error: ShopError, *, safe_to_repeat: bool, retry_after: float | None = None):
+        super().__init__(error.detail)
+        self.error = error
+        self.safe_to_repeat = safe_to_repeat
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+class PrestaShopClient:
+    """Talks HTTP to one shop's ``/api/``; knows nothing about resources' meaning."""
+
+    def __init__(
+        self,
+        shop_url: str,
+        api_key: str,
+        *,
+        http: httpx.Client | None = None,
+        timeout: httpx.Timeout | None = None,
+        deadline: Deadline | None = None,
+        retry: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allow_local: bool = False,
+        resolver: Resolver | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._url: ShopUrl = parse_shop_url(shop_url, allow_local=allow_local)
+        if not isinstance(api_key, str) or not api_key:
+            raise ShopAuthError("the webservice key is empty", params={"detail": "empty key"})
+        token = base64.b64encode(f"{api_key}:".encode()).decode("ascii")
+        self.__authorization = f"Basic {token}"
+        self._secrets = tuple(s for s in {api_key, token, self.__authorization} if len(s) >= 4)
+        self._owns_http = http is None
+        self._timeout = timeout or DEFAULT_TIMEOUT
+        self._http = http or guarded_client(resolver=resolver, allow_local=allow_local, timeout=self._timeout)
+        self._deadline = deadline
+        self._retry = retry or RetryPolicy()
+        self._max_bytes = max_response_bytes
+        self._allow_local = allow_local
+        self._sleep = sleep
+        self._rng = rng
+        self.request_count = 0
+        self.shop_version: str | None = None
+
+    def __repr__(self) -> str:
+        return f"PrestaShopClient({self._url.base_url!r})"
+
+    @property
+    def api_root(self) -> str:
+        return self._url.base_url + "/api/"
+
+    @property
+    def host(self) -> str:
+        return self._url.host
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def remaining(self) -> float:
+        """Seconds left before the caller's deadline (infinite without one)."""
+        return math.inf if self._deadline is None else float(self._deadline())
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every form of the key replaced (defence in depth)."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    # --- public calls ------------------------------------------------------------------------------
+
+    def get_json(self, path: str, query: Query | None = None) -> Any:
+        return self.request("GET", path, query, output="json").payload
+
+    def get_xml(self, path: str, query: Query | None = None) -> Element:
+        payload: Element = self.request("GET", path, query, output="xml").payload
+        return payload
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: Query | None = None,
+        *,
+        body: bytes | None = None,
+        idempotent: bool | None = None,
+        output: Output = "json",
+    ) -> ShopResponse:
+        """Send one logical request (with retries) and return the decoded answer.
+
+        ``path`` is relative to ``/api/`` (``"orders"``, ``"stock_availables/20"``, ``""`` for the
+        root). ``output="json"`` adds ``output_format=JSON`` and requires JSON back; ``"auto"``
+        asks for JSON but accepts XML or an empty body too (write answers); ``"xml"`` requires XML;
+        ``"none"`` ignores the body unless it is an HTML page.
+        """
+        method = method.upper()
+        is_read = method in ("GET", "HEAD")
+        repeatable = is_read if idempotent is None else idempotent
+        query = query or Query()
+        if output in ("json", "auto"):
+            query = query.param("output_format", "JSON")
+        encoded = query.encode()
+        url = self.api_root + path.lstrip("/") + (f"?{encoded}" if encoded else "")
+        request_id = uuid.uuid4().hex[:16]
+        label = f"{method} /api/{path.lstrip('/').split('?', 1)[0]}"
+
+        attempt = 0
+        garbled = 0
+        last_error: ShopError | None = None
+        while True:
+            attempt += 1
+            remaining = self.remaining()
+            if remaining < self._retry.min_attempt_time:
+                if last_error is not None:
+                    raise last_error
+                raise self._error(
+                    ShopTimeoutError,
+                    f"{label}: no time left before the deadline",
+                    request_id=request_id,
+                )
+            try:
+                return self._attempt(method, url, body, output, request_id, label, attempt, remaining)
+            except _Retryable as exc:
+                failed = exc
+            # Decided and raised outside the ``except`` block so that no exception carries the
+            # low-level one (which may quote headers or URLs) as its context.
+            last_error = failed.error
+            delay = self._retry_delay(failed, attempt, is_read, repeatable, garbled)
+            if isinstance(failed.error, ShopResponseError):
+                garbled += 1
+            if delay is None:
+                raise failed.error
+            logger.warning(
+                "shop request %s failed (%s), retrying in %.2fs (attempt %d, request %s)",
+                label,
+                failed.error.code,
+                delay,
+                attempt,
+                request_id,
+            )
+            self._sleep(delay)
+
+    def _retry_delay(
+        self, failed: _Retryable, attempt: int, is_read: bool, repeatable: bool, garbled: int
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when there must be none."""
+        if isinstance(failed.error, ShopResponseError):
+            may_retry = is_read and garbled < self._retry.garbled_retries
+        else:
+            may_retry = failed.safe_to_repeat or repeatable
+        if not may_retry or attempt >= self._retry.max_attempts:
+            return None
+        delay = self._retry.backoff(attempt, self._rng())
+        if failed.retry_after is not None:
+            if failed.retry_after > self._retry.max_retry_after:
+                return None
+            delay = max(delay, failed.retry_after)
+        if self.remaining() - delay < self._retry.min_attempt_time:
+            return None
+        return delay
+
+    # --- one attempt -------------------------------------------------------------------------------
+
+    def _timeout_for(self, remaining: float) -> httpx.Timeout:
+        def clamp(value: float | None) -> float:
+            base = 30.0 if value is None else value
+            return max(0.1, min(base, remaining))
+
+        t = self._timeout
+        return httpx.Timeout(connect=clamp(t.connect), read=clamp(t.read), write=clamp(t.write), pool=clamp(t.pool))
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        output: Output,
+        request_id: str,
+        label: str,
+        attempt: int,
+        remaining: float,
+    ) -> ShopResponse:
+        redirects = 0
+        current = url
+        while True:
+            status, headers, content = self._send(method, current, body, request_id, label, remaining)
+            version = headers.get("PSWS-Version")
+            if version and version != "0":
+                self.shop_version = version
+            if 300 <= status < 400:
+                target = self._redirect_target(method, current, headers.get("Location"), label, request_id)
+                redirects += 1
+                if redirects > 1:
+                    raise self._error(
+                        ShopResponseError,
+                        f"{label}: the shop redirected more than once; use the exact shop address",
+                        status=status,
+                        request_id=request_id,
+                    )
+                current = target
+                remaining = self.remaining()
+                continue
+            logger.debug(
+                "shop request %s -> %d (%d bytes, attempt %d, request %s)",
+                label,
+                status,
+                len(content),
+                attempt,
+                request_id,
+            )
+            if status >= 400 or status < 200:
+                raise self._status_error(status, headers, content, label, request_id)
+            return ShopResponse(
+                status=status,
+                headers=headers,
+                body=content,
+                request_id=request_id,
+                payload=self._decode(output, content, headers, label, request_id, status),
+            )
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        request_id: str,
+        label: str,
+        remaining: float,
+    ) -> tuple[int, httpx.Headers, bytes]:
+        headers = {
+            "Authorization": self.__authorization,
+            "Accept": "application/json, text/xml;q=0.9, */*;q=0.1",
+            "User-Agent": "ShopHub-Connector/1.0",
+            "X-Request-ID": request_id,
+        }
+        if body is not None:
+            headers["Content-Type"] = "application/xml; charset=utf-8"
+        self.request_count += 1
+        failure: Exception | None = None
+        try:
+            request = self._http.build_request(
+                method, url, headers=headers, content=body, timeout=self._timeout_for(remaining)
+            )
+            response = self._http.send(request, stream=True, follow_redirects=False)
+        except ShopUnreachableError as exc:  # the guarded transport could not resolve the name
+            failure = _Retryable(exc, safe_to_repeat=True)
+        except httpx.HTTPError as exc:
+            failure = self._transport_error(exc, label, request_id)
+        if failure is not None:
+            raise failure
+        try:
+            content = self._read_capped(response, label, request_id)
+        except httpx.HTTPError as exc:
+            failure = self._transport_error(exc, label, request_id)
+        finally:
+            response.close()
+        if failure is not None:
+            raise failure
+        return response.status_code, response.headers, content
+
+    def _read_capped(self, response: httpx.Response, label: str, request_id: str) -> bytes:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self._max_bytes:
+            raise self._error(
+                ShopResponseError,
+                f"{label}: the answer is larger than {self._max_bytes // (1024 * 1024)} MB",
+                status=response.status_code,
+                request_id=request_id,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise self._error(
+                    ShopResponseError,
+                    f"{label}: the answer is larger than {self._max_bytes // (1024 * 1024)} MB",
+                    status=response.status_code,
+                    request_id=request_id,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _redirect_target(self, method: str, current: str, location: str | None, label: str, request_id: str) -> str:
+        if not location:
+            raise self._error(ShopResponseError, f"{label}: a redirect without a target", request_id=request_id)
+        target = urljoin(current, location.strip())
+        here, there = urlsplit(current), urlsplit(target)
+        if method not in ("GET", "HEAD"):
+            raise self._error(
+                ShopResponseError,
+                f"{label}: the shop redirected a write to {self.scrub(there.netloc + there.path)}; "
+                "writes are never redirected, use the exact shop address",
+                request_id=request_id,
+            )
+        same_host = (there.hostname or "").lower() == (here.hostname or "").lower() and there.port == here.port
+        if not same_host:
+            raise self._error(
+                ShopResponseError,
+                f"{label}: the shop redirected to another host ({self.scrub(there.hostname or '?')}); "
+                "use the exact shop address",
+                request_id=request_id,
+            )
+        local_http = self._allow_local and here.scheme == "http" and there.scheme == "http"
+        if there.scheme != "https" and not local_http:
+            raise self._error(
+                ShopResponseError,
+                f"{label}: the shop redirected to a non-https address",
+                request_id=request_id,
+            )
+        return target
+
+    def _decode(
+        self, output: Output, content: bytes, headers: httpx.Headers, label: str, request_id: str, status: int
+    ) -> Any:
+        content_type = headers.get("Content-Type", "")
+        try:
+            if looks_like_html(content, content_type):
+                raise ShopResponseError(
+                    "the shop sent an HTML page instead of a webservice answer "
+                    "(a firewall, a maintenance page or a wrong address?)"
+                )
+            if output == "none":
+                return None
+            if output == "auto":
+                head = content.lstrip()[:1]
+                if not head:
+                    return None
+                return load_xml(content) if head == b"<" else load_json(content)
+            if output == "xml":
+                return load_xml(content)
+            return load_json(content)
+        except ShopResponseError as exc:
+            error = self._error(ShopResponseError, f"{label}: {exc.detail}", status=status, request_id=request_id)
+            raise _Retryable(error, safe_to_repeat=False) from None
+
+    # --- errors -----------------------------------------------------------------------------------
+
+    def _error(
+        self,
+        cls: type[ShopError],
+        detail: str,
+        *,
+        status: int | None = None,
+        codes: tuple[int, ...] = (),
+        messages: tuple[str, ...] = (),
+        request_id: str | None = None,
+        **extra: Any,
+    ) -> ShopError:
+        detail = self.scrub(detail)
+        messages = tuple(self.scrub(m)[:_MAX_MESSAGE] for m in messages)
+        shown = "; ".join(m for m in messages if m) or detail
+        return cls(
+            detail,
+            http_status=status,
+            ps_codes=codes,
+            ps_messages=messages,
+            request_id=request_id,
+            params={"detail": shown},
+            **extra,
+        )
+
+    def _transport_error(self, exc: httpx.HTTPError, label: str, request_id: str) -> _Retryable | ShopError:
+        reason = self.scrub(str(exc))[:_MAX_MESSAGE] or type(exc).__name__
+        if _is_tls_failure(exc):
+            return self._error(
+                ShopTlsError,
+                f"{label}: TLS failed ({reason}); the shop needs a valid certificate",
+                request_id=request_id,
+            )
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            error = self._error(ShopTimeoutError, f"{label}: connecting timed out", request_id=request_id)
+            return _Retryable(error, safe_to_repeat=True)
+        if isinstance(exc, httpx.TimeoutException):
+            error = self._error(ShopTimeoutError, f"{label}: the shop did not answer in time", request_id=request_id)
+            return _Retryable(error, safe_to_repeat=False)
+        if isinstance(exc, httpx.ConnectError):
+            error = self._error(ShopUnreachableError, f"{label}: cannot connect ({reason})", request_id=request_id)
+            return _Retryable(error, safe_to_repeat=True)
+        if isinstance(exc, httpx.TransportError):
+            error = self._error(
+                ShopUnreachableError, f"{label}: the connection failed ({reason})", request_id=request_id
+            )
+            return _Retryable(error, safe_to_repeat=False)
+        return self._error(ShopResponseError, f"{label}: {reason}", request_id=request_id)
+
+    def _status_error(
+        self, status: int, headers: httpx.Headers, content: bytes, label: str, request_id: str
+    ) -> _Retryable | ShopError:
+        entries = error_entries(content, headers.get("Content-Type", ""))
+        codes = tuple(c for c, _ in entries or () if c is not None)
+        messages = tuple(m for _, m in entries or () if m)
+        from_shop = entries is not None
+        real = tuple(c for c in codes if c != _PHP_WARNING)
+        summary = f"{label}: HTTP {status}" + (f" (codes {', '.join(map(str, codes))})" if codes else "")
+
+        def make(cls: type[ShopError], detail: str = summary, **extra: Any) -> ShopError:
+            return self._error(
+                cls, detail, status=status, codes=codes, messages=messages, request_id=request_id, **extra
+            )
+
+        if status == 401:
+            if 26 in codes:
+                return make(ShopPermissionError)
+            if not from_shop:
+                return make(ShopAuthError, f"{label}: HTTP 401, the shop refused the credentials")
+            return make(ShopAuthError)
+        if status == 403:
+            if from_shop:
+                return make(ShopPermissionError)
+            return make(ShopBlockedError, f"{label}: HTTP 403 without a webservice answer (a firewall?)")
+        if status == 404:
+            if from_shop:
+                return make(ShopRequestRejectedError)
+            if content.strip() and looks_like_html(content, headers.get("Content-Type", "")):
+                return make(
+                    ShopNotFoundError,
+                    f"{label}: HTTP 404 with a web page: is the webservice reachable under /api/ (URL rewriting on)?",
+                )
+            return make(ShopNotFoundError)
+        if status == 405:
+            if 25 in codes:
+                return make(ShopPermissionError)
+            if from_shop:
+                return make(ShopMethodNotSupportedError)
+            return make(ShopBlockedError, f"{label}: HTTP 405 without a webservice answer (a firewall?)")
+        if status == 429:
+            retry_after = parse_retry_after(headers.get("Retry-After"))
+            error = make(ShopRateLimitedError, retry_after=retry_after)
+            return _Retryable(error, safe_to_repeat=True, retry_after=retry_after)
+        if status == 503 and 22 in codes:
+            return make(ShopWebserviceDisabledError)
+        if status >= 500:
+            if real and set(real) <= _REQUEST_CODES_ON_5XX:
+                return make(ShopRequestRejectedError)
+            if status == 503 and headers.get("Retry-After"):
+                retry_after = parse_retry_after(headers.get("Retry-After"))
+                error = make(ShopRateLimitedError, retry_after=retry_after)
+                return _Retryable(error, safe_to_repeat=False, retry_after=retry_after)
+            return _Retryable(make(ShopServerError), safe_to_repeat=False)
+        return make(ShopRequestRejectedError)
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError | ssl.CertificateError):
+            return True
+        text = str(current)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "SSL:" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -1,0 +1,1 @@
+"""Security helpers: the shop URL guard (:mod:`shophub.security.url_guard`)."""
