@@ -2,4 +2,129 @@
 
 from __future__ import annotations
 
-MESSAGES: dict[str, dict[str, str]] = {}
+MESSAGES: dict[str, dict[str, str]] = {
+    # hub dictionaries
+    "duplicate_name": {
+        "pl": "Pozycja o nazwie „{name}” już istnieje w tym słowniku.",
+        "en": 'An entry named "{name}" already exists in this dictionary.',
+    },
+    "unknown_hub_status": {
+        "pl": "Nie ma takiego statusu w hubie: {id}.",
+        "en": "There is no such hub status: {id}.",
+    },
+    "unknown_payment_method": {
+        "pl": "Nie ma takiej metody płatności w hubie: {id}.",
+        "en": "There is no such hub payment method: {id}.",
+    },
+    "unknown_shipping_method": {
+        "pl": "Nie ma takiego sposobu wysyłki w hubie: {id}.",
+        "en": "There is no such hub shipping method: {id}.",
+    },
+    # mappings
+    "unknown_shop_payment": {
+        "pl": "Sklep nie zna metody płatności „{value}” (nie ma jej w wynikach rozpoznania sklepu).",
+        "en": 'The shop does not know the payment method "{value}" (it is not in the shop discovery).',
+    },
+    "unknown_shop_carrier": {
+        "pl": "Sklep nie ma przewoźnika o id_reference {value} (nie ma go w wynikach rozpoznania sklepu).",
+        "en": "The shop has no carrier with id_reference {value} (it is not in the shop discovery).",
+    },
+    "unknown_shop_state": {
+        "pl": "Sklep nie ma statusu zamówienia o id {value} (nie ma go w wynikach rozpoznania sklepu).",
+        "en": "The shop has no order state with id {value} (it is not in the shop discovery).",
+    },
+    "duplicate_shop_value": {
+        "pl": "Ta pozycja sklepu występuje w żądaniu więcej niż raz.",
+        "en": "This shop item appears more than once in the request.",
+    },
+    "too_many_mappings": {
+        "pl": "Można zapisać najwyżej {max} mapowań jednego rodzaju.",
+        "en": "At most {max} mappings of one kind can be saved.",
+    },
+    "mappings_in_use": {
+        "pl": "Nie można usunąć wszystkich mapowań, gdy pobieranie zamówień jest włączone. "
+        "Najpierw wyłącz pobieranie zamówień.",
+        "en": "All mappings cannot be removed while order fetching is enabled. Disable order fetching first.",
+    },
+    # order settings
+    "mappings_required": {
+        "pl": "Nie można włączyć pobierania zamówień: zmapuj co najmniej jedną metodę płatności, jednego "
+        "przewoźnika i jeden status oraz wybierz status dla nowych zamówień.",
+        "en": "Order fetching cannot be enabled: map at least one payment method, one carrier and one "
+        "status, and choose the status for new orders.",
+    },
+    "mapping_missing_payments": {
+        "pl": "Brak mapowania metod płatności.",
+        "en": "Payment methods are not mapped.",
+    },
+    "mapping_missing_carriers": {
+        "pl": "Brak mapowania przewoźników.",
+        "en": "Carriers are not mapped.",
+    },
+    "mapping_missing_statuses": {
+        "pl": "Brak mapowania statusów zamówień.",
+        "en": "Order states are not mapped.",
+    },
+    "landing_status_missing": {
+        "pl": "Nie wybrano statusu, który otrzymują nowe zamówienia.",
+        "en": "The status new orders get is not set.",
+    },
+    # templates
+    "template_not_found": {
+        "pl": "Nie znaleziono szablonu.",
+        "en": "Template not found.",
+    },
+    "default_template": {
+        "pl": "Nie można usunąć domyślnego szablonu „{name}”. Najpierw ustaw inny szablon jako domyślny.",
+        "en": 'The default template "{name}" cannot be deleted. Make another template the default first.',
+    },
+    "template_in_use": {
+        "pl": "Szablon „{name}” jest przypisany do ofert ({count}) i nie może zostać usunięty. Można go edytować.",
+        "en": 'The template "{name}" is assigned to offers ({count}) and cannot be deleted. It can be edited.',
+    },
+    # activity log entries
+    "activity_dictionary_entry_created": {
+        "pl": "Dodano pozycję słownika „{name}”.",
+        "en": 'Dictionary entry "{name}" added.',
+    },
+    "activity_hub_settings_updated": {
+        "pl": "Zmieniono ustawienia huba.",
+        "en": "Hub settings changed.",
+    },
+    "activity_mappings_updated_payments": {
+        "pl": "Zmieniono mapowanie metod płatności.",
+        "en": "Payment method mappings changed.",
+    },
+    "activity_mappings_updated_carriers": {
+        "pl": "Zmieniono mapowanie przewoźników.",
+        "en": "Carrier mappings changed.",
+    },
+    "activity_mappings_updated_statuses": {
+        "pl": "Zmieniono mapowanie statusów zamówień.",
+        "en": "Order state mappings changed.",
+    },
+    "activity_order_settings_updated": {
+        "pl": "Zmieniono ustawienia zamówień.",
+        "en": "Order settings changed.",
+    },
+    "activity_field_mapping_updated": {
+        "pl": "Zmieniono mapowanie pól produktów.",
+        "en": "Product field mapping changed.",
+    },
+    "activity_template_created": {
+        "pl": "Utworzono szablon „{name}”.",
+        "en": 'Template "{name}" created.',
+    },
+    "activity_template_updated": {
+        "pl": "Zmieniono szablon „{name}”.",
+        "en": 'Template "{name}" changed.',
+    },
+    "activity_template_default_changed": {
+        "pl": "Szablon „{name}” jest teraz domyślny.",
+        "en": 'Template "{name}" is now the default.',
+    },
+    "activity_template_deleted": {
+        "pl": "Usunięto szablon „{name}”.",
+        "en": 'Template "{name}" deleted.',
+    },
+}

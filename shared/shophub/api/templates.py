@@ -1,0 +1,121 @@
+"""Offer templates of an account (``functions/api``): name + sync switches, exactly one default.
+Another tenant's account is a 404 on every route."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field, StrictBool
+
+from shophub.domain.common import RequestModel
+from shophub.domain.config import TemplateSync
+from shophub.http import actor_of, no_content, require_id, tenant_of
+from shophub.services.templates import TemplateView
+from shophub.wiring import container
+
+router = APIGatewayHttpRouter()
+
+
+def _http() -> APIGatewayHttpResolver:
+    """This router as the resolver the :mod:`shophub.http` helpers are typed for (at run time a
+    router reads the current event of the resolver it is included in)."""
+    return cast(APIGatewayHttpResolver, router)
+
+
+TAGS = ["templates"]
+
+
+class TemplateSyncRequest(RequestModel):
+    description: StrictBool | None = Field(default=None, description="Sync the description (default true)")
+    shipping_prices: StrictBool | None = Field(default=None, description="Sync the shipping price list (default true)")
+    price: StrictBool | None = Field(default=None, description="Sync the price (default true)")
+    stock: StrictBool | None = Field(default=None, description="Sync the stock (default true)")
+
+    def changes(self) -> dict[str, bool]:
+        return {k: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None}
+
+
+class CreateTemplateRequest(RequestModel):
+    name: str = Field(min_length=1, max_length=100)
+    sync: TemplateSyncRequest | None = None
+
+
+class UpdateTemplateRequest(RequestModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100, description="Omitted: unchanged")
+    sync: TemplateSyncRequest | None = Field(default=None, description="Switches omitted keep their values")
+
+
+class TemplateResponse(BaseModel):
+    id: str
+    name: str
+    sync: TemplateSync
+    default: bool
+    offer_count: int = Field(description="Offers that use the template (such a template cannot be deleted)")
+
+
+class TemplateListResponse(BaseModel):
+    items: list[TemplateResponse]
+
+
+def _template(view: TemplateView) -> TemplateResponse:
+    t = view.template
+    return TemplateResponse(id=t.id, name=t.name, sync=t.sync, default=view.default, offer_count=t.offer_count)
+
+
+@router.get("/accounts/<id>/templates", summary="Templates of the account, oldest first", tags=TAGS)
+def list_templates(id: str) -> TemplateListResponse:
+    views = container().template_service.list_templates(tenant_of(_http()), require_id(id))
+    return TemplateListResponse(items=[_template(v) for v in views])
+
+
+@router.post(
+    "/accounts/<id>/templates", summary="Create a template (the first one is the default)", tags=TAGS, status_code=201
+)
+def create_template(id: str, body: CreateTemplateRequest) -> TemplateResponse:
+    sync = TemplateSync.model_validate(body.sync.changes() if body.sync else {})
+    view = container().template_service.create_template(
+        tenant_of(_http()), require_id(id), body.name, sync, actor=actor_of(_http())
+    )
+    return _template(view)
+
+
+@router.get("/accounts/<id>/templates/<tid>", summary="One template", tags=TAGS)
+def get_template(id: str, tid: str) -> TemplateResponse:
+    view = container().template_service.get_template(tenant_of(_http()), require_id(id), require_id(tid, "template"))
+    return _template(view)
+
+
+@router.put("/accounts/<id>/templates/<tid>", summary="Edit a template (also one in use)", tags=TAGS)
+def update_template(id: str, tid: str, body: UpdateTemplateRequest) -> TemplateResponse:
+    view = container().template_service.update_template(
+        tenant_of(_http()),
+        require_id(id),
+        require_id(tid, "template"),
+        name=body.name,
+        sync_changes=body.sync.changes() if body.sync else None,
+        actor=actor_of(_http()),
+    )
+    return _template(view)
+
+
+@router.delete(
+    "/accounts/<id>/templates/<tid>",
+    summary="Delete a template that is neither the default nor used by an offer",
+    tags=TAGS,
+    status_code=204,
+)
+def delete_template(id: str, tid: str) -> Response[None]:
+    container().template_service.delete_template(
+        tenant_of(_http()), require_id(id), require_id(tid, "template"), actor=actor_of(_http())
+    )
+    return no_content()
+
+
+@router.post("/accounts/<id>/templates/<tid>/default", summary="Make the template the only default", tags=TAGS)
+def make_default(id: str, tid: str) -> TemplateResponse:
+    view = container().template_service.set_default(
+        tenant_of(_http()), require_id(id), require_id(tid, "template"), actor=actor_of(_http())
+    )
+    return _template(view)
