@@ -37,12 +37,12 @@ from shophub.observability import logger
 PUBLIC_ROUTES = frozenset({("GET", "/health")})
 
 
-def language_of(app: APIGatewayHttpResolver) -> str:
+def language_of(app: Any) -> str:
     headers = app.current_event.headers or {}
     return pick_language(headers.get("accept-language") or headers.get("Accept-Language"))
 
 
-def tenant_of(app: APIGatewayHttpResolver) -> str:
+def tenant_of(app: Any) -> str:
     """The tenant the authorizer resolved for this request (401 when there is none)."""
     context = app.current_event.request_context.authorizer
     lambda_context = (context.get_lambda if context else None) or {}
@@ -52,7 +52,7 @@ def tenant_of(app: APIGatewayHttpResolver) -> str:
     return str(tenant)
 
 
-def actor_of(app: APIGatewayHttpResolver) -> str:
+def actor_of(app: Any) -> str:
     """Who acts, for the activity log: the token's name when the authorizer gave one."""
     context = app.current_event.request_context.authorizer
     lambda_context = (context.get_lambda if context else None) or {}
@@ -85,26 +85,64 @@ def error_response(error: ShopHubError, language: str) -> Response:
 
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
+    """``("body", "items", 2, "hub_id")`` → ``items[2].hub_id``."""
+    parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
-    return ".".join(parts) or "body"
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "body"
 
 
-_MESSAGE_TYPES = {
+_MESSAGE_TYPES: dict[str, tuple[str, str]] = {
     "missing": ("To pole jest wymagane.", "This field is required."),
     "string_too_short": ("Wartość jest za krótka.", "The value is too short."),
     "string_too_long": ("Wartość jest za długa.", "The value is too long."),
+    "too_short": ("Lista ma za mało elementów.", "The list has too few items."),
+    "too_long": ("Lista ma za dużo elementów.", "The list has too many items."),
     "literal_error": ("Wartość spoza dozwolonego zbioru.", "The value is not one of the allowed values."),
     "enum": ("Wartość spoza dozwolonego zbioru.", "The value is not one of the allowed values."),
+    "bool_type": ("Oczekiwano wartości logicznej (true/false).", "A boolean (true/false) is expected."),
+    "bool_parsing": ("Oczekiwano wartości logicznej (true/false).", "A boolean (true/false) is expected."),
+    "int_type": ("Oczekiwano liczby całkowitej.", "An integer is expected."),
+    "int_parsing": ("Oczekiwano liczby całkowitej.", "An integer is expected."),
+    "int_from_float": ("Oczekiwano liczby całkowitej.", "An integer is expected."),
+    "string_type": ("Oczekiwano tekstu.", "A string is expected."),
+    "list_type": ("Oczekiwano listy.", "A list is expected."),
+    "dict_type": ("Oczekiwano obiektu.", "An object is expected."),
+    "model_type": ("Oczekiwano obiektu.", "An object is expected."),
+    "model_attributes_type": ("Oczekiwano obiektu.", "An object is expected."),
+    "greater_than": ("Wartość jest za mała.", "The value is too small."),
+    "greater_than_equal": ("Wartość jest za mała.", "The value is too small."),
+    "less_than": ("Wartość jest za duża.", "The value is too large."),
+    "less_than_equal": ("Wartość jest za duża.", "The value is too large."),
+    "datetime_type": ("Oczekiwano daty i czasu (ISO 8601).", "A date and time (ISO 8601) is expected."),
+    "datetime_parsing": ("Oczekiwano daty i czasu (ISO 8601).", "A date and time (ISO 8601) is expected."),
+    "datetime_from_date_parsing": ("Oczekiwano daty (ISO 8601).", "A date (ISO 8601) is expected."),
+    "date_parsing": ("Oczekiwano daty (RRRR-MM-DD).", "A date (YYYY-MM-DD) is expected."),
+    "date_from_datetime_parsing": ("Oczekiwano daty (RRRR-MM-DD).", "A date (YYYY-MM-DD) is expected."),
+    "timezone_aware": ("Data musi zawierać strefę czasową.", "The date must include a time zone."),
+    "string_pattern_mismatch": ("Wartość ma nieprawidłowy format.", "The value has an invalid format."),
+    "url_parsing": ("Nieprawidłowy adres URL.", "Invalid URL."),
+    "url_scheme": ("Nieprawidłowy schemat adresu URL.", "Invalid URL scheme."),
 }
+_GENERIC_PROBLEM = ("Nieprawidłowa wartość.", "Invalid value.")
 
 
 def _problem_message(error: dict[str, Any], language: str) -> str:
-    pair = _MESSAGE_TYPES.get(str(error.get("type")))
-    if pair:
-        return pair[0] if language == "pl" else pair[1]
-    return str(error.get("msg", "invalid value"))
+    error_type = str(error.get("type"))
+    pair = _MESSAGE_TYPES.get(error_type)
+    if pair is None:
+        # Errors raised by model validators carry their own (English) text; keep it in English
+        # answers and give Polish callers a Polish generic text.
+        if language == "en" and error_type == "value_error":
+            return str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        pair = _GENERIC_PROBLEM
+    return pair[0] if language == "pl" else pair[1]
 
 
 def validation_to_error(exc: RequestValidationError, language: str) -> ShopHubError:

@@ -39,7 +39,100 @@ class Account(HubModel):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    #: the newest connection check (creation, PATCH of URL/key, ``POST /accounts/{id}/check``)
+    last_check: CheckRecord | None = None
+    #: why the newest discovery run failed (None after a good run)
+    discovery_problem: Problem | None = None
+    deleted_at: datetime | None = None
 
     @property
     def masked_key(self) -> str:
         return mask_key(self.key_last4)
+
+
+class Problem(HubModel):
+    """A stored failure reason: an i18n message key and its parameters, rendered per reader."""
+
+    reason: str
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class CheckRecord(HubModel):
+    """The outcome of a connection check as stored on the account."""
+
+    ok: bool
+    at: datetime
+    #: ``connection_failed`` or ``invalid_shop_url`` when not ok
+    code: str | None = None
+    problem: Problem | None = None
+
+
+# --- discovery: PK=ACCOUNT#<a>, SK=DISCOVERY -------------------------------------------------------
+
+
+class DiscoveredPaymentMethod(HubModel):
+    """A payment module seen on the shop's recent orders (mapping key: ``module``)."""
+
+    module: str
+    name: str
+    orders: int
+    labels: list[str] = Field(default_factory=list)
+
+
+class DiscoveredCarrier(HubModel):
+    """A carrier keyed by its stable ``id_reference`` (mapping key); ``id`` is its newest version."""
+
+    id_reference: int
+    id: int
+    name: str
+    active: bool = True
+
+
+class DiscoveredOrderState(HubModel):
+    """A shop order state (mapping key: ``id``)."""
+
+    id: int
+    name: str
+    paid: bool = False
+    shipped: bool = False
+    delivery: bool = False
+    invoice: bool = False
+    hidden: bool = False
+    deleted: bool = False
+    module_name: str = ""
+    color: str = ""
+
+
+class DiscoveredShop(HubModel):
+    id: int
+    name: str
+    shop_group_id: int | None = None
+    active: bool = True
+
+
+class DiscoveredCurrency(HubModel):
+    id: int
+    iso_code: str
+    name: str = ""
+    active: bool = True
+
+
+class AccountDiscovery(HubModel):
+    """What the newest successful discovery run found: the things a merchant maps."""
+
+    account_id: str
+    payment_methods: list[DiscoveredPaymentMethod] = Field(default_factory=list)
+    carriers: list[DiscoveredCarrier] = Field(default_factory=list)
+    order_states: list[DiscoveredOrderState] = Field(default_factory=list)
+    #: the shop's ``PS_TIMEZONE`` (None when the shop did not say)
+    timezone: str | None = None
+    #: how many of the newest orders were read to find the payment methods
+    analyzed_orders: int = 0
+    shops: list[DiscoveredShop] = Field(default_factory=list)
+    currencies: list[DiscoveredCurrency] = Field(default_factory=list)
+    #: ``PS_OS_*`` standard state name → shop state id
+    os_states: dict[str, int] = Field(default_factory=dict)
+    refreshed_at: datetime
+
+
+Account.model_rebuild()

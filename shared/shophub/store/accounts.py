@@ -71,3 +71,79 @@ class AccountRepository:
         if item is None:
             raise NotFoundError("account")
         return Account.model_validate(item)
+
+    def update_versioned(self, tenant_id: str, account_id: str, expected_version: int, **fields: Any) -> Account:
+        """Set only ``fields`` (JSON-ready values; None removes) if the account is still at
+        ``expected_version``, and bump the version. Attributes written meanwhile by workers
+        through :meth:`update_fields` are left as they are."""
+        expr = Expr()
+        condition = f"{expr.name('version')} = {expr.value(expected_version)}"
+        try:
+            item = self.table.update(
+                keys.tenant_pk(tenant_id),
+                keys.account_sk(account_id),
+                set_={**fields, "version": expected_version + 1},
+                condition=condition,
+                expr=expr,
+            )
+        except ConditionFailed:
+            raise ConcurrentUpdateError("account changed") from None
+        if item is None:
+            raise NotFoundError("account")
+        return Account.model_validate(item)
+
+    # --- deleting an account's data ---------------------------------------------------------------
+
+    def delete_account_data(self, account_id: str) -> int:
+        """Delete every item under ``PK=ACCOUNT#<a>`` except orders and activity log entries
+        (settings, mappings, templates, offers, cursor, discovery, imports, reports), plus the
+        item partitions of its imports and reports. Returns how many items were deleted.
+
+        Orders and log entries are skipped by key range, never read.
+        """
+        pk = keys.account_pk(account_id)
+        ranges: list[dict[str, Any]] = [
+            {"sk_between": (" ", keys.LOG_PREFIX)},
+            {"sk_between": (_after(keys.LOG_PREFIX), keys.ORDER_PREFIX)},
+            {"sk_gt": _after(keys.ORDER_PREFIX)},
+        ]
+        doomed: list[dict[str, str]] = []
+        children: list[str] = []
+        for key_range in ranges:
+            for item in self.table.query(pk, **key_range):
+                sk = str(item["SK"])
+                doomed.append({"PK": pk, "SK": sk})
+                if sk.startswith(keys.IMPORT_PREFIX) and sk != keys.RUNNING_IMPORT_SK:
+                    children.append(keys.import_pk(sk.removeprefix(keys.IMPORT_PREFIX)))
+                elif sk.startswith(keys.REPORT_PREFIX):
+                    children.append(keys.report_pk(sk.rsplit("#", 1)[-1]))
+        for child in children:
+            doomed.extend({"PK": child, "SK": str(item["SK"])} for item in self.table.query(child))
+        self.table.batch_write(deletes=doomed)
+        return len(doomed)
+
+    def mark_orders_account_deleted(self, account_id: str, *, chunk: int = 100) -> int:
+        """Flag every imported order of the account ``account_deleted: true`` (orders are kept).
+
+        Runs after the account item is marked deleted, so no worker writes these orders any more;
+        items are rewritten in batches of 25 instead of one update per order.
+        """
+        pending: list[dict[str, Any]] = []
+        flagged = 0
+        for item in self.table.query(keys.account_pk(account_id), sk_prefix=keys.ORDER_PREFIX):
+            if item.get("account_deleted") is True:
+                continue
+            pending.append({**item, "account_deleted": True})
+            if len(pending) >= chunk:
+                self.table.batch_write(puts=pending)
+                flagged += len(pending)
+                pending = []
+        if pending:
+            self.table.batch_write(puts=pending)
+            flagged += len(pending)
+        return flagged
+
+
+def _after(prefix: str) -> str:
+    """The smallest string above every key starting with ``prefix`` (which ends with ``#``)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -1,0 +1,1 @@
+"""``functions/connection_check``: shop accounts, connection checks and discovery."""

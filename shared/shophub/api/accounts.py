@@ -1,0 +1,328 @@
+"""Shop accounts (``functions/connection_check``): connect a shop, change, check and delete it,
+discovery and the account's activity log. Every route is tenant-scoped: another tenant's
+account is a 404."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field
+
+from shophub.domain.accounts import Account, DiscoveredCarrier, DiscoveredCurrency, DiscoveredShop
+from shophub.domain.activity import ActivityEntry
+from shophub.domain.common import RequestModel
+from shophub.http import actor_of, language_of, no_content, require_id, tenant_of
+from shophub.services.accounts import ConnectionCheck, check_message, render_problem
+from shophub.services.discovery import DiscoveryView
+from shophub.wiring import container
+
+router = APIGatewayHttpRouter()
+
+TAGS = ["accounts"]
+#: Seconds kept free before the Lambda's own timeout when a route talks to the shop.
+_DEADLINE_MARGIN = 2.0
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+class CreateAccountRequest(RequestModel):
+    name: str = Field(min_length=1, max_length=100, description="A name the merchant recognises")
+    shop_url: str = Field(max_length=2048, description="https:// address of the shop (without /api)")
+    api_key: str = Field(max_length=256, description="PrestaShop webservice key (32 characters)")
+    platform: Literal["prestashop"] = "prestashop"
+
+
+class UpdateAccountRequest(RequestModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    shop_url: str | None = Field(default=None, max_length=2048)
+    api_key: str | None = Field(default=None, max_length=256)
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class ConnectionResponse(BaseModel):
+    ok: bool
+    message: str
+    shop_version: str | None = None
+    missing_permissions: list[str] = Field(default_factory=list)
+    checked_at: datetime | None = None
+
+
+class DiscoveryStatusResponse(BaseModel):
+    status: str
+    message: str | None = None
+
+
+class AccountResponse(BaseModel):
+    id: str
+    name: str
+    shop_url: str
+    platform: str
+    api_key: str = Field(description="Masked: •••• and the key's last four characters")
+    status: str
+    timezone: str
+    connection: ConnectionResponse
+    discovery: DiscoveryStatusResponse
+    created_at: datetime
+    updated_at: datetime
+
+
+class AccountListResponse(BaseModel):
+    items: list[AccountResponse]
+    next: str | None = None
+
+
+class PaymentMethodResponse(BaseModel):
+    module: str
+    name: str
+    orders: int
+
+
+class CarrierResponse(BaseModel):
+    id_reference: int
+    id: int
+    name: str
+    active: bool = True
+
+
+class OrderStateResponse(BaseModel):
+    id: int
+    name: str
+    paid: bool = False
+    shipped: bool = False
+    delivery: bool = False
+    hidden: bool = False
+    color: str = ""
+
+
+class DiscoveryResponse(BaseModel):
+    status: str
+    message: str | None = None
+    payment_methods: list[PaymentMethodResponse] = Field(default_factory=list)
+    carriers: list[CarrierResponse] = Field(default_factory=list)
+    order_states: list[OrderStateResponse] = Field(default_factory=list)
+    timezone: str | None = None
+    analyzed_orders: int = 0
+    shops: list[DiscoveredShop] = Field(default_factory=list)
+    currencies: list[DiscoveredCurrency] = Field(default_factory=list)
+    os_states: dict[str, int] = Field(default_factory=dict)
+    refreshed_at: datetime | None = None
+
+
+class LogEntryResponse(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    outcome: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class LogListResponse(BaseModel):
+    items: list[LogEntryResponse]
+    next: str | None = None
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def account_response(account: Account, language: str) -> AccountResponse:
+    check = account.last_check
+    return AccountResponse(
+        id=account.id,
+        name=account.name,
+        shop_url=account.shop_url,
+        platform=account.platform,
+        api_key=account.masked_key,
+        status=account.status,
+        timezone=account.timezone,
+        connection=ConnectionResponse(
+            ok=check.ok if check else account.status == "connected",
+            message=check_message(check, account, language),
+            shop_version=account.shop_version,
+            missing_permissions=account.missing_permissions,
+            checked_at=check.at if check else None,
+        ),
+        discovery=DiscoveryStatusResponse(
+            status=account.discovery_status,
+            message=render_problem(account.discovery_problem, language) if account.discovery_problem else None,
+        ),
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+
+
+def check_response(check: ConnectionCheck, language: str) -> ConnectionResponse:
+    return ConnectionResponse(
+        ok=check.ok,
+        message=check.message(language),
+        shop_version=check.shop_version,
+        missing_permissions=check.missing_permissions,
+        checked_at=check.checked_at,
+    )
+
+
+def discovery_response(view: DiscoveryView, language: str) -> DiscoveryResponse:
+    message = render_problem(view.problem, language) if view.problem else None
+    found = view.result
+    if found is None:
+        return DiscoveryResponse(status=view.status, message=message)
+    return DiscoveryResponse(
+        status=view.status,
+        message=message,
+        payment_methods=[
+            PaymentMethodResponse(module=p.module, name=p.name, orders=p.orders) for p in found.payment_methods
+        ],
+        carriers=[_carrier(c) for c in found.carriers],
+        order_states=[
+            OrderStateResponse(
+                id=s.id,
+                name=s.name,
+                paid=s.paid,
+                shipped=s.shipped,
+                delivery=s.delivery,
+                hidden=s.hidden,
+                color=s.color,
+            )
+            for s in found.order_states
+        ],
+        timezone=found.timezone,
+        analyzed_orders=found.analyzed_orders,
+        shops=found.shops,
+        currencies=found.currencies,
+        os_states=found.os_states,
+        refreshed_at=found.refreshed_at,
+    )
+
+
+def _carrier(carrier: DiscoveredCarrier) -> CarrierResponse:
+    return CarrierResponse(id_reference=carrier.id_reference, id=carrier.id, name=carrier.name, active=carrier.active)
+
+
+def log_response(entries: list[ActivityEntry], next_token: str | None) -> LogListResponse:
+    return LogListResponse(
+        items=[LogEntryResponse.model_validate(e.model_dump()) for e in entries],
+        next=next_token,
+    )
+
+
+def _http() -> APIGatewayHttpResolver:
+    """This router as the resolver the :mod:`shophub.http` helpers are typed for (at run time a
+    router reads the current event and context of the resolver it is included in)."""
+    return cast(APIGatewayHttpResolver, router)
+
+
+def _deadline() -> Any:
+    context = router.lambda_context
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    return lambda: context.get_remaining_time_in_millis() / 1000 - _DEADLINE_MARGIN
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@router.post("/accounts", summary="Connect a shop (checks URL and key first)", tags=TAGS, status_code=201)
+def create_account(body: CreateAccountRequest) -> AccountResponse:
+    language = language_of(_http())
+    account = container().account_service.create(
+        tenant_of(_http()),
+        name=body.name,
+        shop_url=body.shop_url,
+        api_key=body.api_key,
+        platform=body.platform,
+        actor=actor_of(_http()),
+        language=language,
+        deadline=_deadline(),
+    )
+    return account_response(account, language)
+
+
+@router.get("/accounts", summary="List the tenant's shop accounts", tags=TAGS)
+def list_accounts(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+) -> AccountListResponse:
+    language = language_of(_http())
+    accounts, token = container().account_service.list_accounts(tenant_of(_http()), limit=limit, next_token=next_token)
+    return AccountListResponse(items=[account_response(a, language) for a in accounts], next=token)
+
+
+@router.get("/accounts/<id>", summary="One shop account", tags=TAGS)
+def get_account(id: str) -> AccountResponse:
+    account = container().account_service.get(tenant_of(_http()), require_id(id))
+    return account_response(account, language_of(_http()))
+
+
+@router.patch("/accounts/<id>", summary="Rename or change URL / key (re-checked first)", tags=TAGS)
+def update_account(id: str, body: UpdateAccountRequest) -> AccountResponse:
+    language = language_of(_http())
+    account = container().account_service.update(
+        tenant_of(_http()),
+        require_id(id),
+        name=body.name,
+        shop_url=body.shop_url,
+        api_key=body.api_key,
+        actor=actor_of(_http()),
+        language=language,
+        deadline=_deadline(),
+    )
+    return account_response(account, language)
+
+
+@router.delete(
+    "/accounts/<id>",
+    summary="Delete a shop account (imported orders stay)",
+    tags=TAGS,
+    status_code=204,
+)
+def delete_account(id: str) -> Response[None]:
+    container().account_service.delete(
+        tenant_of(_http()), require_id(id), actor=actor_of(_http()), language=language_of(_http())
+    )
+    return no_content()
+
+
+@router.post("/accounts/<id>/check", summary="Check the shop connection now", tags=TAGS)
+def check_account(id: str) -> ConnectionResponse:
+    language = language_of(_http())
+    check = container().account_service.check(
+        tenant_of(_http()), require_id(id), actor=actor_of(_http()), language=language, deadline=_deadline()
+    )
+    return check_response(check, language)
+
+
+@router.get("/accounts/<id>/discovery", summary="What discovery found on the shop", tags=TAGS)
+def get_discovery(id: str) -> DiscoveryResponse:
+    view = container().discovery_service.get(tenant_of(_http()), require_id(id))
+    return discovery_response(view, language_of(_http()))
+
+
+@router.post("/accounts/<id>/discovery", summary="Run discovery again (asynchronous)", tags=TAGS, status_code=202)
+def rerun_discovery(id: str) -> DiscoveryStatusResponse:
+    account = container().discovery_service.request(
+        tenant_of(_http()), require_id(id), actor=actor_of(_http()), language=language_of(_http())
+    )
+    language = language_of(_http())
+    problem = account.discovery_problem
+    return DiscoveryStatusResponse(
+        status=account.discovery_status, message=render_problem(problem, language) if problem else None
+    )
+
+
+@router.get("/accounts/<id>/logs", summary="The account's activity log, newest first", tags=TAGS)
+def account_logs(
+    id: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+) -> LogListResponse:
+    entries, token = container().account_service.logs(
+        tenant_of(_http()), require_id(id), limit=limit, next_token=next_token
+    )
+    return log_response(entries, token)

@@ -1,0 +1,1 @@
+"""Use cases: each service receives its repositories, connector factory, clock and publishers."""

@@ -1,0 +1,636 @@
+"""Shop accounts: connect a shop (URL + webservice key), change it, check it, delete it.
+
+The connection check runs in a fixed order and stops at the first failure, each with its own
+message (``check_*`` keys in :mod:`shophub.i18n.messages_accounts`):
+
+1. URL syntax and ``https://``;
+2. URL guard: every address the name resolves to must be public (no request leaves otherwise);
+3. key format: 32 characters (letters, digits, ``@ _ -``);
+4. ``GET /api/`` through the connector's ``check_connection()`` (unreachable, TLS, timeout,
+   401 with the shop's own message, 503 webservice disabled, ...);
+5. the permissions the integration needs (:data:`PERMISSION_NEEDS`): a missing *essential* one
+   fails the check, missing *optional* ones are listed and the check passes.
+
+A failed check on creation saves nothing (it is logged at tenant level); a failed re-check on
+``PATCH`` changes nothing. Keys go to the secret store (SSM SecureString); the account item holds
+only the parameter name and the key's last four characters.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from shophub.clock import Clock, utc_now
+from shophub.domain.accounts import Account, CheckRecord, Problem
+from shophub.domain.activity import ActivityEntry
+from shophub.errors import (
+    ConcurrentUpdateError,
+    FieldProblem,
+    NotFoundError,
+    ShopAuthError,
+    ShopBlockedError,
+    ShopError,
+    ShopNotFoundError,
+    ShopPermissionError,
+    ShopRateLimitedError,
+    ShopResponseError,
+    ShopServerError,
+    ShopTimeoutError,
+    ShopTlsError,
+    ShopUnreachableError,
+    ShopWebserviceDisabledError,
+    UnsafeShopUrlError,
+    ValidationError,
+)
+from shophub.i18n import translate
+from shophub.ids import new_id
+from shophub.observability import logger
+from shophub.security.url_guard import Resolver, parse_shop_url, resolve_public
+
+if TYPE_CHECKING:
+    from shophub.connectors.base import Connector
+    from shophub.security.secrets import SecretStore
+    from shophub.services.discovery import DiscoveryService
+    from shophub.store.accounts import AccountRepository
+    from shophub.store.activity import ActivityLogRepository
+
+Deadline = Callable[[], float]
+#: ``(platform, shop_url, api_key, deadline=...)`` → a connector for a shop not saved yet.
+NewShopConnector = Callable[..., "Connector"]
+
+KEY_LENGTH = 32
+_KEY_CHARACTERS = re.compile(r"^[A-Za-z0-9@_-]+$")
+_MAX_DETAIL = 300
+
+#: Seconds a connection check may take in total (retries included), below API Gateway's 30 s.
+CHECK_BUDGET_SECONDS = 20.0
+
+
+# --- what the integration needs from the key ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PermissionNeed:
+    """A right the key must have on one resource; any one of ``methods`` is enough."""
+
+    resource: str
+    methods: tuple[str, ...]
+    essential: bool
+    purpose: str
+
+    @property
+    def name(self) -> str:
+        """``resource:METHOD``, alternatives joined by ``|`` (``stock_availables:PATCH|PUT``)."""
+        return f"{self.resource}:{'|'.join(self.methods)}"
+
+    def met_by(self, permissions: Mapping[str, Collection[str]]) -> bool:
+        granted = {m.upper() for m in permissions.get(self.resource, ())}
+        return any(m in granted for m in self.methods)
+
+
+#: Essential: without them orders cannot be imported, products cannot be imported or stock
+#: cannot be pushed, or discovery (which also reads shops and currencies) cannot run. Optional:
+#: features a merchant may leave switched off (status push to the shop, tracking numbers, sales
+#: documents as order messages) or that degrade gracefully (variant labels).
+PERMISSION_NEEDS: tuple[PermissionNeed, ...] = (
+    PermissionNeed("orders", ("GET",), True, "order import, payment method discovery"),
+    PermissionNeed("order_details", ("GET",), True, "order lines (MPN, supplier reference)"),
+    PermissionNeed("order_states", ("GET",), True, "status mapping"),
+    PermissionNeed("carriers", ("GET",), True, "carrier mapping"),
+    PermissionNeed("customers", ("GET",), True, "order import (buyer)"),
+    PermissionNeed("addresses", ("GET",), True, "order import (delivery and invoice address)"),
+    PermissionNeed("configurations", ("GET",), True, "shop time zone, standard states"),
+    PermissionNeed("shops", ("GET",), True, "discovery: shops (multistore)"),
+    PermissionNeed("currencies", ("GET",), True, "discovery: currencies; order currency codes"),
+    PermissionNeed("products", ("GET",), True, "product import and linking"),
+    PermissionNeed("combinations", ("GET",), True, "product import and linking (variants)"),
+    PermissionNeed("stock_availables", ("GET",), True, "stock rows of linked variants"),
+    PermissionNeed("stock_availables", ("PATCH", "PUT"), True, "stock push"),
+    PermissionNeed("product_option_values", ("GET",), False, "variant names"),
+    PermissionNeed("order_histories", ("POST",), False, "status changes sent to the shop"),
+    PermissionNeed("order_carriers", ("GET",), False, "tracking numbers"),
+    PermissionNeed("order_carriers", ("PATCH", "PUT"), False, "tracking numbers"),
+    PermissionNeed("customer_threads", ("GET",), False, "sales documents as order messages"),
+    PermissionNeed("customer_threads", ("POST",), False, "sales documents as order messages"),
+    PermissionNeed("customer_messages", ("POST",), False, "sales documents as order messages"),
+)
+
+
+#: the resources the integration uses (only their permissions are kept on the account)
+_NEEDED_RESOURCES = frozenset(need.resource for need in PERMISSION_NEEDS)
+
+
+def missing_permissions(
+    permissions: Mapping[str, Collection[str]],
+) -> tuple[list[str], list[str]]:
+    """``(essential, optional)`` names of the needs ``permissions`` does not meet."""
+    missing = [need for need in PERMISSION_NEEDS if not need.met_by(permissions)]
+    return [n.name for n in missing if n.essential], [n.name for n in missing if not n.essential]
+
+
+# --- describing failures ------------------------------------------------------------------------
+
+#: shop error class → (detail message key, request field it points at); first match wins
+_SHOP_ERRORS: tuple[tuple[type[ShopError], str, str], ...] = (
+    (ShopTimeoutError, "check_timeout", "shop_url"),
+    (ShopWebserviceDisabledError, "check_webservice_disabled", "shop_url"),
+    (ShopRateLimitedError, "check_rate_limited", "shop_url"),
+    (ShopUnreachableError, "check_unreachable", "shop_url"),
+    (ShopServerError, "check_server_error", "shop_url"),
+    (ShopAuthError, "check_auth", "api_key"),
+    (ShopPermissionError, "check_permission_denied", "api_key"),
+    (ShopNotFoundError, "check_not_found", "shop_url"),
+    (ShopBlockedError, "check_blocked", "shop_url"),
+    (ShopTlsError, "check_tls", "shop_url"),
+    (ShopResponseError, "check_bad_response", "shop_url"),
+)
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """``text`` without any of ``secrets`` (defence in depth: messages a shop echoes back)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+def describe_shop_error(error: ShopError, *secrets: str) -> tuple[Problem, str]:
+    """A stored, translatable reason for ``error`` and the request field it points at."""
+    detail = scrub(error.shop_message or error.code, *secrets)[:_MAX_DETAIL]
+    for kind, reason, field_name in _SHOP_ERRORS:
+        if isinstance(error, kind):
+            return Problem(reason=reason, params={"detail": detail}), field_name
+    return Problem(reason="check_shop_error", params={"detail": detail}), "shop_url"
+
+
+def render_problem(problem: Problem, language: str) -> str:
+    return translate(problem.reason, language, **problem.params)
+
+
+# --- the outcome of a check ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What a connection check found. ``problem`` is set when not ``ok``."""
+
+    ok: bool
+    shop_url: str
+    problem: Problem | None = None
+    #: ``connection_failed`` or ``invalid_shop_url`` when not ok
+    code: str | None = None
+    #: the request field the failure points at (``shop_url`` or ``api_key``)
+    at_fault: str | None = None
+    shop_version: str | None = None
+    permissions: dict[str, list[str]] = field(default_factory=dict)
+    #: every need the key does not meet (essential ones first), ``resource:METHOD`` names
+    missing_permissions: list[str] = field(default_factory=list)
+    optional_missing: list[str] = field(default_factory=list)
+    #: when the outcome was recorded on the account (None for a check of unsaved details)
+    checked_at: datetime | None = None
+
+    @classmethod
+    def failed(
+        cls, shop_url: str, problem: Problem, *, field_name: str, code: str = "connection_failed", **extra: Any
+    ) -> ConnectionCheck:
+        return cls(ok=False, shop_url=shop_url, problem=problem, code=code, at_fault=field_name, **extra)
+
+    def detail(self, language: str) -> str:
+        return render_problem(self.problem, language) if self.problem else ""
+
+    def message(self, language: str) -> str:
+        """The answer a merchant reads: "Połączenie jest poprawne." or "Wpisane dane ... <detail>"."""
+        if self.ok:
+            if self.optional_missing:
+                return translate(
+                    "connection_ok_missing_optional", language, permissions=", ".join(self.optional_missing)
+                )
+            return translate("connection_ok", language)
+        return translate(self.code or "connection_failed", language, detail=self.detail(language))
+
+    def record(self, at: datetime) -> CheckRecord:
+        return CheckRecord(ok=self.ok, at=at, code=self.code, problem=self.problem)
+
+
+def check_message(record: CheckRecord | None, account: Account, language: str) -> str:
+    """The stored check of ``account`` rendered in ``language``."""
+    if record is None or record.ok:
+        optional = [name for name in account.missing_permissions if not _is_essential(name)]
+        check = ConnectionCheck(ok=True, shop_url=account.shop_url, optional_missing=optional)
+        return check.message(language)
+    check = ConnectionCheck(ok=False, shop_url=account.shop_url, problem=record.problem, code=record.code)
+    return check.message(language)
+
+
+def _is_essential(name: str) -> bool:
+    return any(need.name == name and need.essential for need in PERMISSION_NEEDS)
+
+
+class ConnectionCheckFailedError(ValidationError):
+    """422: the shop URL or key did not pass the connection check.
+
+    ``code`` is ``connection_failed`` (or ``invalid_shop_url``); the message starts with
+    "Wpisane dane integracyjne są niepoprawne." and ``details`` names the field at fault.
+    """
+
+    code = "connection_failed"
+    message_key = "connection_failed"
+
+    def __init__(self, check: ConnectionCheck, language: str) -> None:
+        detail = check.detail(language)
+        super().__init__(
+            f"connection check failed ({check.problem.reason if check.problem else 'unknown'})",
+            code=check.code or "connection_failed",
+            params={"detail": detail},
+            details=[FieldProblem(check.at_fault or "shop_url", detail)],
+        )
+        self.check = check
+
+
+# --- the service --------------------------------------------------------------------------------
+
+
+class AccountService:
+    """Create, read, change, check and delete a tenant's shop accounts."""
+
+    def __init__(
+        self,
+        *,
+        accounts: AccountRepository,
+        secrets: SecretStore,
+        activity: ActivityLogRepository,
+        discovery: DiscoveryService,
+        connect: NewShopConnector,
+        clock: Clock = utc_now,
+        allow_local: bool = False,
+        resolver: Resolver | None = None,
+        check_budget: float = CHECK_BUDGET_SECONDS,
+    ) -> None:
+        self.accounts = accounts
+        self.secrets = secrets
+        self.activity = activity
+        self.discovery = discovery
+        self.connect = connect
+        self.clock = clock
+        self.allow_local = allow_local
+        self.resolver = resolver
+        self.check_budget = check_budget
+
+    # --- the connection check ---------------------------------------------------------------------
+
+    def check_credentials(
+        self, shop_url: str, api_key: str, *, platform: str = "prestashop", deadline: Deadline | None = None
+    ) -> ConnectionCheck:
+        """Run the check (see the module docstring). Never raises for a failing shop."""
+        raw_url = scrub(shop_url.strip(), api_key)
+        try:
+            parsed = parse_shop_url(shop_url, allow_local=self.allow_local)
+        except UnsafeShopUrlError as error:
+            return self._url_failure(raw_url, error, host=scrub(_host_of(shop_url), api_key))
+        url = parsed.base_url
+        try:
+            resolve_public(parsed.host, parsed.port, resolver=self.resolver, allow_local=self.allow_local)
+        except UnsafeShopUrlError as error:
+            return self._url_failure(url, error, host=parsed.host)
+        except ShopUnreachableError as error:
+            problem, field_name = describe_shop_error(error, api_key)
+            return ConnectionCheck.failed(url, problem, field_name=field_name)
+        if len(api_key) != KEY_LENGTH:
+            problem = Problem(reason="check_key_length", params={"length": str(len(api_key))})
+            return ConnectionCheck.failed(url, problem, field_name="api_key")
+        if not _KEY_CHARACTERS.match(api_key):
+            return ConnectionCheck.failed(url, Problem(reason="check_key_characters"), field_name="api_key")
+        connector: Connector | None = None
+        try:
+            connector = self.connect(platform, url, api_key, deadline=self._check_deadline(deadline))
+            info = connector.check_connection()
+        except UnsafeShopUrlError as error:
+            return self._url_failure(url, error, host=parsed.host)
+        except ShopError as error:
+            problem, field_name = describe_shop_error(error, api_key)
+            logger.info("connection check failed", extra={"code": error.code, "http_status": error.http_status})
+            return ConnectionCheck.failed(url, problem, field_name=field_name)
+        finally:
+            if connector is not None:
+                connector.close()
+        permissions = {
+            res: sorted(methods) for res, methods in sorted(info.permissions.items()) if res in _NEEDED_RESOURCES
+        }
+        essential, optional = missing_permissions(info.permissions)
+        if essential:
+            problem = Problem(reason="check_missing_permissions", params={"permissions": ", ".join(essential)})
+            return ConnectionCheck.failed(
+                url,
+                problem,
+                field_name="api_key",
+                shop_version=info.shop_version,
+                permissions=permissions,
+                missing_permissions=essential + optional,
+                optional_missing=optional,
+            )
+        return ConnectionCheck(
+            ok=True,
+            shop_url=url,
+            shop_version=info.shop_version,
+            permissions=permissions,
+            missing_permissions=optional,
+            optional_missing=optional,
+        )
+
+    def _check_deadline(self, deadline: Deadline | None) -> Deadline:
+        """The caller's deadline, further capped by the check's own budget."""
+        ends = time.monotonic() + self.check_budget
+
+        def remaining() -> float:
+            own = ends - time.monotonic()
+            return min(own, deadline()) if deadline is not None else own
+
+        return remaining
+
+    @staticmethod
+    def _url_failure(url: str, error: UnsafeShopUrlError, *, host: str) -> ConnectionCheck:
+        reason = str(error.params.get("reason") or "malformed")
+        key = {"not_https": "check_url_not_https", "not_public": "check_url_not_public"}.get(
+            reason, "check_url_malformed"
+        )
+        params = {"host": host[:200]} if key == "check_url_not_public" else {}
+        return ConnectionCheck.failed(
+            url, Problem(reason=key, params=params), field_name="shop_url", code="invalid_shop_url"
+        )
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def get(self, tenant_id: str, account_id: str) -> Account:
+        return self.accounts.get(tenant_id, account_id)
+
+    def list_accounts(
+        self, tenant_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[Account], str | None]:
+        return self.accounts.list(tenant_id, limit=limit, next_token=next_token)
+
+    def logs(
+        self, tenant_id: str, account_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[ActivityEntry], str | None]:
+        self.accounts.get(tenant_id, account_id)
+        return self.activity.list(account_id=account_id, limit=limit, next_token=next_token)
+
+    # --- creating -------------------------------------------------------------------------------------
+
+    def create(
+        self,
+        tenant_id: str,
+        *,
+        name: str,
+        shop_url: str,
+        api_key: str,
+        platform: str = "prestashop",
+        actor: str = "api",
+        language: str = "pl",
+        deadline: Deadline | None = None,
+    ) -> Account:
+        """Check the shop, then save the account and its key and queue discovery.
+
+        A failing check saves nothing: it is logged under the tenant and raised as
+        :class:`ConnectionCheckFailedError` (422).
+        """
+        check = self.check_credentials(shop_url, api_key, platform=platform, deadline=deadline)
+        if not check.ok:
+            self.activity.append(
+                action="account.create",
+                outcome="error",
+                message=translate("account_create_failed", language, name=name, connection=check.message(language)),
+                actor=actor,
+                tenant_id=tenant_id,
+                details=self._check_details(check, name=name),
+            )
+            raise ConnectionCheckFailedError(check, language)
+        now = self.clock()
+        account_id = new_id()
+        secret_ref = self.secrets.put(account_id, api_key)
+        account = Account(
+            id=account_id,
+            tenant_id=tenant_id,
+            name=name,
+            shop_url=check.shop_url,
+            platform=platform,
+            secret_ref=secret_ref,
+            key_last4=api_key[-4:],
+            status="connected",
+            shop_version=check.shop_version,
+            permissions=check.permissions,
+            missing_permissions=check.missing_permissions,
+            discovery_status="pending",
+            created_at=now,
+            updated_at=now,
+            last_check=check.record(now),
+        )
+        try:
+            self.accounts.create(account)
+        except Exception:
+            self.secrets.delete(secret_ref)
+            raise
+        self.activity.append(
+            action="account.create",
+            outcome="ok",
+            message=translate("account_created", language, name=name, connection=check.message(language)),
+            actor=actor,
+            account_id=account_id,
+            details=self._check_details(check, name=name),
+        )
+        return self.discovery.schedule(account, actor=actor, language=language)
+
+    # --- changing -------------------------------------------------------------------------------------
+
+    def update(
+        self,
+        tenant_id: str,
+        account_id: str,
+        *,
+        name: str | None = None,
+        shop_url: str | None = None,
+        api_key: str | None = None,
+        actor: str = "api",
+        language: str = "pl",
+        deadline: Deadline | None = None,
+    ) -> Account:
+        """Rename, or move to another URL / key. A new URL or key is checked first; a failing
+        check changes nothing (422). A new URL also re-runs discovery."""
+        account = self.accounts.get(tenant_id, account_id)
+        changes: dict[str, Any] = {}
+        if name is not None and name != account.name:
+            changes["name"] = name
+        url_changed = shop_url is not None and _normalised(shop_url, self.allow_local) != account.shop_url
+        key_changed = api_key is not None
+        fields = [
+            f
+            for f, changed in (("name", "name" in changes), ("shop_url", url_changed), ("api_key", key_changed))
+            if changed
+        ]
+        old_key: str | None = None
+        if url_changed or key_changed:
+            old_key = self._stored_key(account)
+            new_key = api_key if api_key is not None else old_key
+            check = self.check_credentials(
+                shop_url if url_changed and shop_url is not None else account.shop_url,
+                new_key or "",
+                platform=account.platform,
+                deadline=deadline,
+            )
+            if not check.ok:
+                self.activity.append(
+                    action="account.update",
+                    outcome="error",
+                    message=translate(
+                        "account_update_failed", language, name=account.name, connection=check.message(language)
+                    ),
+                    actor=actor,
+                    account_id=account.id,
+                    details=self._check_details(check, fields=fields),
+                )
+                raise ConnectionCheckFailedError(check, language)
+            now = self.clock()
+            changes.update(
+                shop_url=check.shop_url,
+                status="connected",
+                shop_version=check.shop_version,
+                permissions=check.permissions,
+                missing_permissions=check.missing_permissions,
+                last_check=check.record(now),
+            )
+            if api_key is not None:
+                changes["key_last4"] = api_key[-4:]
+        if not changes:
+            return account
+        changes["updated_at"] = self.clock()
+        if api_key is not None and api_key != old_key:
+            self.secrets.put(account.id, api_key)
+        try:
+            saved = self.accounts.update_versioned(
+                tenant_id, account.id, account.version, **_json_fields(account, changes)
+            )
+        except ConcurrentUpdateError:
+            if api_key is not None and old_key is not None and api_key != old_key:
+                self.secrets.put(account.id, old_key)
+            raise
+        self.activity.append(
+            action="account.update",
+            outcome="ok",
+            message=translate("account_updated", language, name=saved.name, fields=", ".join(fields) or "-"),
+            actor=actor,
+            account_id=account.id,
+            details={"fields": fields, "shop_url": saved.shop_url, "shop_version": saved.shop_version},
+        )
+        if url_changed:
+            saved = self.discovery.schedule(saved, actor=actor, language=language)
+        return saved
+
+    # --- checking -------------------------------------------------------------------------------------
+
+    def check(
+        self,
+        tenant_id: str,
+        account_id: str,
+        *,
+        actor: str = "api",
+        language: str = "pl",
+        deadline: Deadline | None = None,
+    ) -> ConnectionCheck:
+        """Check a saved account's URL and key now; the outcome is stored and logged."""
+        account = self.accounts.get(tenant_id, account_id)
+        try:
+            key = self.secrets.get(account.secret_ref)
+        except NotFoundError:
+            check = ConnectionCheck.failed(
+                account.shop_url, Problem(reason="check_secret_missing"), field_name="api_key"
+            )
+        else:
+            check = self.check_credentials(account.shop_url, key, platform=account.platform, deadline=deadline)
+        now = self.clock()
+        fields: dict[str, Any] = {"status": "connected" if check.ok else "error", "last_check": check.record(now)}
+        if check.shop_version is not None or check.ok:
+            fields.update(
+                shop_version=check.shop_version,
+                permissions=check.permissions,
+                missing_permissions=check.missing_permissions,
+            )
+        self.accounts.update_fields(tenant_id, account.id, **_json_fields(account, fields))
+        self.activity.append(
+            action="account.check",
+            outcome="ok" if check.ok else "error",
+            message=translate("account_checked", language, connection=check.message(language)),
+            actor=actor,
+            account_id=account.id,
+            details=self._check_details(check),
+        )
+        return replace(check, checked_at=now)
+
+    # --- deleting -------------------------------------------------------------------------------------
+
+    def delete(self, tenant_id: str, account_id: str, *, actor: str = "api", language: str = "pl") -> None:
+        """Delete the account: its key, settings, mappings, templates, offers, cursor, imports,
+        reports and discovery. Imported orders stay (flagged ``account_deleted``), the activity
+        log stays until it expires; the account item stays as ``deleted`` (404, skipped by
+        every worker)."""
+        account = self.accounts.get(tenant_id, account_id)
+        now = self.clock()
+        self.accounts.update_fields(
+            tenant_id, account.id, **_json_fields(account, {"status": "deleted", "deleted_at": now, "updated_at": now})
+        )
+        self.secrets.delete(account.secret_ref)
+        removed = self.accounts.delete_account_data(account.id)
+        orders = self.accounts.mark_orders_account_deleted(account.id)
+        message = translate("account_deleted", language, name=account.name, orders=orders)
+        details = {"account_id": account.id, "name": account.name, "removed_items": removed, "kept_orders": orders}
+        self.activity.append(
+            action="account.delete", outcome="ok", message=message, actor=actor, account_id=account.id, details=details
+        )
+        self.activity.append(
+            action="account.delete", outcome="ok", message=message, actor=actor, tenant_id=tenant_id, details=details
+        )
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def _stored_key(self, account: Account) -> str | None:
+        try:
+            return self.secrets.get(account.secret_ref)
+        except NotFoundError:
+            return None
+
+    @staticmethod
+    def _check_details(check: ConnectionCheck, **extra: Any) -> dict[str, Any]:
+        details: dict[str, Any] = {
+            "shop_url": check.shop_url[:200],
+            "ok": check.ok,
+            "shop_version": check.shop_version,
+            "missing_permissions": check.missing_permissions,
+        }
+        if check.problem is not None:
+            details.update(code=check.code, reason=check.problem.reason, **check.problem.params)
+        details.update(extra)
+        return details
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _normalised(shop_url: str, allow_local: bool) -> str:
+    try:
+        return parse_shop_url(shop_url, allow_local=allow_local).base_url
+    except UnsafeShopUrlError:
+        return shop_url
+
+
+def _json_fields(account: Account, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` as the account item stores them (JSON-ready; None removes the attribute)."""
+    dumped = account.model_copy(update=dict(changes)).model_dump(mode="json", include=set(changes))
+    return {k: dumped.get(k) for k in changes}
