@@ -78,6 +78,7 @@ class SqsSource:
 class ScheduleSource:
     function: str
     expression: str
+    name: str = ""  # the event's logical name in the template (names the local rule)
 
     @property
     def rate_seconds(self) -> int:
@@ -107,9 +108,14 @@ class FunctionSpec:
 
     @property
     def module(self) -> str:
-        """Importable module of the handler, e.g. ``functions.api.handler``."""
+        """Importable module of the handler, e.g. ``functions.api.handler``.
+
+        ``CodeUri`` is read relative to the repository root (``functions/api/`` →
+        ``functions.api``), so a test template may point a function at any importable package.
+        """
         module_file, _, _ = self.handler.rpartition(".")
-        return "functions." + self.name + "." + module_file
+        package = ".".join(part for part in self.code_uri.strip("/").split("/") if part not in ("", "."))
+        return (package or "functions." + self.name) + "." + module_file
 
     @property
     def attribute(self) -> str:
@@ -246,7 +252,7 @@ def load_stack(stage: str = "local", path: Path = TEMPLATE_PATH, overrides: dict
             memory=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
             environment={k: str(v) for k, v in resolver.resolve(env).items()},
         )
-        for event in (props.get("Events") or {}).values():
+        for event_name, event in (props.get("Events") or {}).items():
             ep = event.get("Properties", {})
             if event["Type"] == "HttpApi":
                 public = ep.get("Auth", {}).get("Authorizer") == "NONE"
@@ -264,7 +270,7 @@ def load_stack(stage: str = "local", path: Path = TEMPLATE_PATH, overrides: dict
                 )
             elif event["Type"] in ("Schedule", "ScheduleV2"):
                 expression = ep.get("Schedule") or ep.get("ScheduleExpression")
-                spec.schedules.append(ScheduleSource(logical, str(resolver.resolve(expression))))
+                spec.schedules.append(ScheduleSource(logical, str(resolver.resolve(expression)), event_name))
         functions[logical] = spec
     resources = {
         k: {"Type": v["Type"], "Properties": resolver.resolve(v.get("Properties", {}))}
@@ -289,6 +295,24 @@ class ProvisionedStack:
                 v = v.replace(f"__QUEUE_URL__{name}", url)
             env[k] = v
         return env
+
+    def queue_arn(self, logical: str) -> str:
+        return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{self.model.resources[logical]['Properties']['QueueName']}"
+
+    def dead_letter_queue(self, logical: str) -> str | None:
+        """Logical id of the queue's DLQ (from its ``RedrivePolicy``), if it has one."""
+        policy = self.model.resources[logical]["Properties"].get("RedrivePolicy")
+        if not policy:
+            return None
+        target = policy["deadLetterTargetArn"]
+        return next((other for other in self.queue_urls if self.queue_arn(other) == target), None)
+
+    def common_environment(self) -> dict[str, str]:
+        """Variables every function has with the same value (today: all of them, from Globals)."""
+        envs = [self.environment(name) for name in self.model.functions]
+        if not envs:
+            return {}
+        return {k: v for k, v in envs[0].items() if all(env.get(k) == v for env in envs[1:])}
 
     def union_environment(self) -> dict[str, str]:
         env: dict[str, str] = {}

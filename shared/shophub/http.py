@@ -165,7 +165,7 @@ def validation_to_error(exc: RequestValidationError, language: str) -> ShopHubEr
 
 def _auth_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     event = app.current_event
-    if (event.request_context.http.method, event.raw_path) not in PUBLIC_ROUTES:
+    if (event.request_context.http.method, event.path) not in PUBLIC_ROUTES:
         tenant_of(app)  # raises UnauthorizedError → 401 in the API's shape
     return next_middleware(app)
 
@@ -194,7 +194,7 @@ def build_resolver(*, enable_validation: bool = True) -> APIGatewayHttpResolver:
     @app.not_found
     def _not_found(_: PowertoolsNotFound) -> Response:
         event = app.current_event
-        method, path = event.request_context.http.method, event.raw_path
+        method, path = event.request_context.http.method, event.path
         if _route_exists_with_other_method(app, method, path):
             return error_response(MethodNotAllowedError(f"{method} {path}"), language_of(app))
         return error_response(NotFoundError("route", message_key="route_not_found"), language_of(app))

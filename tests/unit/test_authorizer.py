@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from functions.authorizer.handler import handler as authorizer
-from local.stack.events import LambdaContext, authorizer_event
+from local.stack.events import LambdaContext, authorizer_event, http_api_event
 from tests.support.api import ApiClient
 
 
@@ -79,3 +79,14 @@ def test_health_needs_no_token(stack):
 
     assert answer.status == 200
     assert answer.json == {"status": "ok", "version": answer.json["version"]}
+
+
+def test_public_route_stays_public_behind_a_named_stage(stack):
+    """Deployed, the HTTP API's stage prefixes rawPath (``/dev/health``)."""
+    from functions.api.handler import handler as api
+
+    event = http_api_event("GET", "/dev/health", route_key="GET /health", stage="dev")
+
+    answer = api(event, LambdaContext("api"))
+
+    assert answer["statusCode"] == 200

@@ -1,0 +1,1 @@
+"""A test-only Lambda function for the local stack's tests: records what it receives."""
