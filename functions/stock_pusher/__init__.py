@@ -1,0 +1,1 @@
+"""``functions/stock_pusher``: coalesced, batched stock pushes to every linked shop."""

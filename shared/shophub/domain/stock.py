@@ -1,0 +1,61 @@
+"""Hub stock: levels (quantity at a version), the ``StockChanged`` message, push rows.
+
+The hub is the source of truth for stock. Every change of a product's stock, whatever its source
+(the API, an order), takes the next ``stock_version`` of that product; the version only grows.
+Shops receive absolute quantities, never deltas, so replaying a change is harmless and the
+newest version always wins.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: Changes carried by one ``StockChanged`` message (a message stays far below SQS's 256 KB).
+CHANGES_PER_MESSAGE = 200
+#: Items of one ``PUT /stock`` request.
+MAX_BULK_ITEMS = 1000
+#: PrestaShop stores quantities in a signed 32-bit column.
+MAX_QUANTITY = 2_147_483_647
+
+STOCK_CHANGED: Final = "StockChanged"
+
+
+class StockLevel(BaseModel):
+    """A product's hub stock at one version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product_id: int = Field(ge=1)
+    quantity: int
+    version: int = Field(ge=0)
+
+
+class StockChangedMessage(BaseModel):
+    """The body of a ``StockQueue`` message: ``{"type": "StockChanged", "tenant_id", "changes"}``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: Literal["StockChanged"] = STOCK_CHANGED
+    tenant_id: str = Field(min_length=1)
+    changes: list[StockLevel] = Field(min_length=1)
+
+
+class StockMovement(BaseModel):
+    """One requested change: an absolute ``quantity`` or a relative ``delta`` (exactly one)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product_id: int = Field(ge=1)
+    quantity: int | None = Field(default=None, ge=0, le=MAX_QUANTITY)
+    delta: int | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> StockMovement:
+        if (self.quantity is None) == (self.delta is None):
+            raise ValueError("a stock movement has either a quantity or a delta")
+        return self
+
+
+PushOutcome = Literal["ok", "failed", "unchanged", "skipped"]
