@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import LogRecord
 
 REDACTED = "***"
 _SECRET_FIELD = re.compile(r"(api_?key|token|password|secret|authorization|ws_key)", re.IGNORECASE)
@@ -47,7 +48,7 @@ def redact(value: Any) -> Any:
 class RedactingFormatter(LambdaPowertoolsFormatter):
     """Powertools JSON formatter that redacts secrets before serialising."""
 
-    def serialize(self, log: dict[str, Any]) -> str:
+    def serialize(self, log: LogRecord) -> str:
         return super().serialize(log=redact(log))
 
 

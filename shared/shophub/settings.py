@@ -7,9 +7,10 @@ from :mod:`shophub.wiring`.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,10 +36,22 @@ class Settings(BaseSettings):
     log_retention_days: int = Field(default=180, ge=1)
     version: str = "0.1.0"
 
+    @field_validator("allow_local_shops")
+    @classmethod
+    def _never_when_deployed(cls, value: bool) -> bool:
+        """A function running in AWS Lambda never talks to loopback shops, even if a stray
+        ``SHOPHUB_ALLOW_LOCAL_SHOPS`` was set on it: the switch would open the URL guard."""
+        return value and not running_in_aws_lambda()
+
     @property
     def secret_path_prefix(self) -> str:
         """SSM path under which shop keys live: ``/shophub/<stage>/accounts``."""
         return self.secret_prefix or f"/shophub/{self.stage}/accounts"
+
+
+def running_in_aws_lambda() -> bool:
+    """True inside the AWS Lambda runtime (not for ``sam local``, the local stack or tests)."""
+    return os.environ.get("AWS_EXECUTION_ENV", "").startswith("AWS_Lambda_") and not os.environ.get("AWS_SAM_LOCAL")
 
 
 @lru_cache(maxsize=1)

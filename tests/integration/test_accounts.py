@@ -486,6 +486,55 @@ def test_patch_to_an_unsafe_url_is_refused(stack: Stack, shop: ShopSimulator, ap
     assert shop.request_count == 0
 
 
+def _during_the_check(stack: Stack, action: Any) -> None:
+    """Run ``action`` once, while the next connection check talks to the shop."""
+    real = stack.container.connector_for_new_shop
+    pending = [action]
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        if pending:
+            pending.pop()()
+        return real(*args, **kwargs)
+
+    install_account_service(stack, connect=connect)
+
+
+def test_a_delete_during_a_key_change_is_not_undone(stack: Stack, shop: ShopSimulator, api: ApiClient):
+    # Given an account whose key is being replaced, deleted while the new key is checked
+    account_id = create_account(api, shop.url).json["id"]
+    shop.add_key(OTHER_KEY)
+    _during_the_check(stack, lambda: stack.container.account_service.delete("tenant-a", account_id))
+
+    # When the key change finishes
+    answer = api.patch(f"/accounts/{account_id}", {"api_key": OTHER_KEY})
+
+    # Then it loses: the account stays deleted and no key is stored again
+    assert answer.status == 409
+    assert answer.json["error"]["code"] == "concurrent_update"
+    assert api.get(f"/accounts/{account_id}").status == 404
+    item = stack.table.get(keys.tenant_pk("tenant-a"), keys.account_sk(account_id))
+    assert item is not None and item["status"] == "deleted"
+    assert ssm_parameters(stack) == {}
+
+
+def test_two_concurrent_key_changes_leave_the_winners_key(stack: Stack, shop: ShopSimulator, api: ApiClient):
+    # Given a key change to OTHER_KEY, overtaken during its check by a change to a third key
+    third = "THIRDKEYTHIRDKEYTHIRDKEYTHIRD777"
+    account_id = create_account(api, shop.url).json["id"]
+    shop.add_key(OTHER_KEY)
+    shop.add_key(third)
+    _during_the_check(stack, lambda: stack.container.account_service.update("tenant-a", account_id, api_key=third))
+
+    # When the first change finishes
+    answer = api.patch(f"/accounts/{account_id}", {"api_key": OTHER_KEY})
+
+    # Then it loses, and the stored key is the one the account shows
+    assert answer.status == 409
+    assert api.get(f"/accounts/{account_id}").json["api_key"] == "••••" + third[-4:]
+    assert ssm_parameters(stack)[f"/shophub/test/accounts/{account_id}"] == third
+    shop.remove_key(third)
+
+
 # --- deleting -------------------------------------------------------------------------------------
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from shophub.domain.config import DictionaryEntry
+from shophub.errors import ConflictError
 from shophub.store import keys
 from shophub.store.dictionaries import DEFAULT_DICTIONARIES, DictionaryRepository
-from tests.integration.test_config_helpers import api, lined_up_table, logs, race
+from tests.integration.test_config_helpers import api, conflicting_table, lined_up_table, logs, race
 
 ROUTES = ("/hub/statuses", "/hub/payment-methods", "/hub/shipping-methods")
 
@@ -55,6 +59,28 @@ def test_concurrent_first_reads_seed_the_defaults_exactly_once(stack):
     stored = list(stack.table.query(keys.tenant_pk("tenant-x"), sk_prefix="STATUS#"))
     assert sorted(i["name"] for i in stored) == sorted(e.name for e in results[0])
     assert len({i["name"] for i in stored}) == len(stored)
+
+
+def test_a_seed_transaction_cancelled_by_a_concurrent_write_is_tried_again(stack):
+    # Given a first read whose seed transaction DynamoDB cancels once (TransactionConflict)
+    repository = DictionaryRepository(conflicting_table(stack))
+
+    # When the tenant's statuses are read for the first time
+    statuses = repository.get_dictionary("tenant-a", "STATUS")
+
+    # Then the defaults are there (not an empty dictionary) and stored
+    assert [e.id for e in statuses] == [e.id for e in DEFAULT_DICTIONARIES["STATUS"]]
+    assert [e["id"] for e in api(stack).get("/hub/statuses").json["items"]] == [e.id for e in statuses]
+
+
+def test_an_addition_cancelled_by_a_concurrent_write_is_a_409_not_a_500(stack):
+    DictionaryRepository(stack.table).get_dictionary("tenant-a", "STATUS")
+    repository = DictionaryRepository(conflicting_table(stack))
+
+    with pytest.raises(ConflictError) as refused:
+        repository.add("tenant-a", DictionaryEntry(kind="STATUS", id="x1", name="Nowy"))
+
+    assert refused.value.code == "concurrent_update"
 
 
 def test_adding_an_entry_returns_201_and_lists_it(stack):

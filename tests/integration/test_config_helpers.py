@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from shophub.domain.accounts import Account
 from shophub.ids import new_id
 from shophub.store import keys
@@ -156,3 +158,33 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+class ConflictingOnce:
+    """A DynamoDB client whose first ``conflicts`` transactions are cancelled the way DynamoDB
+    cancels one that meets another write on one of its items (reason ``TransactionConflict``, no
+    condition failed); moto in-process never does that by itself."""
+
+    def __init__(self, client: Any, conflicts: int = 1) -> None:
+        self._client = client
+        self.conflicts = conflicts
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        if self.conflicts:
+            self.conflicts -= 1
+            reasons = [{"Code": "None"}] * (len(kwargs["TransactItems"]) - 1) + [{"Code": "TransactionConflict"}]
+            raise ClientError(
+                {  # type: ignore[arg-type]
+                    "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+        return self._client.transact_write_items(**kwargs)
+
+
+def conflicting_table(stack: TestStack, conflicts: int = 1) -> HubTable:
+    return HubTable(ConflictingOnce(stack.container.dynamodb, conflicts), stack.table.name)

@@ -12,7 +12,7 @@ from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
 from shophub.store.dynamo import TransactionConflict
 from shophub.store.templates import TemplateRepository
-from tests.integration.test_config_helpers import api, lined_up_table, logs, make_account, race
+from tests.integration.test_config_helpers import api, conflicting_table, lined_up_table, logs, make_account, race
 
 ALL_ON = {"description": True, "shipping_prices": True, "price": True, "stock": True}
 
@@ -263,6 +263,45 @@ def test_deleting_a_template_while_it_becomes_the_default_never_leaves_a_danglin
     pointer = AccountRepository(stack.table).get("tenant-a", account.id).default_template_id
     assert stack.table.get(keys.account_pk(account.id), keys.template_sk(pointer)) is not None
     assert len(_defaults(client, account.id)) == 1
+
+
+def test_a_first_template_whose_transaction_meets_another_write_still_becomes_the_default(stack):
+    # Given an account without templates, and a transaction DynamoDB cancels once for a concurrent
+    # write to the account item (e.g. a discovery status update)
+    account = make_account(stack)
+
+    # When the first template is created
+    view = _service(conflicting_table(stack)).create_template("tenant-a", account.id, "A", _sync(), actor="a")
+
+    # Then it is the default, not an ordinary template on an account with no default
+    assert view.default is True
+    assert AccountRepository(stack.table).get("tenant-a", account.id).default_template_id == view.template.id
+
+
+def test_set_default_and_delete_meeting_a_concurrent_write_are_retried_not_500(stack):
+    account = make_account(stack)
+    client = api(stack)
+    url = f"/accounts/{account.id}/templates"
+    ids = [client.post(url, {"name": name}).json["id"] for name in ("A", "B", "C")]
+
+    _service(conflicting_table(stack)).set_default("tenant-a", account.id, ids[1], actor="a")
+    _service(conflicting_table(stack)).delete_template("tenant-a", account.id, ids[2], actor="a")
+
+    assert _defaults(client, account.id) == [ids[1]]
+    assert [t["id"] for t in client.get(url).json["items"]] == ids[:2]
+
+
+def test_a_transaction_that_keeps_conflicting_is_a_409_concurrent_update(stack):
+    account = make_account(stack)
+    client = api(stack)
+    url = f"/accounts/{account.id}/templates"
+    ids = [client.post(url, {"name": name}).json["id"] for name in ("A", "B")]
+
+    with pytest.raises(ConflictError) as refused:
+        _service(conflicting_table(stack, conflicts=10)).set_default("tenant-a", account.id, ids[1], actor="a")
+
+    assert refused.value.code == "concurrent_update"
+    assert _defaults(client, account.id) == [ids[0]]
 
 
 def _sync():

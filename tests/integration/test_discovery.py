@@ -192,6 +192,46 @@ def test_a_permanent_failure_is_not_retried(stack: Stack, shop: ShopSimulator, a
     assert KEY not in json.dumps(entry)
 
 
+def test_a_shop_address_that_became_non_public_fails_once_without_a_request(
+    stack: Stack, shop: ShopSimulator, api: ApiClient
+):
+    # Given an account whose stored address no longer passes the URL guard
+    account_id = create_account(api, shop.url).json["id"]
+    messages = receive(stack)
+    stack.table.update(keys.tenant_pk("tenant-a"), keys.account_sk(account_id), set_={"shop_url": "https://10.0.0.1"})
+    shop.reset_requests()
+
+    # When the discovery message runs
+    result = run_discovery(stack, messages)
+
+    # Then it is consumed (no pointless retries), the run failed with the guard's reason
+    assert result == {"batchItemFailures": []}
+    found = client(api.token, "en").get(f"/accounts/{account_id}/discovery").json
+    assert found["status"] == "failed"
+    assert found["message"].startswith("10.0.0.1 points to a private, local or reserved network")
+    assert shop.request_count == 0
+
+
+def test_a_result_that_cannot_be_stored_does_not_leave_the_run_running(
+    stack: Stack, shop: ShopSimulator, api: ApiClient, monkeypatch: pytest.MonkeyPatch
+):
+    # Given a shop whose discovery result DynamoDB refuses (e.g. an item over 400 KB)
+    account_id = create_account(api, shop.url).json["id"]
+    messages = receive(stack)
+
+    def refuse(_result: Any) -> None:
+        raise RuntimeError("Item size has exceeded the maximum allowed size")
+
+    monkeypatch.setattr(stack.container.discovery_store, "put", refuse)
+
+    # When the last allowed delivery runs
+    result = run_discovery(stack, messages, receive_count=5)
+
+    # Then the message fails (to the DLQ) and the account says so instead of "running" forever
+    assert result == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
+    assert api.get(f"/accounts/{account_id}/discovery").json["status"] == "failed"
+
+
 def test_discovery_can_be_run_again(stack: Stack, shop: ShopSimulator, api: ApiClient):
     account_id = create_account(api, shop.url).json["id"]
     run_discovery(stack, receive(stack))

@@ -7,14 +7,18 @@ import tomllib
 from pathlib import Path
 
 from local.stack.template import load_stack, read_template
+from shophub.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_layer_requirements_match_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    layer = [line.strip() for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    layer = [
+        line.strip()
+        for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
     assert sorted(layer) == sorted(project)
     assert all("==" in pin for pin in layer)
@@ -65,3 +69,13 @@ def test_runtime_is_python_313_everywhere():
     layer = template["Resources"]["SharedLayer"]
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     assert layer["Metadata"]["BuildMethod"] == "python3.13"
+
+
+def test_local_shops_are_never_allowed_in_a_deployed_function(monkeypatch):
+    # The template never sets the switch ...
+    assert "ALLOW_LOCAL" not in (ROOT / "template.yaml").read_text()
+    # ... and even a stray variable on a deployed function does not open the URL guard
+    monkeypatch.setenv("SHOPHUB_ALLOW_LOCAL_SHOPS", "true")
+    assert Settings().allow_local_shops is True  # the local stack and tests
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
+    assert Settings().allow_local_shops is False

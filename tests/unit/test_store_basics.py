@@ -8,9 +8,10 @@ import json
 import pytest
 
 from shophub.errors import BadRequestError
-from shophub.store import keys
+from shophub.store import keys, paging
 from shophub.store.dynamo import ConditionFailed, TransactionConflict
 from shophub.store.paging import decode_token, encode_token
+from tests.support.api import ApiClient
 
 
 def test_tenant_comes_first_in_every_tenant_key():
@@ -78,6 +79,42 @@ def test_token_of_another_tenant_is_refused():
 
     with pytest.raises(BadRequestError):
         decode_token(token, "TENANT#t1#ACCOUNTS")
+
+
+@pytest.mark.parametrize(
+    "last_key",
+    [
+        {"PK": "TENANT#t1", "SK": "ACCOUNT#a9", "X": 10**40},  # a number DynamoDB cannot hold
+        {"PK": "TENANT#t1", "SK": "ACCOUNT#a9", "status": "x"},  # not a key attribute
+        {"PK": "TENANT#t1", "SK": 7},  # keys are strings
+    ],
+)
+def test_token_with_a_recomputed_checksum_but_no_usable_key_is_400(last_key):
+    # Given a token built with the public recipe (the checksum is no signature)
+    scope = "TENANT#t1#ACCOUNTS"
+    plain = {"s": scope, "k": last_key, "c": paging._checksum(scope, last_key)}
+    forged = base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+    # Then it is refused as a token, not passed on to DynamoDB
+    with pytest.raises(BadRequestError) as caught:
+        decode_token(forged, scope)
+    assert caught.value.code == "invalid_paging_token"
+
+
+def test_forged_token_pointing_into_another_partition_is_a_400_not_a_500(stack):
+    # Given tenant A's token, re-signed with a start key in tenant B's partition
+    token = stack.container.tokens.create("tenant-a")
+    scope = "TENANT#tenant-a#ACCOUNTS"
+    last_key = {"PK": "TENANT#tenant-b", "SK": "ACCOUNT#a1"}
+    plain = {"s": scope, "k": last_key, "c": paging._checksum(scope, last_key)}
+    forged = base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+    # When tenant A pages with it
+    answer = ApiClient(token=token, language="en").get("/accounts", query=f"next={forged}")
+
+    # Then a 400 in the API's shape
+    assert answer.status == 400
+    assert answer.json["error"]["code"] == "invalid_paging_token"
 
 
 def test_put_new_refuses_an_existing_key_and_returns_it(stack):

@@ -5,12 +5,15 @@ A merchant types the shop address, so the address is untrusted input (SSRF). The
 * accepts only ``https://host[:port][/path]`` (no user info, query or fragment);
 * resolves every A/AAAA record of the host and refuses the host when ANY of them is not a public
   address: loopback, private, link-local (169.254.169.254), CGNAT 100.64.0.0/10, multicast,
-  reserved, unspecified, and IPv6 forms that embed such an IPv4 address (IPv4-mapped,
-  IPv4-compatible, NAT64, 6to4; Teredo is refused outright);
+  reserved, unspecified, IPv6 site-local (fec0::/10), and IPv6 forms that embed such an IPv4
+  address (IPv4-mapped, IPv4-compatible, NAT64, 6to4; Teredo is refused outright);
 * dials the vetted address itself (:class:`GuardedTransport`): the name is resolved and checked
   inside the connect call and the socket is opened to that checked IP, so nothing can rebind the
   name between the check and the request. The ``Host`` header and the TLS SNI / certificate check
-  still use the hostname.
+  still use the hostname;
+* bounds every socket read and write made inside :func:`io_deadline` by one absolute deadline, so
+  a shop trickling its status line, headers or body (each read well within the read timeout)
+  cannot hold a worker past its deadline.
 
 ``allow_local=True`` is the local-stack switch: it additionally allows ``http://127.0.0.1:<port>``,
 ``http://localhost:<port>`` (and loopback over https). Deployed code never sets it.
@@ -21,10 +24,14 @@ network.
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
+import math
 import socket
 import ssl
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -162,7 +169,7 @@ def is_public_address(ip: IPAddress) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.teredo is not None or ip in _NAT64_LOCAL_USE:
             return False
-        if ip.scope_id:
+        if ip.scope_id or ip.is_site_local:
             return False
         embedded = _embedded_ipv4(ip)
         if embedded is not None:
@@ -232,6 +239,58 @@ def check_shop_url(url: str, *, resolver: Resolver | None = None, allow_local: b
     return shop_url
 
 
+# --- one deadline for all the I/O of a request -------------------------------------------------
+
+_io_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("shop_io_deadline", default=None)
+
+
+@contextmanager
+def io_deadline(seconds_left: float) -> Iterator[None]:
+    """Socket reads and writes of guarded connections inside the block end ``seconds_left`` from
+    now (a timeout error after that); an infinite value sets no bound."""
+    end = time.monotonic() + seconds_left if math.isfinite(seconds_left) else None
+    token = _io_deadline.set(end)
+    try:
+        yield
+    finally:
+        _io_deadline.reset(token)
+
+
+def _clamped(timeout: float | None, expired: type[Exception]) -> float | None:
+    end = _io_deadline.get()
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise expired("the deadline passed while the shop was still answering")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write also ends at the current :func:`io_deadline`."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamped(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamped(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        bounded = _clamped(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 # --- dialling the vetted address ----------------------------------------------------------------
 
 
@@ -256,13 +315,14 @@ class _PinnedBackend(httpcore.NetworkBackend):
         last_error: Exception | None = None
         for ip in addresses:
             try:
-                return self._inner.connect_tcp(
+                stream = self._inner.connect_tcp(
                     str(ip),
                     port,
-                    timeout=timeout,
+                    timeout=_clamped(timeout, httpcore.ConnectTimeout),
                     local_address=local_address,
                     socket_options=socket_options,
                 )
+                return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
         assert last_error is not None

@@ -30,7 +30,6 @@ from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account, CheckRecord, Problem
 from shophub.domain.activity import ActivityEntry
 from shophub.errors import (
-    ConcurrentUpdateError,
     FieldProblem,
     NotFoundError,
     ShopAuthError,
@@ -508,16 +507,14 @@ class AccountService:
         if not changes:
             return account
         changes["updated_at"] = self.clock()
+        # The versioned write goes first and the key follows only when it won: a concurrent change
+        # or delete (both bump the version) makes this one fail before any key is written, so two
+        # replacements never leave the key of the loser behind the winner's last four characters.
+        saved = self.accounts.update_versioned(tenant_id, account.id, account.version, **_json_fields(account, changes))
         if api_key is not None and api_key != old_key:
             self.secrets.put(account.id, api_key)
-        try:
-            saved = self.accounts.update_versioned(
-                tenant_id, account.id, account.version, **_json_fields(account, changes)
-            )
-        except ConcurrentUpdateError:
-            if api_key is not None and old_key is not None and api_key != old_key:
-                self.secrets.put(account.id, old_key)
-            raise
+            if self.accounts.get(tenant_id, account.id, include_deleted=True).status == "deleted":
+                self.secrets.delete(account.secret_ref)  # deleted between the write and the key
         self.activity.append(
             action="account.update",
             outcome="ok",
@@ -579,9 +576,8 @@ class AccountService:
         every worker)."""
         account = self.accounts.get(tenant_id, account_id)
         now = self.clock()
-        self.accounts.update_fields(
-            tenant_id, account.id, **_json_fields(account, {"status": "deleted", "deleted_at": now, "updated_at": now})
-        )
+        stamp = _json_fields(account, {"deleted_at": now})["deleted_at"]  # as the account item stores it
+        self.accounts.mark_deleted(tenant_id, account.id, stamp)
         self.secrets.delete(account.secret_ref)
         removed = self.accounts.delete_account_data(account.id)
         orders = self.accounts.mark_orders_account_deleted(account.id)

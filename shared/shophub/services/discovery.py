@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,7 +34,7 @@ from shophub.domain.accounts import (
     DiscoveredShop,
     Problem,
 )
-from shophub.errors import NotFoundError, ShopError, ShopTransientError
+from shophub.errors import NotFoundError, ShopError, ShopTransientError, UnsafeShopUrlError
 from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from shophub.observability import logger
 from shophub.services.accounts import describe_shop_error, render_problem
@@ -168,10 +169,18 @@ class DiscoveryService:
         except NotFoundError:  # the stored key is gone
             self._fail(account, job, Problem(reason="check_secret_missing"), language, final=True)
             return "failed"
+        except UnsafeShopUrlError:  # the name now resolves to a non-public address: never retried
+            problem = Problem(reason="check_url_not_public", params={"host": _host(account.shop_url)})
+            self._fail(account, job, problem, language, final=True)
+            return "failed"
         except Exception:
             self._fail(account, job, Problem(reason="internal_error"), language, final=attempt >= self.max_attempts)
             raise
-        return self._save(account, job, found, language, seconds=time.monotonic() - started)
+        try:
+            return self._save(account, job, found, language, seconds=time.monotonic() - started)
+        except Exception:  # e.g. a result DynamoDB refuses: never left "running" for good
+            self._fail(account, job, Problem(reason="internal_error"), language, final=attempt >= self.max_attempts)
+            raise
 
     def _discover(self, account: Account, deadline: Deadline | None) -> ShopDiscovery:
         connector = self.connector_for(account, deadline=deadline)
@@ -273,6 +282,13 @@ def to_account_discovery(account_id: str, found: ShopDiscovery, at: Any) -> Acco
         os_states=dict(found.standard_states),
         refreshed_at=at,
     )
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "")[:200]
+    except ValueError:
+        return ""
 
 
 def _known_timezone(name: str | None) -> bool:

@@ -92,6 +92,20 @@ class AccountRepository:
             raise NotFoundError("account")
         return Account.model_validate(item)
 
+    def mark_deleted(self, tenant_id: str, account_id: str, at: str) -> Account:
+        """Flag the account ``deleted`` and bump its version, so a change read before the delete
+        (e.g. a key replacement still waiting for its connection check) cannot bring it back."""
+        item = self.table.update(
+            keys.tenant_pk(tenant_id),
+            keys.account_sk(account_id),
+            set_={"status": "deleted", "deleted_at": at, "updated_at": at},
+            add={"version": 1},
+            condition="attribute_exists(PK)",
+        )
+        if item is None:
+            raise NotFoundError("account")
+        return Account.model_validate(item)
+
     # --- deleting an account's data ---------------------------------------------------------------
 
     def delete_account_data(self, account_id: str) -> int:

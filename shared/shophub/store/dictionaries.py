@@ -18,7 +18,7 @@ from typing import Any
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.config import DictionaryEntry, DictionaryKind, TenantSettings
-from shophub.errors import ConflictError
+from shophub.errors import ConcurrentUpdateError, ConflictError
 from shophub.store import keys
 from shophub.store.dynamo import HubTable, TransactionConflict
 
@@ -60,6 +60,9 @@ DEFAULT_DICTIONARIES: dict[DictionaryKind, tuple[DefaultEntry, ...]] = {
 DEFAULT_STOCK_RETURN_STATUS = "anulowane"
 
 _SPACES = re.compile(r"\s+")
+#: Attempts at the seed transaction when DynamoDB cancels it for a concurrent write (no condition
+#: failed): the loser of two first reads may be cancelled that way before the winner commits.
+SEED_ATTEMPTS = 3
 
 
 def normalized_name(name: str) -> str:
@@ -94,11 +97,15 @@ class DictionaryRepository:
         for kind, entries in DEFAULT_DICTIONARIES.items():
             for entry in entries:
                 operations.extend(self._entry_puts(tenant_id, DictionaryEntry(kind=kind, id=entry.id, name=entry.name)))
-        try:
-            self.table.transact_write(operations)
-        except TransactionConflict:
-            return False  # seeded by someone else (before, or right now)
-        return True
+        for _ in range(SEED_ATTEMPTS):
+            try:
+                self.table.transact_write(operations)
+            except TransactionConflict as conflict:
+                if conflict.condition_failed:
+                    return False  # seeded by someone else (before, or right now)
+                continue  # cancelled by a concurrent write to one of its items: try again
+            return True
+        return False
 
     @staticmethod
     def _seed_entries(kind: DictionaryKind) -> list[DictionaryEntry]:
@@ -140,7 +147,7 @@ class DictionaryRepository:
                 raise ConflictError(
                     "duplicate dictionary name", code="duplicate_name", params={"name": entry.name}
                 ) from None
-            raise
+            raise ConcurrentUpdateError("dictionary changed meanwhile") from None
 
     def _entry_puts(self, tenant_id: str, entry: DictionaryEntry, *, conditional: bool = False) -> list[dict[str, Any]]:
         pk = keys.tenant_pk(tenant_id)

@@ -16,6 +16,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from shophub.errors import BadRequestError
+
 Item = dict[str, Any]
 Key = dict[str, Any]
 
@@ -209,7 +211,7 @@ class HubTable:
     def _write(self, call: Any, request: dict[str, Any]) -> dict[str, Any]:
         self.request_count += 1
         try:
-            return call(**request)  # type: ignore[no-any-return]
+            return call(**request)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raw = error.response.get("Item")
@@ -257,11 +259,18 @@ class HubTable:
         if limit:
             request["Limit"] = limit
         if start_key:
+            if start_key.get(pk_attr) != pk:
+                raise _invalid_start_key()
             request["ExclusiveStartKey"] = serialize_item(start_key)
         if filter_expr:
             request["FilterExpression"] = filter_expr
         self.request_count += 1
-        answer = self.client.query(**expr.apply(request))
+        try:
+            answer = self.client.query(**expr.apply(request))
+        except ClientError as error:
+            if start_key and error.response.get("Error", {}).get("Code") == "ValidationException":
+                raise _invalid_start_key() from None
+            raise
         items = [deserialize_item(raw) for raw in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")
         return items, (deserialize_item(last) if last else None)
@@ -374,6 +383,11 @@ class HubTable:
         if expr:
             expr.apply(op)
         return {"ConditionCheck": op}
+
+
+def _invalid_start_key() -> BadRequestError:
+    """A start key (from a client's paging token) that does not fit the query: a 400."""
+    return BadRequestError("invalid paging token", code="invalid_paging_token")
 
 
 def _backoff(attempt: int) -> int:

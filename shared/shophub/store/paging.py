@@ -3,8 +3,10 @@
 A token is ``base64url(json({"s": scope, "k": last_key, "c": checksum}))``. ``scope`` names the
 partition the token was issued for (e.g. ``TENANT#t1``), so a token from one listing (or one
 tenant) is refused by another; a checksum catches edits. Anything that does not decode, does not
-match its checksum or carries another scope is a :class:`~shophub.errors.BadRequestError`
-(``invalid_paging_token``): a 400, never a 500.
+match its checksum, carries another scope or holds anything but the table's string key attributes
+is a :class:`~shophub.errors.BadRequestError` (``invalid_paging_token``): a 400, never a 500.
+The checksum is not a signature (anyone can compute it), so :meth:`HubTable.query_page` also
+refuses a start key outside the partition it queries.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import Any
 from shophub.errors import BadRequestError
 
 _SALT = b"shophub-paging-v1"
+#: A last key only ever holds the table's and GSI1's key attributes, all strings (template.yaml).
+_KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK"})
+_MAX_KEY_VALUE = 1024
 
 
 def _checksum(scope: str, last_key: dict[str, Any]) -> str:
@@ -51,7 +56,9 @@ def decode_token(token: str | None, scope: str) -> dict[str, Any] | None:
     last_key = body["k"]
     if body["s"] != scope or not isinstance(last_key, dict) or not last_key:
         raise invalid
-    if not all(isinstance(k, str) and isinstance(v, str | int) for k, v in last_key.items()):
+    if not set(last_key) <= _KEY_ATTRIBUTES:
+        raise invalid
+    if not all(isinstance(v, str) and 0 < len(v) <= _MAX_KEY_VALUE for v in last_key.values()):
         raise invalid
     if body["c"] != _checksum(scope, last_key):
         raise invalid

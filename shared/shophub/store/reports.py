@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,7 +56,7 @@ class ReportRepository:
         )
         return [Report.model_validate(i) for i in items], encode_token(last, scope)
 
-    def get(self, account_id: str, report_id: str) -> tuple[Report, list[ReportEntry]]:
+    def get(self, account_id: str, report_id: str) -> tuple[Report, builtins.list[ReportEntry]]:
         """The report with its entries; a report of another account is not found."""
         summary: Report | None = None
         entries: list[ReportEntry] = []

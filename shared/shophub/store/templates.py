@@ -21,9 +21,13 @@ from datetime import datetime
 from typing import Any
 
 from shophub.domain.config import Template, TemplateSync
-from shophub.errors import NotFoundError
+from shophub.errors import ConcurrentUpdateError, NotFoundError
 from shophub.store import keys
 from shophub.store.dynamo import ConditionFailed, Expr, HubTable, TransactionConflict
+
+#: Attempts at a transaction that DynamoDB cancels only because another write touched one of its
+#: items at the same moment (reason ``TransactionConflict``, no condition failed).
+CONFLICT_ATTEMPTS = 3
 
 
 class DefaultAlreadySet(Exception):
@@ -44,6 +48,21 @@ class TemplateInUse(Exception):
 
 def _template_not_found() -> NotFoundError:
     return NotFoundError("template", code="template_not_found", message_key="template_not_found")
+
+
+def _transact(table: HubTable, operations: list[dict[str, Any]]) -> None:
+    """Run the transaction; one cancelled by a concurrent write to its items (no condition failed)
+    is tried again, and a 409 ``concurrent_update`` after the last attempt. A failed condition is
+    raised as :class:`TransactionConflict` for the caller to explain."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            table.transact_write(operations)
+            return
+        except TransactionConflict as conflict:
+            if conflict.condition_failed:
+                raise
+            if attempt == CONFLICT_ATTEMPTS:
+                raise ConcurrentUpdateError("template transaction kept conflicting") from None
 
 
 class TemplateRepository:
@@ -83,7 +102,8 @@ class TemplateRepository:
         pointer = expr.name("default_template_id")
         condition = f"attribute_exists(PK) AND (attribute_not_exists({pointer}) OR attribute_type({pointer}, {expr.value('NULL')}))"
         try:
-            self.table.transact_write(
+            _transact(
+                self.table,
                 [
                     self.table.tx_put(self._item(account_id, template), condition="attribute_not_exists(PK)"),
                     self.table.tx_update(
@@ -94,7 +114,7 @@ class TemplateRepository:
                         condition=condition,
                         expr=expr,
                     ),
-                ]
+                ],
             )
         except TransactionConflict:
             raise DefaultAlreadySet() from None
@@ -115,7 +135,8 @@ class TemplateRepository:
     def set_default(self, tenant_id: str, account_id: str, template_id: str) -> None:
         """Point the account's default at the template, if the template (still) exists."""
         try:
-            self.table.transact_write(
+            _transact(
+                self.table,
                 [
                     self.table.tx_check(
                         keys.account_pk(account_id), keys.template_sk(template_id), condition="attribute_exists(PK)"
@@ -127,7 +148,7 @@ class TemplateRepository:
                         add={"version": 1},
                         condition="attribute_exists(PK)",
                     ),
-                ]
+                ],
             )
         except TransactionConflict as conflict:
             if conflict.reasons[0] == "ConditionalCheckFailed":
@@ -147,7 +168,8 @@ class TemplateRepository:
         pointer = account_expr.name("default_template_id")
         account_condition = f"attribute_not_exists({pointer}) OR {pointer} <> {account_expr.value(template_id)}"
         try:
-            self.table.transact_write(
+            _transact(
+                self.table,
                 [
                     self.table.tx_delete(
                         keys.account_pk(account_id),
@@ -161,7 +183,7 @@ class TemplateRepository:
                         condition=account_condition,
                         expr=account_expr,
                     ),
-                ]
+                ],
             )
         except TransactionConflict as conflict:
             if conflict.reasons[1] == "ConditionalCheckFailed":

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
 import ssl
+import threading
+import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from shophub.connectors.prestashop.client import RetryPolicy, parse_retry_after
+from shophub.connectors.prestashop.client import PrestaShopClient, RetryPolicy, parse_retry_after
 from shophub.connectors.prestashop.query import Query
 from shophub.errors import (
     ShopAuthError,
@@ -338,6 +342,77 @@ def test_answer_over_the_size_cap_is_cut_off_while_streaming() -> None:
     with pytest.raises(ShopResponseError, match="larger than"):
         make_client(shop, max_response_bytes=10 * 1024).get_json("orders")
     assert len(produced) < 20, "the body is not read to the end"
+
+
+def test_answer_trickled_slower_than_the_read_timeout_stops_at_the_deadline() -> None:
+    # Given a shop that sends its body one small piece per second (each read succeeds)
+    clock = FakeClock(budget=5)
+    produced: list[int] = []
+
+    def trickle():
+        for i in range(100):
+            produced.append(i)
+            clock.now += 1.0
+            yield b" "
+
+    shop = ScriptedShop(lambda _r: httpx.Response(200, content=trickle(), headers={"Content-Type": "application/json"}))
+
+    # When / Then: a typed timeout once the deadline passes, not after the whole body
+    with pytest.raises(ShopTimeoutError, match="before the deadline"):
+        make_client(shop, clock=clock).get_json("orders")
+    assert len(produced) <= 6
+    assert len(shop.requests) == 1
+
+
+@pytest.fixture
+def trickling_shop() -> Iterator[str]:
+    """A real socket server (on loopback) that sends an HTTP answer one header line every 0.2 s:
+    every read succeeds well within any read timeout, the answer just never ends."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                try:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                    while not stop.wait(0.2):
+                        conn.sendall(b"X-Padding: 1\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join(timeout=5)
+    server.close()
+
+
+@pytest.mark.timeout(30)
+def test_headers_trickled_slower_than_the_read_timeout_stop_at_the_deadline(trickling_shop: str) -> None:
+    # Given the real guarded transport, a 1.5 s deadline and a 10 s read timeout
+    ends = time.monotonic() + 1.5
+    client = PrestaShopClient(
+        trickling_shop,
+        KEY,
+        allow_local=True,
+        deadline=lambda: ends - time.monotonic(),
+        timeout=httpx.Timeout(10.0),
+    )
+    started = time.monotonic()
+
+    # When / Then: a typed timeout at the deadline, not when the shop stops talking
+    with pytest.raises(ShopTimeoutError):
+        client.get_json("orders")
+    assert time.monotonic() - started < 3.0
+    client.close()
 
 
 def test_declared_length_over_the_cap_is_refused_before_reading() -> None:

@@ -18,7 +18,7 @@ from shophub.connectors.base import Connector
 from shophub.connectors.prestashop.connector import PrestaShopConnector, missing_permissions
 from shophub.connectors.prestashop.parse import as_bool, as_decimal, as_utc, lang_value, shop_local
 from shophub.domain.shop import OrderCursor, StockUpdate
-from shophub.errors import ShopRequestRejectedError, ShopTimeoutError, ValidationError
+from shophub.errors import ShopRequestRejectedError, ShopResponseError, ShopTimeoutError, ValidationError
 from tests.unit.connectors.fakes import (
     KEY,
     SHOP,
@@ -605,3 +605,22 @@ def test_rejected_request_keeps_codes() -> None:
     with pytest.raises(ShopRequestRejectedError) as caught:
         make_connector(scripted).fetch_orders([1])
     assert caught.value.ps_codes == (35,)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"order_states": {"order_states": [{"id": "not a number", "name": "Nowe"}]}},
+        {"carriers": {"carriers": [{"name": "Kurier", "id_reference": "1"}]}},
+        {"orders": {"orders": [{"id": None, "module": "ps_wirepayment", "payment": "Wire"}] * 3}},
+    ],
+)
+def test_discovery_of_an_unreadable_record_is_a_typed_permanent_error(answers: dict[str, Any]) -> None:
+    # Given a shop whose answers are well-formed JSON but one record makes no sense
+    def handler(request: httpx.Request) -> httpx.Response:
+        resource = request.url.path.rsplit("/", 1)[-1]
+        return json_response(answers.get(resource, []))
+
+    # When / Then: a ShopResponseError (the discovery run fails without retries), not a raw one
+    with pytest.raises(ShopResponseError, match="cannot be read"):
+        make_connector(ScriptedShop(handler)).discover(recent_orders=3)

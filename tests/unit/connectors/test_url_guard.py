@@ -120,6 +120,7 @@ def test_good_addresses_are_normalised() -> None:
         ["64:ff9b::7f00:1"],
         [PUBLIC_V4, "10.0.0.5"],  # one bad record is enough
         ["2606:4700::1111", "fd00::1"],
+        ["fec0::1"],  # deprecated site-local: still routed inside some networks
     ],
 )
 def test_names_resolving_to_non_public_addresses_are_refused(addresses: list[str]) -> None:

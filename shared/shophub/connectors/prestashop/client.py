@@ -11,7 +11,8 @@
   after it may have reached the shop only when the caller says it is idempotent;
 * redirects are never followed blindly: one same-host https redirect of a read is followed,
   anything else is a :class:`ShopResponseError`;
-* the body is streamed and cut off at ``max_response_bytes``;
+* the body is streamed and cut off at ``max_response_bytes`` or at the deadline (a shop trickling
+  bytes slower than the read timeout cannot hold a worker past it);
 * every error is a typed :class:`shophub.errors.ShopError` with ``http_status``, ``ps_codes``,
   ``ps_messages`` and ``request_id``;
 * ``request_count`` counts every HTTP request sent (retries included).
@@ -54,7 +55,7 @@ from shophub.errors import (
     ShopUnreachableError,
     ShopWebserviceDisabledError,
 )
-from shophub.security.url_guard import Resolver, ShopUrl, guarded_client, parse_shop_url
+from shophub.security.url_guard import Resolver, ShopUrl, guarded_client, io_deadline, parse_shop_url
 
 logger = logging.getLogger("shophub.connectors.prestashop")
 
@@ -368,23 +369,26 @@ class PrestaShopClient:
             headers["Content-Type"] = "application/xml; charset=utf-8"
         self.request_count += 1
         failure: Exception | None = None
-        try:
-            request = self._http.build_request(
-                method, url, headers=headers, content=body, timeout=self._timeout_for(remaining)
-            )
-            response = self._http.send(request, stream=True, follow_redirects=False)
-        except ShopUnreachableError as exc:  # the guarded transport could not resolve the name
-            failure = _Retryable(exc, safe_to_repeat=True)
-        except httpx.HTTPError as exc:
-            failure = self._transport_error(exc, label, request_id)
-        if failure is not None:
-            raise failure
-        try:
-            content = self._read_capped(response, label, request_id)
-        except httpx.HTTPError as exc:
-            failure = self._transport_error(exc, label, request_id)
-        finally:
-            response.close()
+        # Every socket read and write of this request ends at the deadline, however slowly the
+        # shop trickles its answer (the per-read timeouts alone would not stop that).
+        with io_deadline(remaining):
+            try:
+                request = self._http.build_request(
+                    method, url, headers=headers, content=body, timeout=self._timeout_for(remaining)
+                )
+                response = self._http.send(request, stream=True, follow_redirects=False)
+            except ShopUnreachableError as exc:  # the guarded transport could not resolve the name
+                failure = _Retryable(exc, safe_to_repeat=True)
+            except httpx.HTTPError as exc:
+                failure = self._transport_error(exc, label, request_id)
+            if failure is not None:
+                raise failure
+            try:
+                content = self._read_capped(response, label, request_id)
+            except httpx.HTTPError as exc:
+                failure = self._transport_error(exc, label, request_id)
+            finally:
+                response.close()
         if failure is not None:
             raise failure
         return response.status_code, response.headers, content
@@ -410,6 +414,15 @@ class PrestaShopClient:
                     request_id=request_id,
                 )
             chunks.append(chunk)
+            if self.remaining() <= 0:
+                # A shop trickling its answer never trips the per-read timeout; the deadline
+                # still bounds the whole body.
+                raise self._error(
+                    ShopTimeoutError,
+                    f"{label}: the answer did not arrive completely before the deadline",
+                    status=response.status_code,
+                    request_id=request_id,
+                )
         return b"".join(chunks)
 
     def _redirect_target(self, method: str, current: str, location: str | None, label: str, request_id: str) -> str:

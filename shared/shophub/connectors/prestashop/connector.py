@@ -314,6 +314,18 @@ class PrestaShopConnector:
         )
 
     def discover(self, recent_orders: int = 1000, *, page_size: int = 250) -> ShopDiscovery:
+        try:
+            return self._discover(recent_orders, page_size)
+        except (RecordError, ValueError) as exc:
+            # A record discovery cannot read is the shop's answer being wrong: a permanent,
+            # typed failure (retrying reads the same records), never a raw exception.
+            detail = self._client.scrub(str(exc))[:300]
+            raise ShopResponseError(
+                f"discovery: the shop sent a record that cannot be read ({detail})",
+                params={"detail": f"the shop sent a record that cannot be read ({detail})"},
+            ) from None
+
+    def _discover(self, recent_orders: int, page_size: int) -> ShopDiscovery:
         lang = self._language_id
         states = [translate.order_state(r, lang) for r in self._list("order_states", Query().display("full"))]
         carriers = translate.carriers_by_reference(self._list("carriers", Query().display("full").where("deleted", 0)))
