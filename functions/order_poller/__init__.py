@@ -1,0 +1,1 @@
+"""``functions/order_poller``: scheduled dispatcher and per-account order poll worker."""

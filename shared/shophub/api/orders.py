@@ -1,0 +1,336 @@
+"""Orders (``functions/api``): list and read hub orders, change a status, add tracking numbers
+and sales documents, fetch an account's orders now.
+
+A hub order id is ``<account id>-<shop order id>``; clients treat it as opaque. Another tenant's
+order (or account) is a 404 on every route. Money is a decimal string (``"36.90"``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field
+
+from shophub.domain.common import RequestModel
+from shophub.domain.orders import DocumentType, HubOrder, OrderDocument, TrackingNumber
+from shophub.errors import FieldProblem, ValidationError
+from shophub.http import actor_of, language_of, require_id, tenant_of
+from shophub.i18n import translate
+from shophub.wiring import container
+
+router = APIGatewayHttpRouter()
+TAGS = ["orders"]
+
+#: What PrestaShop accepts as a tracking number (``Validate::isTrackingNumber``), 64 characters max.
+TRACKING_NUMBER = re.compile(r"^[~:#,%&_=()\[\].? +\-@/a-zA-Z0-9]{1,64}$")
+
+
+def _http() -> APIGatewayHttpResolver:
+    """This router as the resolver the :mod:`shophub.http` helpers are typed for."""
+    return cast(APIGatewayHttpResolver, router)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class OrderLineResponse(BaseModel):
+    hub_product_id: int | None = Field(description="The linked hub product; null when the shop variant is not linked")
+    shop_product_id: int
+    shop_combination_id: int
+    name: str
+    quantity: int
+    unit_price_gross: str = Field(description="Decimal string")
+    unit_price_net: str | None
+    ean: str
+    symbol: str
+
+
+class UnmappedResponse(BaseModel):
+    kind: Literal["payment_method", "shipping_method", "product", "status"]
+    shop_value: str
+    line_id: int | None = None
+
+
+class TotalsResponse(BaseModel):
+    paid_gross: str
+    paid_net: str
+    products_gross: str
+    products_net: str
+    shipping_gross: str
+    shipping_net: str
+    discounts_gross: str
+    wrapping_gross: str
+    currency: str | None
+
+
+class TrackingNumberResponse(BaseModel):
+    number: str
+    added_at: datetime
+    shop_sync: str = Field(description="pending | sent | unchanged | not_sent | failed")
+    synced_at: datetime | None
+    problem: str | None
+
+
+class DocumentResponse(BaseModel):
+    type: str
+    number: str
+    url: str
+    added_at: datetime
+    shop_sync: str = Field(description="pending | sent | not_sent | failed")
+    synced_at: datetime | None
+    problem: str | None
+
+
+class OrderResponse(BaseModel):
+    id: str
+    account_id: str
+    shop_order_id: int
+    reference: str
+    status: str = Field(description="Hub status id")
+    shop_state_id: int = Field(description="The shop state the hub last saw")
+    payment_method: str | None = Field(description="Hub payment method id; null when unmapped")
+    payment_module: str
+    shipping_method: str | None = Field(description="Hub shipping method id; null when unmapped or no carrier")
+    unmapped: list[UnmappedResponse]
+    frozen: bool = Field(description="true: the status no longer follows the shop")
+    lines: list[OrderLineResponse]
+    totals: TotalsResponse
+    customer: dict[str, Any] | None
+    delivery_address: dict[str, Any] | None
+    invoice_address: dict[str, Any] | None
+    note: str
+    tracking_numbers: list[TrackingNumberResponse]
+    documents: list[DocumentResponse]
+    drift: dict[str, Any] | None = Field(description="How the shop's cart now differs from the imported lines")
+    stock: dict[str, Any] | None = Field(description="What the order did to hub stock (taken, skipped, returned)")
+    created_at: datetime | None = Field(description="When the order was placed in the shop (UTC)")
+    imported_at: datetime
+    updated_at: datetime
+    account_deleted: bool
+
+
+class OrderListResponse(BaseModel):
+    items: list[OrderResponse]
+    next: str | None
+
+
+class FetchResponse(BaseModel):
+    account_id: str
+    status: Literal["queued"]
+
+
+def _tracking(entry: TrackingNumber) -> TrackingNumberResponse:
+    return TrackingNumberResponse(
+        number=entry.number,
+        added_at=entry.added_at,
+        shop_sync=entry.shop_sync,
+        synced_at=entry.synced_at,
+        problem=entry.problem,
+    )
+
+
+def _document(entry: OrderDocument) -> DocumentResponse:
+    return DocumentResponse(
+        type=entry.type,
+        number=entry.number,
+        url=entry.url,
+        added_at=entry.added_at,
+        shop_sync=entry.shop_sync,
+        synced_at=entry.synced_at,
+        problem=entry.problem,
+    )
+
+
+def order_response(order: HubOrder) -> OrderResponse:
+    totals = order.totals
+    return OrderResponse(
+        id=order.id,
+        account_id=order.account_id,
+        shop_order_id=order.shop_order_id,
+        reference=order.reference,
+        status=order.status,
+        shop_state_id=order.shop_state_id,
+        payment_method=order.payment_method,
+        payment_module=order.payment_module,
+        shipping_method=order.shipping_method,
+        unmapped=[UnmappedResponse.model_validate(u.model_dump()) for u in order.unmapped],
+        frozen=order.frozen,
+        lines=[
+            OrderLineResponse(
+                hub_product_id=line.hub_product_id,
+                shop_product_id=line.shop_product_id,
+                shop_combination_id=line.shop_combination_id,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_gross=_money(line.unit_price_gross) or "0",
+                unit_price_net=_money(line.unit_price_net),
+                ean=line.ean,
+                symbol=line.symbol,
+            )
+            for line in order.lines
+        ],
+        totals=TotalsResponse(
+            paid_gross=_money(totals.paid_gross) or "0",
+            paid_net=_money(totals.paid_net) or "0",
+            products_gross=_money(totals.products_gross) or "0",
+            products_net=_money(totals.products_net) or "0",
+            shipping_gross=_money(totals.shipping_gross) or "0",
+            shipping_net=_money(totals.shipping_net) or "0",
+            discounts_gross=_money(totals.discounts_gross) or "0",
+            wrapping_gross=_money(totals.wrapping_gross) or "0",
+            currency=totals.currency,
+        ),
+        customer=order.customer.model_dump(mode="json") if order.customer else None,
+        delivery_address=order.delivery_address.model_dump(mode="json") if order.delivery_address else None,
+        invoice_address=order.invoice_address.model_dump(mode="json") if order.invoice_address else None,
+        note=order.note,
+        tracking_numbers=[_tracking(t) for t in order.tracking_numbers],
+        documents=[_document(d) for d in order.documents],
+        drift=order.drift.model_dump(mode="json") if order.drift else None,
+        stock=order.stock.model_dump(mode="json") if order.stock else None,
+        created_at=order.shop_created_at,
+        imported_at=order.imported_at,
+        updated_at=order.updated_at,
+        account_deleted=order.account_deleted,
+    )
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+class StatusRequest(RequestModel):
+    status: str = Field(min_length=1, max_length=64, description="Hub status id")
+
+
+class ShipmentRequest(RequestModel):
+    tracking_number: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Letters, digits, spaces and ~:#,%&_=()[].?+-@/ (what PrestaShop accepts), up to 64",
+    )
+
+
+class DocumentRequest(RequestModel):
+    type: DocumentType = Field(description="invoice | correction | receipt | proforma")
+    number: str = Field(min_length=1, max_length=64, description="The document's number, e.g. FV/1/2026")
+    url: str = Field(min_length=1, max_length=2048, description="https:// link to download the document")
+
+
+def _check_tracking_number(value: str, language: str) -> str:
+    if not TRACKING_NUMBER.match(value):
+        raise ValidationError(
+            "invalid tracking number",
+            details=[FieldProblem("tracking_number", translate("order_tracking_number_invalid", language))],
+        )
+    return value
+
+
+def _check_url(value: str, language: str) -> str:
+    rest = value[len("https://") :] if value.lower().startswith("https://") else ""
+    if not rest or rest.startswith("/") or any(c.isspace() for c in value):
+        raise ValidationError(
+            "invalid document url", details=[FieldProblem("url", translate("order_document_url_invalid", language))]
+        )
+    return value
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/accounts/<id>/orders/fetch",
+    summary="Fetch the account's orders now (queued; needs fetching enabled and complete mappings)",
+    tags=TAGS,
+    status_code=202,
+)
+def fetch_orders(id: str) -> FetchResponse:
+    job = container().order_service.request_fetch(
+        tenant_of(_http()), require_id(id), actor=actor_of(_http()), language=language_of(_http())
+    )
+    return FetchResponse(account_id=job.account_id, status="queued")
+
+
+@router.get("/orders", summary="Hub orders, newest first (optionally of one account)", tags=TAGS)
+def list_orders(
+    account_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+) -> OrderListResponse:
+    orders, token = container().order_service.list(
+        tenant_of(_http()),
+        account_id=require_id(account_id, "account") if account_id is not None else None,
+        limit=limit,
+        next_token=next_token,
+    )
+    return OrderListResponse(items=[order_response(o) for o in orders], next=token)
+
+
+@router.get("/orders/<oid>", summary="One hub order", tags=TAGS)
+def get_order(oid: str) -> OrderResponse:
+    return order_response(container().order_service.get(tenant_of(_http()), require_id(oid, "order")))
+
+
+@router.patch(
+    "/orders/<oid>",
+    summary="Change an order's hub status (sent to the shop only with sync.push_statuses)",
+    tags=TAGS,
+)
+def patch_order(oid: str, body: StatusRequest) -> OrderResponse:
+    order = container().order_service.change_status(
+        tenant_of(_http()),
+        require_id(oid, "order"),
+        body.status,
+        actor=actor_of(_http()),
+        language=language_of(_http()),
+    )
+    return order_response(order)
+
+
+@router.post(
+    "/orders/<oid>/shipments",
+    summary="Add a tracking number (sent to the shop with sync.send_tracking_numbers)",
+    tags=TAGS,
+    status_code=202,
+)
+def post_shipment(oid: str, body: ShipmentRequest) -> TrackingNumberResponse:
+    language = language_of(_http())
+    number = _check_tracking_number(body.tracking_number, language)
+    _, entry = container().order_service.add_tracking_number(
+        tenant_of(_http()),
+        require_id(oid, "order"),
+        number,
+        actor=actor_of(_http()),
+        language=language,
+    )
+    return _tracking(entry)
+
+
+@router.post(
+    "/orders/<oid>/documents",
+    summary="Add a sales document (sent to the shop as an order message with sync.send_documents)",
+    tags=TAGS,
+    status_code=202,
+)
+def post_document(oid: str, body: DocumentRequest) -> DocumentResponse:
+    language = language_of(_http())
+    url = _check_url(body.url, language)
+    _, entry = container().order_service.add_document(
+        tenant_of(_http()),
+        require_id(oid, "order"),
+        document_type=body.type,
+        number=body.number,
+        url=url,
+        actor=actor_of(_http()),
+        language=language,
+    )
+    return _document(entry)

@@ -1,0 +1,857 @@
+"""Order polling: the scheduled dispatcher and the per-account poll worker.
+
+Dispatcher: the schedule fires, one ``PollOrders`` message per account with fetching enabled goes
+to ``OrderPollQueue`` (accounts come from the sparse ``FETCH#ENABLED`` index, never a scan).
+
+Worker, one message = one account:
+
+1. **Lease.** The ``CURSOR#ORDERS`` item is taken with a conditional update (owner + expiry), so
+   one poll at a time runs per account; a second message (a duplicate delivery, an overlapping
+   schedule, a "fetch now") finds the lease taken and ends without doing anything. A crashed
+   poll's lease simply expires.
+2. **Pages.** Changes come oldest first (``date_upd``, then id) through the connector, in pages
+   of up to :attr:`OrderPollService.page_size` complete orders. The first page of a run starts
+   :attr:`~OrderPollService.margin` before the cursor (never before ``fetch_from``): changes
+   written late with an older ``date_upd`` are caught, and the orders already stored with the same
+   ``date_upd`` are no-ops. The first page is widened by the number of already-seen orders in
+   that margin (remembered on the cursor), so the overlap does not push new orders onto another
+   page. Later pages continue exactly after the previous one (keyset).
+3. **Writes, then announcements, then the cursor.** New orders are created exactly once
+   (``attribute_not_exists``, together with their stock movement); changed ones are updated
+   under their version. Then the hub events and stock changes of the page are sent, and only then
+   the cursor moves (conditional on still holding the lease). A crash before the cursor moved
+   repeats the page: its orders are then found stored, and those written by a run that never
+   finished (``open_runs``) have their events and stock changes announced again.
+4. **Failures.** A transient shop failure releases the lease and raises (SQS delivers the message
+   again; the 5th failure ends in the DLQ and the log says so). A permanent one (bad key, missing
+   permission) is logged and the message is dropped. A scheduled run never logs a failure and
+   returns success.
+
+Orders created in the shop before ``fetch_from`` (default: the account's creation time) are not
+imported, even when they change later; every other order lands in ``landing_status`` whatever its
+shop state. An unknown carrier id (not resolvable to an ``id_reference``) or payment module
+without a mapping, and lines without a linked hub product, never drop an order: it is imported
+and ``unmapped`` lists what is missing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from shophub.clock import Clock, utc_now
+from shophub.domain.accounts import Account
+from shophub.domain.catalog import Offer
+from shophub.domain.config import FieldMapping, OrderSettings
+from shophub.domain.orders import (
+    DriftLine,
+    HubOrder,
+    OrderAddress,
+    OrderCustomer,
+    OrderDrift,
+    OrderLine,
+    OrderTotals,
+    PollCursor,
+    PollOrdersJob,
+    UnmappedEntry,
+    event_detail,
+    hub_order_id,
+    shop_fingerprint,
+)
+from shophub.domain.shop import OrderCursor, OrderPage, ShopAddress, ShopOrder
+from shophub.domain.stock import StockLevel
+from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopError, ShopTransientError, ValidationError
+from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from shophub.ids import new_ulid
+from shophub.observability import logger
+from shophub.services.orders import ORDER_IMPORTED, ORDER_UPDATED, EventPublisher, StockAnnouncer, with_status
+from shophub.services.stock_movements import OrderStockService
+from shophub.store.accounts import AccountRepository
+from shophub.store.activity import ActivityLogRepository
+from shophub.store.catalog import CatalogRepository
+from shophub.store.config import ConfigRepository
+from shophub.store.discovery import DiscoveryRepository
+from shophub.store.orders import OrderRepository, PollCursorRepository
+
+Deadline = Callable[[], float]
+
+#: ``maxReceiveCount`` of OrderPollQueue's redrive policy (template.yaml): the last attempt.
+MAX_ATTEMPTS = 5
+#: At most this many already-seen orders widen a run's first page.
+MAX_OVERLAP_WIDENING = 50
+#: Already-seen orders remembered on the cursor (for the widening above).
+MAX_RECENT = 200
+#: Orders described in the message of a page's "imported without mappings" entry (all are in its
+#: details).
+MAX_DESCRIBED = 20
+#: Shop ids of imported orders named in a run's log entry (the rest are counted).
+MAX_LOGGED_IDS = 500
+#: Unfinished runs remembered on the cursor (their writes are announced again by the next run).
+MAX_OPEN_RUNS = 20
+#: Attempts at updating one stored order that keeps changing under us.
+UPDATE_ATTEMPTS = 5
+
+PollOutcome = Literal["done", "partial", "busy", "skipped", "failed", "lost_lease"]
+
+
+class Publisher(Protocol):
+    def send(self, body: dict[str, Any], *, delay_seconds: int = 0) -> None: ...
+
+    def send_many(self, bodies: Sequence[dict[str, Any]], *, delay_seconds: int = 0) -> None: ...
+
+
+ConnectorFactory = Callable[..., Any]
+
+
+@dataclass
+class PollStats:
+    pages: int = 0
+    seen: int = 0
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    unreadable: int = 0
+    duplicates: int = 0
+    reannounced: int = 0
+    stock_changes: int = 0
+    shop_requests: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class PollResult:
+    outcome: PollOutcome
+    stats: PollStats = field(default_factory=PollStats)
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderMappings:
+    payment: dict[str, str]
+    carrier: dict[str, str]
+    status: dict[str, str]
+
+
+@dataclass
+class _Run:
+    """Everything one poll run knows about its account."""
+
+    run_id: str
+    account: Account
+    settings: OrderSettings
+    fetch_from: datetime
+    mappings: OrderMappings
+    field_mapping: FieldMapping
+    carriers_by_id: dict[int, int]
+    return_statuses: list[str]
+    suspects: set[str]
+    language: str
+    actor: str
+    started_at: datetime
+    stats: PollStats = field(default_factory=PollStats)
+    #: shop ids of the orders this run imported (named in the run's log entry)
+    imported_ids: list[int] = field(default_factory=list)
+    #: a page was written and its events / stock changes are not sent yet
+    unannounced: bool = False
+
+    @property
+    def tenant_id(self) -> str:
+        return self.account.tenant_id
+
+
+class OrderPollDispatcher:
+    """The schedule's side: one message per account with fetching enabled."""
+
+    def __init__(self, config: ConfigRepository, queue: Callable[[], Publisher]) -> None:
+        self.config = config
+        self.queue = queue
+
+    def dispatch(self) -> int:
+        jobs = [
+            PollOrdersJob(tenant_id=tenant_id, account_id=account_id, reason="schedule").model_dump(mode="json")
+            for tenant_id, account_id in self.config.list_fetch_enabled()
+        ]
+        if jobs:
+            self.queue().send_many(jobs)
+        return len(jobs)
+
+
+class OrderPollService:
+    def __init__(
+        self,
+        *,
+        accounts: AccountRepository,
+        config: ConfigRepository,
+        discovery: DiscoveryRepository,
+        catalog: CatalogRepository,
+        orders: OrderRepository,
+        cursors: PollCursorRepository,
+        stock_moves: OrderStockService,
+        stock_announcer: StockAnnouncer,
+        activity: ActivityLogRepository,
+        events: EventPublisher,
+        poll_queue: Callable[[], Publisher],
+        connector_for: ConnectorFactory,
+        clock: Clock = utc_now,
+        page_size: int = 100,
+        margin: timedelta = timedelta(minutes=5),
+        lease_seconds: int = 180,
+        min_time_left: float = 20.0,
+    ) -> None:
+        self.accounts = accounts
+        self.config = config
+        self.discovery = discovery
+        self.catalog = catalog
+        self.orders = orders
+        self.cursors = cursors
+        self.stock_moves = stock_moves
+        self.stock_announcer = stock_announcer
+        self.activity = activity
+        self.events = events
+        self.poll_queue = poll_queue
+        self.connector_for = connector_for
+        self.clock = clock
+        self.page_size = page_size
+        self.margin = margin
+        self.lease_seconds = lease_seconds
+        self.min_time_left = min_time_left
+
+    # --- one run ----------------------------------------------------------------------------------
+
+    def poll(self, job: PollOrdersJob, *, attempt: int = 1, deadline: Deadline | None = None) -> PollResult:
+        """Poll one account. Raises on transient failures (the message comes back)."""
+        language = job.language if job.language in LANGUAGES else DEFAULT_LANGUAGE
+        try:
+            account = self.accounts.get(job.tenant_id, job.account_id)
+        except NotFoundError:
+            logger.info("order poll skipped: the account is gone", extra={"account_id": job.account_id})
+            return PollResult("skipped")
+        settings = self.config.get_order_settings(account.id, default_fetch_from=account.created_at, consistent=True)
+        if not settings.fetch_enabled:
+            logger.info("order poll skipped: fetching is disabled", extra={"account_id": account.id})
+            return PollResult("skipped")
+        if settings.landing_status is None:
+            self._log_run(account, "error", translate("log_poll_landing_status_missing", language), job.actor, {})
+            return PollResult("failed")
+        run_id = new_ulid()
+        cursor = self.cursors.acquire(account.id, run_id, now=self.clock(), lease_seconds=self.lease_seconds)
+        if cursor is None:
+            logger.info("order poll skipped: another poll holds the lease", extra={"account_id": account.id})
+            return PollResult("busy")
+        try:
+            run = self._prepare(run_id, account, settings, cursor, language, job.actor)
+        except Exception:
+            self.cursors.release(
+                account.id, run_id, open_runs=set(cursor.open_runs) - {run_id}, now=self.clock(), error="internal_error"
+            )
+            raise
+        try:
+            outcome = self._run_pages(run, cursor, deadline)
+        except ShopTransientError as error:
+            self._release(run, cursor, finished=False, error=error.code)
+            final = attempt >= MAX_ATTEMPTS
+            key = "log_poll_failed" if final else "log_poll_retry"
+            self._log_run(
+                account,
+                "error",
+                translate(key, language, detail=error.shop_message),
+                job.actor,
+                {"code": error.code, "attempt": attempt, "will_retry": not final, **run.stats.as_dict()},
+            )
+            raise
+        except (ShopError, NotFoundError, ValidationError) as error:
+            # permanent: the shop refuses (key, permissions, hostile answers), or the account's
+            # key or time zone is unusable; logged, the message is not retried
+            self._release(run, cursor, finished=False, error=error.code)
+            detail = error.shop_message if isinstance(error, ShopError) else (error.detail or error.code)
+            self._log_run(
+                account,
+                "error",
+                translate("log_poll_failed", language, detail=detail),
+                job.actor,
+                {"code": error.code, "attempt": attempt, "will_retry": False, **run.stats.as_dict()},
+            )
+            return PollResult("failed", run.stats, run_id)
+        except Exception:
+            self._release(run, cursor, finished=False, error="internal_error")
+            raise
+        if outcome == "lost_lease":
+            logger.warning("order poll lost its lease", extra={"account_id": account.id})
+            return PollResult(outcome, run.stats, run_id)
+        self._release(run, cursor, finished=outcome == "done", error=None)
+        stats = run.stats
+        self._log_run(
+            account,
+            "ok",
+            translate(
+                "log_poll_done",
+                language,
+                imported=stats.imported,
+                updated=stats.updated,
+                unchanged=stats.unchanged,
+                skipped=stats.skipped,
+            ),
+            job.actor,
+            {
+                "reason": job.reason,
+                "complete": outcome == "done",
+                **stats.as_dict(),
+                "imported_orders": run.imported_ids[:MAX_LOGGED_IDS],
+            },
+        )
+        if outcome == "partial":
+            self.poll_queue().send(
+                PollOrdersJob(
+                    tenant_id=account.tenant_id, account_id=account.id, reason="continue", language=language
+                ).model_dump(mode="json")
+            )
+        return PollResult(outcome, stats, run_id)
+
+    def _prepare(
+        self, run_id: str, account: Account, settings: OrderSettings, cursor: PollCursor, language: str, actor: str
+    ) -> _Run:
+        discovery = self.discovery.get(account.id)
+        carriers_by_id = {c.id: c.id_reference for c in discovery.carriers} if discovery else {}
+        fetch_from = settings.fetch_from or account.created_at
+        return _Run(
+            run_id=run_id,
+            account=account,
+            settings=settings,
+            fetch_from=fetch_from,
+            mappings=OrderMappings(
+                payment=self.config.get_mappings(account.id, "PAYMENT"),
+                carrier=self.config.get_mappings(account.id, "CARRIER"),
+                status=self.config.get_mappings(account.id, "STATUS"),
+            ),
+            field_mapping=self.config.get_field_mapping(account.id),
+            carriers_by_id=carriers_by_id,
+            return_statuses=self.config.get_tenant_settings(account.tenant_id).stock_return_statuses,
+            suspects=set(cursor.open_runs) - {run_id},
+            language=language,
+            actor=actor,
+            started_at=self.clock(),
+        )
+
+    def _run_pages(self, run: _Run, cursor: PollCursor, deadline: Deadline | None) -> PollOutcome:
+        connector = self.connector_for(run.account, deadline=deadline)
+        try:
+            return self._pages(run, cursor, connector, deadline)
+        finally:
+            run.stats.shop_requests += int(getattr(connector, "request_count", 0))
+            connector.close()
+
+    def _first_page(self, run: _Run, cursor: PollCursor, connector: Any) -> OrderPage:
+        """The run's first page: with an overlap while the cursor is recent, else keyset."""
+        if cursor.updated_at is None:
+            return connector.list_order_changes(run.fetch_from, limit=self.page_size + 1)
+        window_start = (cursor.clean_run_started_at or cursor.updated_at) - self.margin
+        if cursor.updated_at >= window_start:
+            # a change written late (visible only after the previous run read) may hide before
+            # the cursor: read again from the margin, widened by the orders known to be there
+            since = max(run.fetch_from, window_start)
+            known = sum(1 for stamp, _ in _recent_entries(cursor) if stamp >= since.timestamp())
+            limit = self.page_size + min(known, MAX_OVERLAP_WIDENING) + 1
+            return connector.list_order_changes(since, limit=limit)
+        after = OrderCursor(updated_at=cursor.updated_at, id=cursor.order_id or 0, tied=max(1, cursor.tied))
+        return connector.list_order_changes(cursor.updated_at, after=after, limit=self.page_size + 1)
+
+    def _pages(self, run: _Run, cursor: PollCursor, connector: Any, deadline: Deadline | None) -> PollOutcome:
+        if cursor.fetch_from is not None and run.fetch_from < cursor.fetch_from:
+            # the merchant moved fetch_from back: read again from there (stored orders are no-ops)
+            cursor = cursor.model_copy(update={"updated_at": None, "order_id": None, "tied": 1, "recent": []})
+        position: tuple[datetime, int] | None = None
+        if cursor.updated_at is not None:
+            position = (cursor.updated_at, cursor.order_id or 0)
+        recent = _recent_entries(cursor)
+        page = self._first_page(run, cursor, connector)
+        while True:
+            run.stats.pages += 1
+            self._process_page(run, page)
+            nxt = page.next_after
+            if nxt is not None and (page.orders or page.failures):
+                recent = _merge_recent(recent, page.orders, nxt.updated_at - self.margin)
+                if position is None or (nxt.updated_at, nxt.id) > position:
+                    moved = self.cursors.advance(
+                        run.account.id,
+                        run.run_id,
+                        updated_at=nxt.updated_at,
+                        order_id=nxt.id,
+                        tied=nxt.tied,
+                        recent=recent,
+                        fetch_from=run.fetch_from,
+                        now=self.clock(),
+                        lease_seconds=self.lease_seconds,
+                    )
+                    if not moved:
+                        return "lost_lease"
+                    position = (nxt.updated_at, nxt.id)
+            if not page.has_more:
+                return "done"
+            if deadline is not None and deadline() < self.min_time_left:
+                return "partial"
+            page = connector.list_order_changes(run.fetch_from, after=nxt, limit=self.page_size)
+
+    def _release(self, run: _Run, cursor: PollCursor, *, finished: bool, error: str | None) -> None:
+        """Give the lease back. Runs whose writes may not have been announced stay open: this one
+        when it failed between a page's writes and its announcements, and the earlier ones until a
+        run went through to the end."""
+        still_open = set() if finished else set(run.suspects)
+        if error is not None and run.unannounced:
+            still_open.add(run.run_id)
+        still_open = set(sorted(still_open)[-MAX_OPEN_RUNS:])  # ULIDs: the newest are kept
+        released = self.cursors.release(
+            run.account.id,
+            run.run_id,
+            open_runs=still_open,
+            now=self.clock(),
+            started_at=run.started_at if error is None else None,
+            error=error,
+        )
+        if not released:
+            logger.warning("order poll lease was taken over before release", extra={"account_id": run.account.id})
+
+    # --- one page ---------------------------------------------------------------------------------
+
+    def _process_page(self, run: _Run, page: OrderPage) -> None:
+        stats = run.stats
+        for failure in page.failures:
+            stats.unreadable += 1
+            self._log_order(
+                run,
+                "order.unreadable",
+                "error",
+                translate("log_order_unreadable", run.language, shop_order_id=failure.order_id, reason=failure.reason),
+                {"shop_order_id": failure.order_id, "reason": failure.reason},
+            )
+        latest: dict[int, ShopOrder] = {}
+        for shop_order in page.orders:
+            latest[shop_order.id] = shop_order
+        stats.seen += len(latest)
+        stored = self.orders.fingerprints(run.account.id, latest.keys())
+        imported: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
+        levels: list[StockLevel] = []
+        new: list[ShopOrder] = []
+        changed: list[tuple[HubOrder, ShopOrder]] = []
+        for shop_order in latest.values():
+            known = stored.get(shop_order.id)
+            if known is None:
+                if shop_order.created_at is not None and shop_order.created_at < run.fetch_from:
+                    stats.skipped += 1
+                    continue
+                new.append(shop_order)
+                continue
+            fingerprint, written_by = known
+            suspect = written_by is not None and written_by in run.suspects
+            unchanged = fingerprint == fingerprint_of(shop_order)
+            if unchanged and not suspect:
+                stats.unchanged += 1
+                continue
+            existing = self.orders.get(run.account.id, shop_order.id, consistent=True)
+            if existing is None:
+                continue
+            if suspect:
+                self._reannounce(existing, imported, updated, levels)
+                stats.reannounced += 1
+            if unchanged:
+                stats.unchanged += 1
+                continue
+            changed.append((existing, shop_order))
+        run.unannounced = True
+        if new:
+            self._import(run, new, imported, levels)
+        for existing, shop_order in changed:
+            self._update(run, existing, shop_order, updated, levels)
+        if imported:
+            self.events.publish_many(ORDER_IMPORTED, imported)
+        if updated:
+            self.events.publish_many(ORDER_UPDATED, updated)
+        if levels:
+            newest: dict[int, StockLevel] = {}
+            for level in levels:
+                if level.product_id not in newest or newest[level.product_id].version < level.version:
+                    newest[level.product_id] = level
+            self.stock_announcer.enqueue_changes(run.tenant_id, newest.values())
+            stats.stock_changes += len(newest)
+        run.unannounced = False
+
+    def _reannounce(
+        self, order: HubOrder, imported: list[dict[str, Any]], updated: list[dict[str, Any]], levels: list[StockLevel]
+    ) -> None:
+        """Announce again what an unfinished run wrote (consumers de-duplicate by order id)."""
+        if order.last_event == ORDER_IMPORTED:
+            imported.append(event_detail(order, repeated=True))
+        elif order.last_event == ORDER_UPDATED:
+            updated.append(event_detail(order, repeated=True))
+        levels.extend(self.stock_moves.current_levels(order))
+
+    def _import(
+        self, run: _Run, shop_orders: Sequence[ShopOrder], imported: list[dict[str, Any]], levels: list[StockLevel]
+    ) -> None:
+        pairs = {(line.product_id, line.combination_id) for o in shop_orders for line in o.lines}
+        offers = self.catalog.batch_get_offers(run.account.id, pairs, consistent=True) if pairs else {}
+        now = self.clock()
+        built = [build_order(o, run, offers, now) for o in shop_orders]
+        unmapped: list[HubOrder] = []
+        for outcome in self.stock_moves.create_orders(run.tenant_id, built, offers, language=run.language):
+            if not outcome.created:
+                run.stats.duplicates += 1
+                continue
+            order = outcome.order
+            run.stats.imported += 1
+            imported.append(event_detail(order))
+            levels.extend(outcome.levels)
+            run.imported_ids.append(order.shop_order_id)
+            if order.unmapped:
+                unmapped.append(order)
+        if unmapped:
+            self._log_unmapped(run, unmapped)
+
+    def _log_unmapped(self, run: _Run, orders: Sequence[HubOrder]) -> None:
+        """One entry per page for the orders imported without some mapping (each named)."""
+        language = run.language
+        described = [
+            translate(
+                "log_order_unmapped_item",
+                language,
+                reference=_ref(order),
+                shop_order_id=order.shop_order_id,
+                missing=", ".join(
+                    translate(f"unmapped_{u.kind}", language, value=u.shop_value or "-") for u in order.unmapped
+                ),
+            )
+            for order in orders
+        ]
+        shown = "; ".join(described[:MAX_DESCRIBED]) + ("; …" if len(described) > MAX_DESCRIBED else "")
+        self._log_order(
+            run,
+            "order.imported",
+            "error",
+            translate("log_orders_imported_unmapped", language, count=len(orders), orders=shown),
+            {
+                "orders": [
+                    {
+                        "order_id": order.id,
+                        "shop_order_id": order.shop_order_id,
+                        "reference": order.reference,
+                        "unmapped": [u.model_dump(mode="json") for u in order.unmapped],
+                    }
+                    for order in orders
+                ]
+            },
+        )
+
+    def _update(
+        self,
+        run: _Run,
+        existing: HubOrder,
+        shop_order: ShopOrder,
+        updated: list[dict[str, Any]],
+        levels: list[StockLevel],
+    ) -> None:
+        for _ in range(UPDATE_ATTEMPTS):
+            after, changes, notes = apply_shop_change(existing, shop_order, run, self.clock())
+            try:
+                outcome = self.stock_moves.save_order(
+                    existing, after, return_statuses=run.return_statuses, language=run.language
+                )
+            except ConcurrentUpdateError:
+                reloaded = self.orders.get(existing.account_id, existing.shop_order_id, consistent=True)
+                if reloaded is None:
+                    return
+                existing = reloaded
+                if existing.shop_fingerprint == fingerprint_of(shop_order):
+                    return
+                continue
+            break
+        else:
+            raise ConcurrentUpdateError("order kept changing while it was updated")
+        run.stats.updated += 1
+        saved = outcome.order
+        levels.extend(outcome.levels)
+        for action, outcome_kind, message, details in notes:
+            self._log_order(run, action, outcome_kind, message, {"order_id": saved.id, **details})
+        if changes:
+            updated.append(event_detail(saved, previous_status=existing.status, changes=changes))
+
+    # --- log --------------------------------------------------------------------------------------
+
+    def _log_order(
+        self, run: _Run, action: str, outcome: Literal["ok", "error"], message: str, details: dict[str, Any]
+    ) -> None:
+        self.activity.append(
+            action=action, outcome=outcome, message=message, actor=run.actor, account_id=run.account.id, details=details
+        )
+
+    def _log_run(
+        self, account: Account, outcome: Literal["ok", "error"], message: str, actor: str, details: dict[str, Any]
+    ) -> None:
+        self.activity.append(
+            action="orders.poll", outcome=outcome, message=message, actor=actor, account_id=account.id, details=details
+        )
+
+
+# --- building and updating hub orders ---------------------------------------------------------------
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    """Shop money (6 decimals) as the hub shows it: at most 2 decimals unless more are real."""
+    if value is None:
+        return None
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value.normalize()
+
+
+def _address(address: ShopAddress | None) -> OrderAddress | None:
+    if address is None:
+        return None
+    return OrderAddress(
+        shop_address_id=address.id,
+        firstname=address.firstname,
+        lastname=address.lastname,
+        company=address.company,
+        address1=address.address1,
+        address2=address.address2,
+        postcode=address.postcode,
+        city=address.city,
+        country_id=address.country_id,
+        phone=address.phone,
+        phone_mobile=address.phone_mobile,
+        vat_number=address.vat_number,
+    )
+
+
+def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Offer], now: datetime) -> HubOrder:
+    """The hub order for a shop order seen for the first time (lines fixed from now on)."""
+    unmapped: list[UnmappedEntry] = []
+    payment = run.mappings.payment.get(shop.payment_module)
+    if payment is None:
+        unmapped.append(UnmappedEntry(kind="payment_method", shop_value=shop.payment_module))
+    shipping: str | None = None
+    reference = shop.carrier_reference
+    if reference is None and shop.carrier_id is not None:
+        reference = run.carriers_by_id.get(shop.carrier_id)
+    if reference is not None:
+        shipping = run.mappings.carrier.get(str(reference))
+        if shipping is None:
+            unmapped.append(UnmappedEntry(kind="shipping_method", shop_value=str(reference)))
+    elif shop.carrier_id is not None:
+        unmapped.append(UnmappedEntry(kind="shipping_method", shop_value=f"id:{shop.carrier_id}"))
+    lines = []
+    for line in shop.lines:
+        offer = offers.get((line.product_id, line.combination_id))
+        if offer is None:
+            unmapped.append(
+                UnmappedEntry(kind="product", shop_value=f"{line.product_id}:{line.combination_id}", line_id=line.id)
+            )
+        lines.append(
+            OrderLine(
+                line_id=line.id,
+                hub_product_id=offer.hub_product_id if offer else None,
+                shop_product_id=line.product_id,
+                shop_combination_id=line.combination_id,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_gross=_money(line.unit_price_gross) or Decimal(0),
+                unit_price_net=_money(line.unit_price_net),
+                total_price_gross=_money(line.total_price_gross),
+                ean=str(getattr(line, run.field_mapping.ean, "") or ""),
+                symbol=str(getattr(line, run.field_mapping.symbol, "") or ""),
+            )
+        )
+    totals = shop.totals
+    landing = run.settings.landing_status or ""
+    customer = shop.customer
+    return HubOrder(
+        id=hub_order_id(run.account.id, shop.id),
+        tenant_id=run.tenant_id,
+        account_id=run.account.id,
+        shop_order_id=shop.id,
+        reference=shop.reference,
+        status=landing,
+        shop_state_id=shop.current_state,
+        payment_method=payment,
+        payment_module=shop.payment_module,
+        payment_name=shop.payment_name,
+        shipping_method=shipping,
+        carrier_id=shop.carrier_id,
+        carrier_reference=reference,
+        unmapped=unmapped,
+        frozen=landing not in run.settings.update_statuses,
+        lines=lines,
+        totals=OrderTotals(
+            paid_gross=_money(totals.paid_gross) or Decimal(0),
+            paid_net=_money(totals.paid_net) or Decimal(0),
+            products_gross=_money(totals.products_gross) or Decimal(0),
+            products_net=_money(totals.products_net) or Decimal(0),
+            shipping_gross=_money(totals.shipping_gross) or Decimal(0),
+            shipping_net=_money(totals.shipping_net) or Decimal(0),
+            discounts_gross=_money(totals.discounts_gross) or Decimal(0),
+            wrapping_gross=_money(totals.wrapping_gross) or Decimal(0),
+            currency=shop.currency,
+        ),
+        customer=OrderCustomer(
+            shop_customer_id=customer.id,
+            firstname=customer.firstname,
+            lastname=customer.lastname,
+            email=customer.email,
+            company=customer.company,
+        )
+        if customer
+        else None,
+        delivery_address=_address(shop.delivery_address),
+        invoice_address=_address(shop.invoice_address),
+        note=shop.note,
+        shop_created_at=shop.created_at,
+        shop_updated_at=shop.updated_at,
+        shop_fingerprint=fingerprint_of(shop),
+        imported_at=now,
+        updated_at=now,
+        run_id=run.run_id,
+        last_event=ORDER_IMPORTED,
+    )
+
+
+def drift_lines(lines: Iterable[OrderLine], shop: ShopOrder) -> list[DriftLine]:
+    """Products whose quantity differs between the hub's lines and the shop's cart now."""
+    hub: dict[tuple[int, int], int] = defaultdict(int)
+    names: dict[tuple[int, int], str] = {}
+    for line in lines:
+        key = (line.shop_product_id, line.shop_combination_id)
+        hub[key] += line.quantity
+        names[key] = line.name
+    now: dict[tuple[int, int], int] = defaultdict(int)
+    for shop_line in shop.lines:
+        key = (shop_line.product_id, shop_line.combination_id)
+        now[key] += shop_line.quantity
+        names.setdefault(key, shop_line.name)
+    return [
+        DriftLine(
+            shop_product_id=key[0],
+            shop_combination_id=key[1],
+            name=names.get(key, ""),
+            hub_quantity=hub.get(key, 0),
+            shop_quantity=now.get(key, 0),
+        )
+        for key in sorted(set(hub) | set(now))
+        if hub.get(key, 0) != now.get(key, 0)
+    ]
+
+
+Note = tuple[str, Literal["ok", "error"], str, dict[str, Any]]
+
+
+def apply_shop_change(
+    existing: HubOrder, shop: ShopOrder, run: _Run, now: datetime
+) -> tuple[HubOrder, list[str], list[Note]]:
+    """The stored order after a change in the shop: the new ``date_upd`` and shop state are
+    recorded; a changed cart is recorded as ``drift`` (lines stay); the status follows the shop
+    through the status mapping while the order is not frozen and its status is one of
+    ``update_statuses`` (and ``sync.update_statuses`` is on)."""
+    settings = run.settings
+    changes: list[str] = []
+    notes: list[Note] = []
+    ref = _ref(existing)
+    update: dict[str, Any] = {
+        "shop_updated_at": shop.updated_at,
+        "shop_state_id": shop.current_state,
+        "shop_fingerprint": fingerprint_of(shop),
+    }
+    differences = drift_lines(existing.lines, shop)
+    if differences:
+        if existing.drift is None or existing.drift.lines != differences:
+            update["drift"] = OrderDrift(
+                detected_at=now,
+                shop_updated_at=shop.updated_at,
+                lines=differences,
+                shop_paid_gross=_money(shop.totals.paid_gross),
+            )
+            changes.append("drift")
+            text = ", ".join(
+                f"{d.shop_product_id}:{d.shop_combination_id} {d.hub_quantity} → {d.shop_quantity}" for d in differences
+            )
+            notes.append(
+                (
+                    "order.drift",
+                    "error",
+                    translate("log_order_drift", run.language, reference=ref, changes=text),
+                    {"drift": [d.model_dump(mode="json") for d in differences]},
+                )
+            )
+    elif existing.drift is not None:
+        update["drift"] = None
+        changes.append("drift")
+    after = existing.model_copy(update=update)
+    if shop.current_state != existing.shop_state_id and not existing.frozen:
+        if existing.status not in settings.update_statuses:
+            after = after.model_copy(update={"frozen": True})
+            changes.append("frozen")
+            notes.append(("order.frozen", "ok", translate("log_order_frozen", run.language, reference=ref), {}))
+        elif settings.sync.update_statuses:
+            target = run.mappings.status.get(str(shop.current_state))
+            if target is None:
+                notes.append(
+                    (
+                        "order.status_unmapped",
+                        "error",
+                        translate(
+                            "log_order_state_unmapped", run.language, reference=ref, shop_state=shop.current_state
+                        ),
+                        {"shop_state_id": shop.current_state},
+                    )
+                )
+            elif target != existing.status:
+                after = with_status(after, target, settings, now)
+                changes.append("status")
+                notes.append(
+                    (
+                        "order.status",
+                        "ok",
+                        translate(
+                            "log_order_status_from_shop",
+                            run.language,
+                            reference=ref,
+                            status=target,
+                            shop_state=shop.current_state,
+                        ),
+                        {"previous_status": existing.status, "status": target, "shop_state_id": shop.current_state},
+                    )
+                )
+                if after.frozen:
+                    notes.append(("order.frozen", "ok", translate("log_order_frozen", run.language, reference=ref), {}))
+    if changes:
+        after = after.model_copy(update={"updated_at": now, "run_id": run.run_id, "last_event": ORDER_UPDATED})
+    return after, changes, notes
+
+
+def fingerprint_of(shop: ShopOrder) -> str:
+    return shop_fingerprint(
+        shop.updated_at,
+        shop.current_state,
+        ((line.product_id, line.combination_id, line.quantity) for line in shop.lines),
+    )
+
+
+def _ref(order: HubOrder) -> str:
+    return order.reference or f"#{order.shop_order_id}"
+
+
+def _recent_entries(cursor: PollCursor) -> list[tuple[int, int]]:
+    return [(int(stamp), int(oid)) for stamp, oid in cursor.recent]
+
+
+def _merge_recent(recent: list[tuple[int, int]], orders: Iterable[ShopOrder], floor: datetime) -> list[tuple[int, int]]:
+    """Orders seen with a change at or after ``floor`` (newest kept), for the next run's overlap."""
+    by_id = {oid: stamp for stamp, oid in recent}
+    for order in orders:
+        by_id[order.id] = int(order.updated_at.timestamp())
+    limit = int(floor.timestamp())
+    kept = sorted(((stamp, oid) for oid, stamp in by_id.items() if stamp >= limit), reverse=True)
+    return sorted(kept[:MAX_RECENT])

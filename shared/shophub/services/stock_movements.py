@@ -1,0 +1,497 @@
+"""Multi-channel stock: orders move hub stock, exactly once.
+
+* A new order takes the quantity of every line linked to a hub product. The order item, a
+  ``MOVE#<shop order>#SALE`` marker and the product updates (``SET stock``, ``ADD stock_version
+  1``, conditional on the version read) are ONE transaction: the order exists if and only if its
+  stock left, so duplicate deliveries, re-polls and retries cannot take it twice, and two orders
+  for one product (from two shops) can never lose each other's update (a version race re-reads
+  and tries again).
+* An order whose hub status becomes one of the tenant's ``stock_return_statuses`` gives back
+  what it took: the order's new version, a ``MOVE#<shop order>#RETURN`` marker and the product
+  updates, again in one transaction.
+* Hub stock never goes below zero: a line that wants more than the hub has takes what there is,
+  the order is flagged (``stock.shortfall``) and the log says so.
+* A line of an order placed before the offer's shop stock was taken into the hub
+  (``Offer.stock_taken_at``, compared with the order's creation time in the shop, both UTC) is
+  already counted in that figure and does not move stock.
+
+Every change is an ordinary hub stock change: a new version per product, announced with a
+``StockChanged`` message (by the caller, batched, after the writes) and logged with before → after.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from shophub.clock import Clock, utc_now
+from shophub.domain.catalog import Offer
+from shophub.domain.orders import HubOrder, OrderStock, StockMoveLine, StockMoveSkip
+from shophub.domain.stock import StockLevel
+from shophub.errors import ConcurrentUpdateError
+from shophub.i18n import translate
+from shophub.store.activity import ActivityLogRepository
+from shophub.store.catalog import CatalogRepository
+from shophub.store.orders import OrderRepository
+from shophub.store.stock import LevelWrite, StockRepository
+
+#: Attempts at one order's transaction while other writers keep moving its products' versions.
+ATTEMPTS = 10
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+class StockAnnouncer(Protocol):
+    def enqueue_changes(self, tenant_id: str, changes: Iterable[StockLevel]) -> int: ...
+
+
+@dataclass
+class CreateOutcome:
+    """``created`` False: the order already existed (nothing was written)."""
+
+    created: bool
+    order: HubOrder
+    levels: list[StockLevel] = field(default_factory=list)
+
+
+@dataclass
+class SaveOutcome:
+    order: HubOrder
+    levels: list[StockLevel] = field(default_factory=list)
+    returned: bool = False
+
+
+def offer_pair(shop_product_id: int, shop_combination_id: int) -> tuple[int, int]:
+    return (shop_product_id, shop_combination_id)
+
+
+def _moves_text(lines: Sequence[StockMoveLine]) -> str:
+    by_product: dict[int, list[StockMoveLine]] = defaultdict(list)
+    for line in lines:
+        by_product[line.hub_product_id].append(line)
+    parts = []
+    for product_id, moved in by_product.items():
+        parts.append(f"#{product_id}: {moved[0].before} → {moved[-1].after}")
+    return ", ".join(parts)
+
+
+class OrderStockService:
+    def __init__(
+        self,
+        orders: OrderRepository,
+        stock: StockRepository,
+        catalog: CatalogRepository,
+        activity: ActivityLogRepository,
+        *,
+        clock: Clock = utc_now,
+        sleep: Any = time.sleep,
+    ) -> None:
+        self.orders = orders
+        self.stock = stock
+        self.catalog = catalog
+        self.activity = activity
+        self.clock = clock
+        self.sleep = sleep
+
+    # --- taking stock for new orders ------------------------------------------------------------
+
+    def create_orders(
+        self,
+        tenant_id: str,
+        orders: Sequence[HubOrder],
+        offers: Mapping[tuple[int, int], Offer],
+        *,
+        language: str = "pl",
+    ) -> list[CreateOutcome]:
+        """Create these new orders (each exactly once), each with its stock movement.
+
+        Product levels are read once for all the orders (consistent) and kept current as the
+        orders are written, so a page of orders costs one read plus one write per order.
+        """
+        wanted_products = {
+            line.hub_product_id for order in orders for line in order.lines if line.hub_product_id is not None
+        }
+        levels = self.stock.levels(tenant_id, wanted_products) if wanted_products else {}
+        known = dict(offers)
+        return [self._create_one(tenant_id, order, known, levels, language) for order in orders]
+
+    def _create_one(
+        self,
+        tenant_id: str,
+        order: HubOrder,
+        offers: dict[tuple[int, int], Offer],
+        levels: dict[int, StockLevel],
+        language: str,
+    ) -> CreateOutcome:
+        wanted, skipped = self._sale_lines(order, offers)
+        if not wanted and not skipped:
+            return CreateOutcome(self.orders.create(order), order)
+        for attempt in range(1, ATTEMPTS + 1):
+            now = self.clock()
+            moves, writes, missing = _take(wanted, levels)
+            stock = OrderStock(
+                taken_at=now,
+                taken=moves,
+                skipped=skipped + missing,
+                shortfall=any(m.applied < m.quantity for m in moves),
+            )
+            stored = order.model_copy(update={"stock": stock})
+            if not writes:
+                created = self.orders.create(stored)
+                if created:
+                    self._log_sale(stored, language)
+                return CreateOutcome(created, stored)
+            settled = self._settlements(order, moves, offers)
+            operations = [
+                self.orders.tx_create(stored),
+                self.orders.tx_marker(order.account_id, order.shop_order_id, "SALE", moves, now),
+                *(self.stock.tx_set(tenant_id, write, now) for write in writes),
+                *(self.orders.tx_settle_offer(offer, -quantity) for offer, quantity in settled),
+            ]
+            reasons = self.orders.transact(operations)
+            if reasons is None:
+                new_levels = [
+                    StockLevel(product_id=w.product_id, quantity=w.quantity, version=w.expected_version + 1)
+                    for w in writes
+                ]
+                levels.update((level.product_id, level) for level in new_levels)
+                for offer, quantity in settled:
+                    pair = offer_pair(offer.shop_product_id, offer.shop_combination_id)
+                    offers[pair] = offer.model_copy(update={"pushed_quantity": (offer.pushed_quantity or 0) - quantity})
+                self._log_sale(stored, language)
+                return CreateOutcome(True, stored, new_levels)
+            if reasons[0] == CONDITION_FAILED:
+                return CreateOutcome(False, order)
+            if reasons[1] == CONDITION_FAILED:
+                # the movement is recorded but the order is not (it cannot happen through this
+                # service, which writes both together): never take the stock a second time
+                created = self.orders.create(order.model_copy(update={"stock": None}))
+                return CreateOutcome(created, order)
+            product_reasons = reasons[2 : 2 + len(writes)]
+            offer_reasons = reasons[2 + len(writes) :]
+            moved = [
+                w.product_id for w, reason in zip(writes, product_reasons, strict=False) if reason == CONDITION_FAILED
+            ]
+            pushed = [
+                offer for (offer, _), reason in zip(settled, offer_reasons, strict=False) if reason == CONDITION_FAILED
+            ]
+            if pushed:
+                self._refresh_offers(order.account_id, offers, pushed)
+            if moved or not pushed:
+                self._refresh(tenant_id, levels, moved or [w.product_id for w in writes], attempt)
+        raise ConcurrentUpdateError("stock kept changing while an order was imported")
+
+    @staticmethod
+    def _settlements(
+        order: HubOrder, moves: Sequence[StockMoveLine], offers: Mapping[tuple[int, int], Offer]
+    ) -> list[tuple[Offer, int]]:
+        """The order's own shop already sold these quantities: its offers' recorded shop figure
+        (``pushed_quantity``) goes down with the sale, so the push of the new hub level to that shop
+        is recognized as a no-op. Only for offers whose figure was recorded (pushed or taken)
+        before the order was placed; otherwise the shop may hold something else and is pushed."""
+        ordered_at = order.shop_created_at
+        if ordered_at is None:
+            return []
+        moved_lines = {m.line_id for m in moves}
+        quantities: dict[tuple[int, int], int] = defaultdict(int)
+        for line in order.lines:
+            if line.line_id in moved_lines:
+                quantities[offer_pair(line.shop_product_id, line.shop_combination_id)] += line.quantity
+        settled = []
+        for pair, quantity in quantities.items():
+            offer = offers.get(pair)
+            if offer is None or offer.pushed_quantity is None:
+                continue
+            recorded_at = offer.pushed_at or offer.stock_taken_at
+            if recorded_at is not None and recorded_at <= ordered_at:
+                settled.append((offer, quantity))
+        return settled
+
+    def _refresh_offers(self, account_id: str, offers: dict[tuple[int, int], Offer], stale: Sequence[Offer]) -> None:
+        pairs = [offer_pair(o.shop_product_id, o.shop_combination_id) for o in stale]
+        fresh = self.catalog.batch_get_offers(account_id, pairs, consistent=True)
+        for pair in pairs:
+            if pair in fresh:
+                offers[pair] = fresh[pair]
+            else:
+                offers.pop(pair, None)
+
+    def _sale_lines(
+        self, order: HubOrder, offers: Mapping[tuple[int, int], Offer]
+    ) -> tuple[list[tuple[int, int, int]], list[StockMoveSkip]]:
+        """``(line id, product, quantity)`` that take stock, and the linked lines that do not."""
+        wanted: list[tuple[int, int, int]] = []
+        skipped: list[StockMoveSkip] = []
+        for line in order.lines:
+            if line.hub_product_id is None or line.quantity <= 0:
+                continue
+            offer = offers.get(offer_pair(line.shop_product_id, line.shop_combination_id))
+            taken_at = offer.stock_taken_at if offer else None
+            ordered_at = order.shop_created_at
+            if taken_at is not None and ordered_at is not None and ordered_at < taken_at:
+                skipped.append(
+                    StockMoveSkip(
+                        line_id=line.line_id,
+                        hub_product_id=line.hub_product_id,
+                        quantity=line.quantity,
+                        reason="counted_in_import",
+                        stock_taken_at=taken_at,
+                    )
+                )
+                continue
+            wanted.append((line.line_id, line.hub_product_id, line.quantity))
+        return wanted, skipped
+
+    # --- giving stock back ------------------------------------------------------------------------
+
+    def save_order(
+        self,
+        before: HubOrder,
+        after: HubOrder,
+        *,
+        return_statuses: Iterable[str],
+        language: str = "pl",
+    ) -> SaveOutcome:
+        """Write ``after`` (a changed copy of ``before``) if ``before`` is still the stored
+        version (:class:`ConcurrentUpdateError` otherwise). When ``after``'s status is a stock
+        return status and the order's stock was taken and not yet returned, the stock comes back
+        in the same transaction."""
+        statuses = set(return_statuses)
+        returnable = _returnable(before)
+        if after.status not in statuses or not returnable:
+            saved = self.orders.save(after, expected_version=before.version)
+            return SaveOutcome(saved)
+        tenant_id = before.tenant_id
+        product_ids = {line.hub_product_id for line in returnable}
+        levels = self.stock.levels(tenant_id, product_ids)
+        for attempt in range(1, ATTEMPTS + 1):
+            now = self.clock()
+            moves, writes, missing = _give_back(returnable, levels)
+            current = before.stock or OrderStock()
+            stock = current.model_copy(
+                update={"returned_at": now, "returned": moves, "skipped": [*current.skipped, *missing]}
+            )
+            stored = after.model_copy(update={"stock": stock, "version": before.version + 1})
+            operations = [
+                self.orders.tx_save(stored, expected_version=before.version),
+                self.orders.tx_marker(before.account_id, before.shop_order_id, "RETURN", moves, now),
+                *(self.stock.tx_set(tenant_id, write, now) for write in writes),
+            ]
+            reasons = self.orders.transact(operations)
+            if reasons is None:
+                new_levels = [
+                    StockLevel(product_id=w.product_id, quantity=w.quantity, version=w.expected_version + 1)
+                    for w in writes
+                ]
+                self._log_return(stored, language)
+                return SaveOutcome(stored, new_levels, returned=True)
+            if reasons[0] == CONDITION_FAILED:
+                raise ConcurrentUpdateError("order changed")
+            if reasons[1] == CONDITION_FAILED:
+                # returned before (the marker says so): save the status change alone
+                saved = self.orders.save(after, expected_version=before.version)
+                return SaveOutcome(saved)
+            moved = [w.product_id for w, reason in zip(writes, reasons[2:], strict=False) if reason == CONDITION_FAILED]
+            self._refresh(tenant_id, levels, moved or [w.product_id for w in writes], attempt)
+        raise ConcurrentUpdateError("stock kept changing while an order's stock was returned")
+
+    def current_levels(self, order: HubOrder) -> list[StockLevel]:
+        """The current levels of the products this order moved (to announce them again)."""
+        if order.stock is None:
+            return []
+        moved = {m.hub_product_id for m in [*order.stock.taken, *order.stock.returned] if m.applied > 0}
+        if not moved:
+            return []
+        return list(self.stock.levels(order.tenant_id, moved).values())
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _refresh(self, tenant_id: str, levels: dict[int, StockLevel], product_ids: Iterable[int], attempt: int) -> None:
+        ids = set(product_ids)
+        fresh = self.stock.levels(tenant_id, ids)
+        for pid in ids:
+            if pid in fresh:
+                levels[pid] = fresh[pid]
+            else:
+                levels.pop(pid, None)
+        if attempt > 2:
+            self.sleep(min(0.01 * 2**attempt, 0.5))
+
+    def _log_sale(self, order: HubOrder, language: str) -> None:
+        stock = order.stock
+        if stock is None:
+            return
+        moved = [m for m in stock.taken if m.applied > 0]
+        if moved:
+            self._log(
+                order,
+                "stock.order_taken",
+                "ok",
+                translate("log_stock_taken", language, reference=_ref(order), moves=_moves_text(moved)),
+                {"moves": [m.model_dump(mode="json") for m in stock.taken]},
+            )
+        for move in stock.taken:
+            if move.applied < move.quantity:
+                self._log(
+                    order,
+                    "stock.order_shortfall",
+                    "error",
+                    translate(
+                        "log_stock_shortfall",
+                        language,
+                        reference=_ref(order),
+                        product=move.hub_product_id,
+                        quantity=move.quantity,
+                        before=move.before,
+                    ),
+                    {"move": move.model_dump(mode="json")},
+                )
+        for skip in stock.skipped:
+            if skip.reason == "counted_in_import":
+                self._log(
+                    order,
+                    "stock.order_not_taken",
+                    "ok",
+                    translate(
+                        "log_stock_counted_in_import",
+                        language,
+                        reference=_ref(order),
+                        product=skip.hub_product_id,
+                        ordered_at=order.shop_created_at.isoformat() if order.shop_created_at else "-",
+                        taken_at=skip.stock_taken_at.isoformat() if skip.stock_taken_at else "-",
+                    ),
+                    {"skip": skip.model_dump(mode="json")},
+                )
+            elif skip.reason == "product_missing":
+                self._log(
+                    order,
+                    "stock.order_not_taken",
+                    "error",
+                    translate(
+                        "log_stock_product_missing", language, reference=_ref(order), product=skip.hub_product_id
+                    ),
+                    {"skip": skip.model_dump(mode="json")},
+                )
+
+    def _log_return(self, order: HubOrder, language: str) -> None:
+        if order.stock is None or not order.stock.returned:
+            return
+        self._log(
+            order,
+            "stock.order_returned",
+            "ok",
+            translate("log_stock_returned", language, reference=_ref(order), moves=_moves_text(order.stock.returned)),
+            {"moves": [m.model_dump(mode="json") for m in order.stock.returned]},
+        )
+
+    def _log(
+        self, order: HubOrder, action: str, outcome: Literal["ok", "error"], message: str, details: dict[str, Any]
+    ) -> None:
+        self.activity.append(
+            action=action,
+            outcome=outcome,
+            message=message,
+            account_id=order.account_id,
+            details={"order_id": order.id, "shop_order_id": order.shop_order_id, **details},
+        )
+
+
+def _ref(order: HubOrder) -> str:
+    return order.reference or f"#{order.shop_order_id}"
+
+
+def _take(
+    wanted: Sequence[tuple[int, int, int]], levels: Mapping[int, StockLevel]
+) -> tuple[list[StockMoveLine], list[LevelWrite], list[StockMoveSkip]]:
+    """Lines taking stock from ``levels``: never below zero, in line order."""
+    running: dict[int, int] = {}
+    moves: list[StockMoveLine] = []
+    missing: list[StockMoveSkip] = []
+    for line_id, product_id, quantity in wanted:
+        level = levels.get(product_id)
+        if level is None:
+            missing.append(
+                StockMoveSkip(line_id=line_id, hub_product_id=product_id, quantity=quantity, reason="product_missing")
+            )
+            continue
+        before = running.get(product_id, level.quantity)
+        applied = max(0, min(quantity, before))
+        running[product_id] = before - applied
+        moves.append(
+            StockMoveLine(
+                line_id=line_id,
+                hub_product_id=product_id,
+                quantity=quantity,
+                applied=applied,
+                before=before,
+                after=before - applied,
+                version=level.version,
+            )
+        )
+    return _with_writes(moves, running, levels), _writes(running, levels), missing
+
+
+def _give_back(
+    taken: Sequence[StockMoveLine], levels: Mapping[int, StockLevel]
+) -> tuple[list[StockMoveLine], list[LevelWrite], list[StockMoveSkip]]:
+    running: dict[int, int] = {}
+    moves: list[StockMoveLine] = []
+    missing: list[StockMoveSkip] = []
+    for line in taken:
+        level = levels.get(line.hub_product_id)
+        if level is None:
+            missing.append(
+                StockMoveSkip(
+                    line_id=line.line_id,
+                    hub_product_id=line.hub_product_id,
+                    quantity=line.applied,
+                    reason="product_missing",
+                )
+            )
+            continue
+        before = running.get(line.hub_product_id, level.quantity)
+        running[line.hub_product_id] = before + line.applied
+        moves.append(
+            StockMoveLine(
+                line_id=line.line_id,
+                hub_product_id=line.hub_product_id,
+                quantity=line.applied,
+                applied=line.applied,
+                before=before,
+                after=before + line.applied,
+                version=level.version,
+            )
+        )
+    return _with_writes(moves, running, levels), _writes(running, levels), missing
+
+
+def _writes(running: Mapping[int, int], levels: Mapping[int, StockLevel]) -> list[LevelWrite]:
+    return [
+        LevelWrite(product_id=pid, quantity=quantity, expected_version=levels[pid].version)
+        for pid, quantity in running.items()
+        if quantity != levels[pid].quantity
+    ]
+
+
+def _with_writes(
+    moves: list[StockMoveLine], running: Mapping[int, int], levels: Mapping[int, StockLevel]
+) -> list[StockMoveLine]:
+    """Each move with the version its product gets (unchanged products keep theirs)."""
+    changed = {pid for pid, quantity in running.items() if quantity != levels[pid].quantity}
+    return [
+        m.model_copy(update={"version": levels[m.hub_product_id].version + (1 if m.hub_product_id in changed else 0)})
+        for m in moves
+    ]
+
+
+def _returnable(order: HubOrder) -> list[StockMoveLine]:
+    """What the order took and has not given back yet."""
+    if order.stock is None or order.stock.returned_at is not None:
+        return []
+    return [m for m in order.stock.taken if m.applied > 0]
+
+
+def stock_return_needed(order: HubOrder, status: str, return_statuses: Iterable[str]) -> bool:
+    return status in set(return_statuses) and bool(_returnable(order))
