@@ -40,7 +40,7 @@ $(TOOLS)/.ready:
 tools: $(TOOLS)/.ready ## Create the separate tooling venv (aws-sam-cli, cfn-lint pin their own boto3/pydantic)
 
 test: venv ## Run every test (unit, integration, contract, reliability)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-fast: venv ## Unit and contract tests only
 	$(PY) -m pytest tests/unit tests/contract

@@ -47,6 +47,8 @@ class TestContainer(wiring.Container):
     """The real container, except that shop retries do not sleep (tests stay fast) and the
     clock can be moved."""
 
+    __test__ = False  # not a test class, despite the name
+
     __test__ = False
 
     def __init__(self, *, timeout: float | None = None) -> None:

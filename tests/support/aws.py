@@ -31,6 +31,8 @@ BASE_ENV = {
 class TestStack:
     """The provisioned stack plus a fresh container wired to it."""
 
+    __test__ = False  # not a test class, despite the name
+
     stack: ProvisionedStack
     container: wiring.Container
 
