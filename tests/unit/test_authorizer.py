@@ -53,7 +53,9 @@ def test_revoked_token_gives_no_tenant(stack):
     assert decide({"Authorization": f"Bearer {token}"})["context"]["tenant_id"] == ""
 
 
-@pytest.mark.parametrize("language,text", [("pl", "Brak lub nieprawidłowy token"), ("en", "Missing or invalid access token")])
+@pytest.mark.parametrize(
+    "language,text", [("pl", "Brak lub nieprawidłowy token"), ("en", "Missing or invalid access token")]
+)
 def test_api_answers_401_in_the_error_shape(stack, language, text):
     stack.container.tokens.create("acme")
 

@@ -12,9 +12,7 @@ from shophub.errors import FieldProblem, ShopAuthError, ShopHubError, Validation
 from shophub.http import error_body
 from shophub.i18n import MESSAGES, pick_language, translate
 
-ERROR_CLASSES = [
-    cls for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, ShopHubError)
-]
+ERROR_CLASSES = [cls for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, ShopHubError)]
 
 
 @pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda c: c.__name__)
@@ -62,7 +60,9 @@ def test_validation_details_are_rendered_as_field_and_message():
 
 
 def test_shop_errors_show_the_shops_own_message():
-    error = ShopAuthError("401", http_status=401, ps_codes=(20, 21), ps_messages=("Authentification key is not active",))
+    error = ShopAuthError(
+        "401", http_status=401, ps_codes=(20, 21), ps_messages=("Authentification key is not active",)
+    )
 
     assert "Authentification key is not active" in error_body(error, "en")["error"]["message"]
     assert "Authentification key is not active" in error_body(error, "pl")["error"]["message"]
@@ -70,16 +70,30 @@ def test_shop_errors_show_the_shops_own_message():
 
 @pytest.mark.parametrize(
     "header,expected",
-    [(None, "pl"), ("", "pl"), ("en", "en"), ("en-GB,en;q=0.9", "en"), ("pl-PL", "pl"), ("de", "pl"),
-     ("pl;q=0.5, en;q=0.8", "en"), ("fr, en;q=0.1", "en")],
+    [
+        (None, "pl"),
+        ("", "pl"),
+        ("en", "en"),
+        ("en-GB,en;q=0.9", "en"),
+        ("pl-PL", "pl"),
+        ("de", "pl"),
+        ("pl;q=0.5, en;q=0.8", "en"),
+        ("fr, en;q=0.1", "en"),
+    ],
 )
 def test_language_is_picked_from_accept_language(header, expected):
     assert pick_language(header) == expected
 
 
 def test_every_message_has_polish_and_english():
-    for module in ("messages", "messages_accounts", "messages_config", "messages_catalog", "messages_stock",
-                   "messages_orders"):
+    for module in (
+        "messages",
+        "messages_accounts",
+        "messages_config",
+        "messages_catalog",
+        "messages_stock",
+        "messages_orders",
+    ):
         catalogue = importlib.import_module(f"shophub.i18n.{module}").MESSAGES
         for key, texts in catalogue.items():
             assert texts.get("pl") and texts.get("en"), f"{module}.{key}"
