@@ -17,9 +17,7 @@ def test_openapi_document_has_not_drifted_from_the_code():
 
 def test_every_template_route_is_documented_and_nothing_else():
     documented = {
-        (method.upper(), path)
-        for path, operations in build_document()["paths"].items()
-        for method in operations
+        (method.upper(), path) for path, operations in build_document()["paths"].items() for method in operations
     }
     declared = {(route.method, route.path) for route in load_stack("test").routes}
 
