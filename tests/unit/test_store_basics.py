@@ -161,3 +161,18 @@ def test_batches_cross_the_service_limits(stack):
 
     assert len(found) == 130
     assert len(list(table.query("B", sk_prefix="0"))) == 100
+
+
+def test_a_filtered_query_follows_every_page(stack):
+    """The filter's placeholders are sent unchanged with every page."""
+    from shophub.store.dynamo import Expr
+
+    table = stack.table
+    table.batch_write([{"PK": "F", "SK": f"{i:03d}", "kind": "a" if i % 2 else "b"} for i in range(60)])
+    expr = Expr()
+    condition = f"{expr.name('kind')} = {expr.value('a')}"
+
+    found = list(table.query("F", limit=7, filter_expr=condition, expr=expr))
+
+    assert len(found) == 30
+    assert all(item["kind"] == "a" for item in found)

@@ -100,6 +100,12 @@ class Expr:
         self.values[placeholder] = val
         return placeholder
 
+    def copy(self) -> Expr:
+        clone = Expr()
+        clone.names = dict(self.names)
+        clone.values = dict(self.values)
+        return clone
+
     def apply(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.names:
             request["ExpressionAttributeNames"] = self.names
@@ -235,8 +241,11 @@ class HubTable:
         filter_expr: str | None = None,
         expr: Expr | None = None,
     ) -> tuple[list[Item], Key | None]:
-        """One page of a query on the table (or ``index`` = "GSI1")."""
-        expr = expr or Expr()
+        """One page of a query on the table (or ``index`` = "GSI1").
+
+        ``expr`` holds the placeholders of ``filter_expr``; it is copied, never changed, so the
+        same filter can be sent for every page."""
+        expr = expr.copy() if expr else Expr()
         pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index else ("PK", "SK")
         condition = f"{expr.name(pk_attr)} = {expr.value(pk)}"
         if sk_prefix is not None:
