@@ -6,12 +6,23 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from shophub.api import health
+from shophub.api import catalog, health, hub, templates
+from shophub.api import config as config_routes
+from shophub.api import orders as order_routes
+from shophub.api import reports as report_routes
+from shophub.api import stock as stock_routes
 from shophub.http import build_resolver
 from shophub.observability import logger, metrics, tracer
 
 app = build_resolver()
 app.include_router(health.router)
+app.include_router(hub.router)
+app.include_router(config_routes.router)
+app.include_router(templates.router)
+app.include_router(catalog.router)
+app.include_router(stock_routes.router)
+app.include_router(report_routes.router)
+app.include_router(order_routes.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

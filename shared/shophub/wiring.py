@@ -70,6 +70,12 @@ class Container:
         return ActivityLogRepository(self.table, self.clock, self.settings.log_retention_days)
 
     @cached_property
+    def reports(self) -> Any:
+        from shophub.store.reports import ReportRepository
+
+        return ReportRepository(self.table)
+
+    @cached_property
     def secrets(self) -> Any:
         from shophub.security.secrets import SecretStore
 
@@ -112,6 +118,249 @@ class Container:
         )
 
     # --- services (each area adds its factories below) -----------------------------------------
+
+    # stock: hub stock, the stock pusher, sync reports
+
+    @cached_property
+    def stock_repository(self) -> Any:
+        from shophub.store.stock import StockRepository
+
+        return StockRepository(self.table)
+
+    @cached_property
+    def offer_stock_repository(self) -> Any:
+        from shophub.store.stock import OfferStockRepository
+
+        return OfferStockRepository(self.table)
+
+    @cached_property
+    def stock_service(self) -> Any:
+        from shophub.services.stock import StockService
+
+        return StockService(self.stock_repository, self.queue(self.settings.stock_queue_url), clock=self.clock)
+
+    def stock_push_service(self, *, deadline: Callable[[], float] | None = None) -> Any:
+        """The stock pusher for one invocation (shop requests stop before ``deadline``)."""
+        from shophub.services.stock_push import StockPushService
+
+        return StockPushService(
+            self.stock_repository,
+            self.offer_stock_repository,
+            self.reports,
+            self.activity,
+            self.hub_events,
+            lambda account: self.connector_for(account, deadline=deadline),
+            clock=self.clock,
+            deadline=deadline,
+            shop_concurrency=self.settings.shop_concurrency,
+        )
+
+    @cached_property
+    def report_service(self) -> Any:
+        from shophub.services.stock_push import ReportService
+
+        return ReportService(self.accounts, self.reports)
+
+    @cached_property
+    def discovery_store(self) -> Any:
+        from shophub.store.discovery import DiscoveryRepository
+
+        return DiscoveryRepository(self.table)
+
+    @cached_property
+    def discovery_service(self) -> Any:
+        from shophub.services.discovery import DiscoveryService
+
+        return DiscoveryService(
+            accounts=self.accounts,
+            store=self.discovery_store,
+            activity=self.activity,
+            connector_for=self.connector_for,
+            queue=lambda: self.queue(self.settings.discovery_queue_url),
+            clock=self.clock,
+        )
+
+    @cached_property
+    def account_service(self) -> Any:
+        from shophub.services.accounts import AccountService
+
+        return AccountService(
+            accounts=self.accounts,
+            secrets=self.secrets,
+            activity=self.activity,
+            discovery=self.discovery_service,
+            connect=self.connector_for_new_shop,
+            clock=self.clock,
+            allow_local=self.settings.allow_local_shops,
+        )
+
+    # config: hub dictionaries, mappings, order settings, field mapping, templates
+
+    @cached_property
+    def dictionary_repository(self) -> Any:
+        from shophub.store.dictionaries import DictionaryRepository
+
+        return DictionaryRepository(self.table, self.clock)
+
+    @cached_property
+    def template_repository(self) -> Any:
+        from shophub.store.templates import TemplateRepository
+
+        return TemplateRepository(self.table)
+
+    @cached_property
+    def config_repository(self) -> Any:
+        from shophub.store.config import ConfigRepository
+
+        return ConfigRepository(self.table, self.template_repository, self.dictionary_repository)
+
+    @cached_property
+    def dictionary_service(self) -> Any:
+        from shophub.services.dictionaries import DictionaryService
+
+        return DictionaryService(self.dictionary_repository, self.activity, self.clock)
+
+    @cached_property
+    def config_service(self) -> Any:
+        from shophub.services.config import ConfigService
+
+        return ConfigService(
+            self.accounts, self.config_repository, self.dictionary_repository, self.activity, self.clock
+        )
+
+    @cached_property
+    def template_service(self) -> Any:
+        from shophub.services.templates import TemplateService
+
+        return TemplateService(self.accounts, self.template_repository, self.activity, self.clock)
+
+    # catalogue, imports and linking
+
+    @cached_property
+    def catalog(self) -> Any:
+        from shophub.store.catalog import CatalogRepository
+
+        return CatalogRepository(self.table)
+
+    @cached_property
+    def imports(self) -> Any:
+        from shophub.store.imports import ImportRepository
+
+        return ImportRepository(self.table)
+
+    @cached_property
+    def catalog_service(self) -> Any:
+        from shophub.services.catalog import CatalogService
+
+        return CatalogService(self.catalog)
+
+    @cached_property
+    def import_service(self) -> Any:
+        from shophub.services.imports import ImportService
+
+        return ImportService(
+            accounts=self.accounts,
+            imports=self.imports,
+            catalog=self.catalog,
+            field_mappings=self.config_repository.get_field_mapping,
+            reports=self.reports,
+            activity=self.activity,
+            events=self.hub_events,
+            queue=lambda: self.queue(self.settings.import_queue_url),
+            connector_for=self.connector_for,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def link_file_service(self) -> Any:
+        from shophub.services.linking import LinkFileService
+
+        return LinkFileService(
+            accounts=self.accounts,
+            catalog=self.catalog,
+            imports=self.imports,
+            activity=self.activity,
+            connector_for=self.connector_for,
+            clock=self.clock,
+        )
+
+    # orders: polling, hub orders, pushes to the shop, stock from orders
+
+    @cached_property
+    def order_repository(self) -> Any:
+        from shophub.store.orders import OrderRepository
+
+        return OrderRepository(self.table)
+
+    @cached_property
+    def poll_cursor_repository(self) -> Any:
+        from shophub.store.orders import PollCursorRepository
+
+        return PollCursorRepository(self.table)
+
+    @cached_property
+    def order_stock_service(self) -> Any:
+        from shophub.services.stock_movements import OrderStockService
+
+        return OrderStockService(
+            self.order_repository, self.stock_repository, self.catalog, self.activity, clock=self.clock
+        )
+
+    @cached_property
+    def order_service(self) -> Any:
+        from shophub.services.orders import OrderService
+
+        return OrderService(
+            orders=self.order_repository,
+            accounts=self.accounts,
+            config=self.config_repository,
+            stock_moves=self.order_stock_service,
+            stock_announcer=self.stock_service,
+            activity=self.activity,
+            events=self.hub_events,
+            poll_queue=lambda: self.queue(self.settings.order_poll_queue_url),
+            update_queue=lambda: self.queue(self.settings.order_update_queue_url),
+            clock=self.clock,
+        )
+
+    @cached_property
+    def order_poll_dispatcher(self) -> Any:
+        from shophub.services.order_poll import OrderPollDispatcher
+
+        return OrderPollDispatcher(self.config_repository, lambda: self.queue(self.settings.order_poll_queue_url))
+
+    @cached_property
+    def order_poll_service(self) -> Any:
+        from shophub.services.order_poll import OrderPollService
+
+        return OrderPollService(
+            accounts=self.accounts,
+            config=self.config_repository,
+            discovery=self.discovery_store,
+            catalog=self.catalog,
+            orders=self.order_repository,
+            cursors=self.poll_cursor_repository,
+            stock_moves=self.order_stock_service,
+            stock_announcer=self.stock_service,
+            activity=self.activity,
+            events=self.hub_events,
+            poll_queue=lambda: self.queue(self.settings.order_poll_queue_url),
+            connector_for=self.connector_for,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def order_push_service(self) -> Any:
+        from shophub.services.order_push import OrderPushService
+
+        return OrderPushService(
+            accounts=self.accounts,
+            config=self.config_repository,
+            orders=self.order_repository,
+            activity=self.activity,
+            connector_for=self.connector_for,
+            clock=self.clock,
+        )
 
 
 _container: Container | None = None

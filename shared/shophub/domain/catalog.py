@@ -24,6 +24,14 @@ class HubProduct(HubModel):
     stock_version: int = 0
     created_at: datetime
     updated_at: datetime | None = None
+    #: When ``stock`` last changed (any source).
+    stock_updated_at: datetime | None = None
+    #: Denormalized keys of this product's offers, ``keys.offer_ref(account, shop product,
+    #: combination)`` each, maintained by whoever links or unlinks (in the same transaction as the
+    #: offer: ``StockRepository.tx_add_offer_ref`` / ``tx_remove_offer_ref``). The stock pusher
+    #: reads them with the product instead of querying GSI1 per product; ``None`` means "not
+    #: maintained for this product" and makes the pusher fall back to GSI1.
+    offer_keys: list[str] | None = None
 
 
 class Offer(HubModel):
@@ -42,6 +50,10 @@ class Offer(HubModel):
     name: str = ""
     pushed_quantity: int | None = None
     pushed_version: int | None = None
+    #: When the stock pusher last wrote ``pushed_quantity`` to the shop.
+    pushed_at: datetime | None = None
     #: When the shop's own stock figure was last taken into the hub (import / link with stock).
     stock_taken_at: datetime | None = None
     linked_at: datetime
+    #: how the link was made: the import run that made it, or None for a links file
+    import_id: str | None = None

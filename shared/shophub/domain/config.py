@@ -16,7 +16,8 @@ DictionaryKind = Literal["STATUS", "PAYMENT", "SHIPPING"]
 
 
 class Mapping(HubModel):
-    """``PK=ACCOUNT#<a>, SK=MAP#<kind>#<shop value>`` → a hub dictionary id."""
+    """One shop value → a hub dictionary id. A kind's whole set is stored as one item,
+    ``PK=ACCOUNT#<a>, SK=MAP#<kind>`` (``items``: shop value → hub id), so it is replaced at once."""
 
     kind: MappingKind
     shop_value: str  # payment module name, carrier id_reference, or shop state id (as text)
@@ -44,6 +45,12 @@ class OrderSettings(HubModel):
     update_statuses: list[str] = Field(default_factory=list)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     products: ProductSettings = Field(default_factory=ProductSettings)
+    #: Owner of the item (also in ``GSI1SK`` while fetching is enabled).
+    tenant_id: str | None = None
+    account_id: str | None = None
+    #: Optimistic version: every write takes the next one (0 = never stored).
+    version: int = 0
+    updated_at: datetime | None = None
 
 
 class FieldMapping(HubModel):
@@ -52,6 +59,7 @@ class FieldMapping(HubModel):
     ean: IdentifierField = "ean13"
     symbol: IdentifierField = "reference"
     catalog_number: IdentifierField = "mpn"
+    updated_at: datetime | None = None
 
 
 class TemplateSync(BaseModel):
@@ -69,6 +77,10 @@ class Template(HubModel):
     name: str
     sync: TemplateSync = Field(default_factory=TemplateSync)
     created_at: datetime
+    updated_at: datetime | None = None
+    #: Offers that use this template, kept by the offer writers in the offer's own transaction
+    #: (``TemplateRepository.tx_increment_usage`` / ``tx_decrement_usage``).
+    offer_count: int = 0
 
 
 class DictionaryEntry(HubModel):
@@ -77,6 +89,7 @@ class DictionaryEntry(HubModel):
     kind: DictionaryKind
     id: str
     name: str
+    created_at: datetime | None = None
 
 
 class TenantSettings(HubModel):

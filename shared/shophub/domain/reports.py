@@ -20,6 +20,10 @@ class ReportEntry(HubModel):
     new: int | str | None = None
     outcome: str  # e.g. "ok", "failed", "skipped", "unchanged", "linked", "created"
     message: str = ""
+    #: an i18n message key and its parameters: when set, readers render ``message`` from them in
+    #: the reader's language (``message`` keeps the Polish text for anyone reading raw items)
+    reason: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
 
 
 class Report(HubModel):

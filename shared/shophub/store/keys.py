@@ -15,13 +15,17 @@ cursor, imports, offers, orders,   IMPORT#<id> | IMPORT#RUNNING | OFFER#<p>#<c> 
 reports, logs)                     REPORT#<ts>#<id> | LOG#<ts>#<ulid>
 accounts with fetching enabled     GSI1PK=FETCH#ENABLED (sparse: only enabled SETTINGS#ORDERS items)
 hub dictionaries                   PK=TENANT#<t>, SK begins_with STATUS# | PAYMENT# | SHIPPING#
+dictionary name guards / seed      PK=TENANT#<t>, SK=DICTNAME#<kind>#<name> | SEED#DICTIONARIES
+mapping set of one kind            PK=ACCOUNT#<a>, SK=MAP#<PAYMENT|CARRIER|STATUS> (whole set, one item)
 hub tenant settings                PK=TENANT#<t>, SK=SETTINGS#TENANT
 hub products of a tenant           PK=TENANT#<t>, SK begins_with PRODUCT# (zero-padded ids sort)
 product id counter                 PK=TENANT#<t>, SK=COUNTER#PRODUCT
 identifier → hub products          PK=TENANT#<t>#IDENT#<EAN|SYMBOL|CATNO>#<value>, SK=PRODUCT#<padded>
                                    (first item = lowest hub id)
 offers of a hub product            GSI1PK=PRODUCT#<t>#<hub id>, GSI1SK=OFFER#<a>#<p>#<c>
+offers of a hub product (denorm.)  PK=TENANT#<t>, SK=PRODUCT#<padded> → offer_keys [<a>#<p>#<c>, ...]
 orders of a tenant (newest first)  GSI1PK=ORDERS#<t>, GSI1SK=<imported at>#<a>#<shop order id>
+stock movements of an order       PK=ACCOUNT#<a>, SK=MOVE#<shop order id>#SALE | RETURN (exactly-once markers)
 items of an import                 PK=IMPORT#<id>, SK begins_with ITEM#
 entries of a report                PK=REPORT#<id>, SK begins_with ENTRY#
 tenant-level activity log          PK=TENANT#<t>, SK begins_with LOG#
@@ -181,3 +185,92 @@ def tenant_orders_gsi1pk(tenant_id: str) -> str:
 
 def tenant_orders_gsi1sk(imported_at_iso: str, account_id: str, shop_order_id: int) -> str:
     return f"{imported_at_iso}#{account_id}#{shop_order_id}"
+
+
+# configuration (mappings, dictionaries) ---------------------------------------------------------
+
+#: ``PK=TENANT#<t>``: written once, in the transaction that seeds a tenant's default dictionaries.
+DICTIONARY_SEED_SK = "SEED#DICTIONARIES"
+
+
+def dictionary_prefix(kind: str) -> str:
+    """``STATUS#`` / ``PAYMENT#`` / ``SHIPPING#``: the entries of one hub dictionary."""
+    if kind not in DICTIONARY_KINDS:
+        raise ValueError(f"unknown dictionary kind {kind!r}")
+    return f"{kind}#"
+
+
+def dictionary_name_sk(kind: str, normalized_name: str) -> str:
+    """``PK=TENANT#<t>, SK=DICTNAME#<kind>#<name>``: a name guard, written in the same transaction
+    as the entry, so two entries of one dictionary can never share a name."""
+    return f"DICTNAME#{kind}#{normalized_name}"
+
+
+def mapping_set_sk(kind: str) -> str:
+    """``PK=ACCOUNT#<a>, SK=MAP#<kind>``: one kind's whole mapping set in one item (``items``:
+    shop value → hub id, with ``count`` and an optimistic ``version``), so a replacement is one
+    conditional write whatever its size (a set of 100 would not fit one transaction as items)."""
+    if kind not in MAPPING_KINDS:
+        raise ValueError(f"unknown mapping kind {kind!r}")
+    return f"{MAP_PREFIX}{kind}"
+
+
+# orders: stock movement markers ------------------------------------------------------------------
+
+MOVE_PREFIX = "MOVE#"
+MOVE_KINDS = ("SALE", "RETURN")
+
+
+def stock_move_sk(shop_order_id: int, kind: str) -> str:
+    """``PK=ACCOUNT#<a>, SK=MOVE#<shop order id>#<SALE|RETURN>``: written (``attribute_not_exists``)
+    in the same transaction as the product stock updates of one order, so each order's stock
+    leaves the hub once and comes back at most once."""
+    if kind not in MOVE_KINDS:
+        raise ValueError(f"unknown stock movement kind {kind!r}")
+    return f"{MOVE_PREFIX}{shop_order_id}#{kind}"
+
+
+# imports and catalogue (identifier claims, item prefixes) ----------------------------------------
+
+#: ``PK=TENANT#<t>#IDENT#<kind>#<value>, SK=CLAIM``: written (attribute_not_exists) in the same
+#: transaction as a product an import creates for that unique identifier value, so two chunks
+#: racing on one value cannot both create a product; it names the winner.
+IDENT_CLAIM_SK = "CLAIM"
+
+
+def import_product_item_prefix(shop_product_id: int) -> str:
+    """Every item of one shop product in an import: its stage-1 item and its variants' items."""
+    return f"{ITEM_PREFIX}{shop_product_id:012d}"
+
+
+# stock: offer references kept on the hub product -------------------------------------------------
+
+
+def offer_ref(account_id: str, shop_product_id: int, shop_combination_id: int = 0) -> str:
+    """``<account>#<shop product>#<combination>``: one entry of ``HubProduct.offer_keys`` (the
+    offer's item is ``PK=ACCOUNT#<account>, SK=OFFER#<shop product>#<combination>``)."""
+    return f"{account_id}#{shop_product_id}#{shop_combination_id}"
+
+
+def parse_offer_ref(ref: str) -> tuple[str, int, int]:
+    """``(account_id, shop_product_id, shop_combination_id)`` of an :func:`offer_ref`."""
+    account_id, product, combination = ref.rsplit("#", 2)
+    if not account_id:
+        raise ValueError(f"malformed offer reference {ref!r}")
+    return account_id, int(product), int(combination)
+
+
+#: ``PK=ACCOUNT#<a>``: the stock pusher's lease on the account (one run pushes an account at a
+#: time) and the products whose shop rows may hold a quantity the hub has not recorded.
+STOCK_PUSH_LEASE_SK = "STOCKPUSH#LEASE"
+
+
+def offer_key_of_ref(ref: str) -> dict[str, str]:
+    """The offer item's key for an :func:`offer_ref`."""
+    account_id, product, combination = parse_offer_ref(ref)
+    return {"PK": account_pk(account_id), "SK": offer_sk(product, combination)}
+
+
+def import_chunk_sk(chunk: int) -> str:
+    """``PK=IMPORT#<id>, SK=CHUNK#<n>``: written once when stage-2 chunk ``n`` is counted."""
+    return f"CHUNK#{chunk:06d}"

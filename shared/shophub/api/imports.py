@@ -1,0 +1,186 @@
+"""Imports and linking (``functions/importer``): start, follow, list and abort imports; the
+links file (download the hub catalogue with the shop's variants, upload pairs). Every route is
+tenant-scoped: another tenant's account or import is a 404."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Annotated, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from shophub.domain.imports import (
+    Import,
+    ImportItem,
+    ImportItemListResponse,
+    ImportItemResponse,
+    ImportListResponse,
+    ImportRequest,
+    ImportResponse,
+    ImportStarted,
+    ItemStatus,
+    LinkFileResult,
+)
+from shophub.errors import BadRequestError, ValidationError
+from shophub.http import actor_of, json_response, language_of, require_id, tenant_of
+from shophub.services.imports import ImportService
+from shophub.services.linking import MAX_LINKS_FILE_BYTES, render_reason
+from shophub.wiring import container
+
+router = APIGatewayHttpRouter()
+
+TAGS = ["imports"]
+#: Seconds kept free before the Lambda's own timeout when a route talks to the shop.
+_DEADLINE_MARGIN = 2.0
+LINK_TAGS = ["linking"]
+
+
+def _http() -> APIGatewayHttpResolver:
+    return cast(APIGatewayHttpResolver, router)
+
+
+def _deadline() -> Callable[[], float] | None:
+    """Seconds left for shop requests in this invocation (a margin kept before the timeout)."""
+    context = router.lambda_context
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    return lambda: context.get_remaining_time_in_millis() / 1000 - _DEADLINE_MARGIN
+
+
+def _import_response(run: Import) -> ImportResponse:
+    return ImportResponse.of(run, ImportService.reason_of(run, language_of(_http())))
+
+
+def _item_response(item: ImportItem, language: str) -> ImportItemResponse:
+    return ImportItemResponse(
+        shop_product_id=item.shop_product_id,
+        shop_combination_id=item.shop_combination_id,
+        name=item.name,
+        status=item.status,
+        hub_product_id=item.hub_product_id,
+        reason=render_reason(item.reason_key, item.reason_params, language),
+    )
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/accounts/<id>/imports",
+    summary="Start an import or an automatic linking run (asynchronous)",
+    tags=TAGS,
+    status_code=202,
+)
+def start_import(id: str, body: ImportRequest) -> Response[ImportStarted]:
+    run = container().import_service.start(tenant_of(_http()), require_id(id), body, actor=actor_of(_http()))
+    return json_response(202, ImportStarted(id=run.id, status=run.status).model_dump())
+
+
+@router.get("/accounts/<id>/imports", summary="The account's imports, newest first", tags=TAGS)
+def list_imports(
+    id: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+) -> ImportListResponse:
+    runs, token = container().import_service.list_runs(
+        tenant_of(_http()), require_id(id), limit=limit, next_token=next_token
+    )
+    return ImportListResponse(items=[_import_response(r) for r in runs], next=token)
+
+
+@router.get("/accounts/<id>/imports/<iid>", summary="Progress and counters of one import", tags=TAGS)
+def get_import(id: str, iid: str) -> ImportResponse:
+    run = container().import_service.get(tenant_of(_http()), require_id(id), require_id(iid, "import"))
+    return _import_response(run)
+
+
+@router.put("/accounts/<id>/imports/<iid>", summary="Refused: an import cannot be edited (405)", tags=TAGS)
+def replace_import(id: str, iid: str) -> None:
+    container().import_service.refuse_edit(tenant_of(_http()), require_id(id), require_id(iid, "import"))
+
+
+@router.patch("/accounts/<id>/imports/<iid>", summary="Refused: an import cannot be edited (405)", tags=TAGS)
+def change_import(id: str, iid: str) -> None:
+    container().import_service.refuse_edit(tenant_of(_http()), require_id(id), require_id(iid, "import"))
+
+
+@router.get(
+    "/accounts/<id>/imports/<iid>/items",
+    summary="Items of an import (stage 1: listed products; stage 2: one per shop variant)",
+    tags=TAGS,
+)
+def list_import_items(
+    id: str,
+    iid: str,
+    status: Annotated[ItemStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+) -> ImportItemListResponse:
+    language = language_of(_http())
+    items, token = container().import_service.items(
+        tenant_of(_http()), require_id(id), require_id(iid, "import"), status=status, limit=limit, next_token=next_token
+    )
+    return ImportItemListResponse(items=[_item_response(i, language) for i in items], next=token)
+
+
+@router.post(
+    "/accounts/<id>/imports/<iid>/abort",
+    summary="Abort a running import (the remaining items become aborted)",
+    tags=TAGS,
+    status_code=202,
+)
+def abort_import(id: str, iid: str) -> Response[ImportStarted]:
+    run = container().import_service.abort(
+        tenant_of(_http()), require_id(id), require_id(iid, "import"), actor=actor_of(_http())
+    )
+    return json_response(202, ImportStarted(id=run.id, status=run.status).model_dump())
+
+
+# --- the links file -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/accounts/<id>/links/file",
+    summary="Download the links file (CSV: hub catalogue and the shop's listed variants)",
+    tags=LINK_TAGS,
+)
+def download_links_file(id: str) -> Response[str]:
+    account_id = require_id(id)
+    text = container().link_file_service.export(tenant_of(_http()), account_id)
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body=text,
+        headers={"Content-Disposition": f'attachment; filename="links-{account_id}.csv"'},
+    )
+
+
+@router.post(
+    "/accounts/<id>/links/file",
+    summary="Upload the links file with pairs filled in (CSV, comma or semicolon, UTF-8)",
+    tags=LINK_TAGS,
+)
+def upload_links_file(id: str) -> LinkFileResult:
+    event = _http().current_event
+    raw = event.body or ""
+    if event.is_base64_encoded:
+        if len(raw) > (MAX_LINKS_FILE_BYTES * 4) // 3 + 8:
+            raise ValidationError("links file too large", code="links_file_too_large", params={"limit_mb": 5})
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequestError("body is not base64", code="bad_request") from None
+    else:
+        body = raw.encode("utf-8")
+    return container().link_file_service.link_file(
+        tenant_of(_http()),
+        require_id(id),
+        body,
+        actor=actor_of(_http()),
+        language=language_of(_http()),
+        deadline=_deadline(),
+    )

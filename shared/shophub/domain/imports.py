@@ -1,0 +1,221 @@
+"""Imports and linking: an import run, its items, the API's request and response shapes.
+
+An import runs in two stages. Stage 1 lists the matching shop products (id and name only) and
+writes one item per product (``prepared``). Stage 2 reads full product data in chunks and turns
+every shop variant into an outcome: ``imported`` (a new hub product), ``linked`` (an existing hub
+product with the same identifier), ``skipped`` (already linked, no match in link mode) or
+``failed``. Once processed, a product's stage-1 item is replaced by its variants' items.
+
+Counters: ``total`` and ``processed`` count shop *products* (so ``percent`` moves evenly),
+``created`` / ``linked`` / ``skipped`` / ``failed`` count shop *variants* (a product the shop
+could not deliver counts as one failed variant).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from shophub.domain.common import HubModel, RequestModel
+from shophub.domain.config import FieldMapping
+
+ImportMode = Literal["import", "link"]
+ImportStatus = Literal["preparing", "importing", "finished", "aborted", "failed"]
+UniqueIdentifier = Literal["ean", "symbol", "catalog_number"]
+ItemStatus = Literal["prepared", "imported", "linked", "skipped", "failed", "aborted"]
+
+RUNNING_STATUSES: frozenset[str] = frozenset({"preparing", "importing"})
+TERMINAL_STATUSES: frozenset[str] = frozenset({"finished", "aborted", "failed"})
+ITEM_STATUSES: tuple[str, ...] = ("prepared", "imported", "linked", "skipped", "failed", "aborted")
+
+#: unique identifier → the identifier index kind of :func:`shophub.store.keys.ident_pk`
+IDENTIFIER_KINDS: dict[str, str] = {"ean": "EAN", "symbol": "SYMBOL", "catalog_number": "CATNO"}
+
+MAX_EXPLICIT_IDS = 1000
+
+
+class ImportFilters(BaseModel):
+    """Which shop products an import reads (all given filters apply together)."""
+
+    id_from: int | None = Field(default=None, ge=1)
+    id_to: int | None = Field(default=None, ge=1)
+    ids: list[int] | None = Field(default=None, max_length=MAX_EXPLICIT_IDS)
+    #: products changed on or after this day (shop-local midnight)
+    date_from: date | None = None
+    only_active: bool = False
+
+
+class Import(HubModel):
+    """``PK=ACCOUNT#<a>, SK=IMPORT#<id>``; counters change with atomic ``ADD``."""
+
+    id: str
+    tenant_id: str
+    account_id: str
+    mode: ImportMode
+    status: ImportStatus = "preparing"
+    stage: int = 1
+    filters: ImportFilters = Field(default_factory=ImportFilters)
+    unique_identifier: UniqueIdentifier = "ean"
+    with_stock: bool = False
+    #: the account's default template when the import started (every new offer gets it)
+    template_id: str | None = None
+    #: the account's field mapping when the import started
+    field_mapping: FieldMapping = Field(default_factory=FieldMapping)
+    total: int = 0
+    processed: int = 0
+    created: int = 0
+    linked: int = 0
+    skipped: int = 0
+    failed: int = 0
+    chunks_total: int = 0
+    chunks_done: int = 0
+    #: stage 1 resumes after this shop product id when it had to continue in a new invocation
+    listed_after_id: int = 0
+    chunks_queued: bool = False
+    reported: bool = False
+    #: why the import failed or stopped: a message key and its parameters
+    reason_key: str = ""
+    reason_params: dict[str, str] = Field(default_factory=dict)
+    actor: str = "api"
+    created_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def percent(self) -> int:
+        if self.status == "finished":
+            return 100
+        if self.total <= 0:
+            return 0
+        return min(100, self.processed * 100 // self.total)
+
+    @property
+    def running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+
+class ImportItem(HubModel):
+    """``PK=IMPORT#<id>, SK=ITEM#<p>`` (a listed product, stage 1) or ``ITEM#<p>#<c>`` (the
+    outcome of one shop variant, stage 2). Variant items keep what the links file needs."""
+
+    import_id: str
+    account_id: str
+    shop_product_id: int
+    shop_combination_id: int | None = None
+    name: str = ""
+    status: ItemStatus = "prepared"
+    hub_product_id: int | None = None
+    #: why (skipped, failed, aborted): a message key and its parameters, rendered in the
+    #: reader's language
+    reason_key: str = ""
+    reason_params: dict[str, str] = Field(default_factory=dict)
+    stock_available_id: int | None = None
+    ean: str = ""
+    symbol: str = ""
+    catalog_number: str = ""
+
+
+# --- API shapes ----------------------------------------------------------------------------------
+
+
+class ImportFiltersRequest(RequestModel):
+    id_from: int | None = Field(default=None, ge=1)
+    id_to: int | None = Field(default=None, ge=1)
+    ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_EXPLICIT_IDS)
+    date_from: date | None = None
+    only_active: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> ImportFiltersRequest:
+        if self.id_from is not None and self.id_to is not None and self.id_from > self.id_to:
+            raise ValueError("id_from must not be greater than id_to")
+        if self.ids is not None and any(i < 1 for i in self.ids):
+            raise ValueError("ids must be positive")
+        return self
+
+
+class ImportRequest(RequestModel):
+    mode: ImportMode = "import"
+    filters: ImportFiltersRequest = Field(default_factory=ImportFiltersRequest)
+    unique_identifier: UniqueIdentifier = "ean"
+    with_stock: bool = False
+
+
+class ImportStarted(BaseModel):
+    id: str
+    status: ImportStatus
+
+
+class ImportResponse(BaseModel):
+    id: str
+    mode: ImportMode
+    status: ImportStatus
+    stage: int
+    total: int
+    processed: int
+    created: int
+    linked: int
+    skipped: int
+    failed: int
+    percent: int
+    unique_identifier: UniqueIdentifier
+    with_stock: bool
+    filters: ImportFilters
+    template_id: str | None
+    reason: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, run: Import, reason: str = "") -> ImportResponse:
+        return cls(
+            id=run.id,
+            mode=run.mode,
+            status=run.status,
+            stage=run.stage,
+            total=run.total,
+            processed=run.processed,
+            created=run.created,
+            linked=run.linked,
+            skipped=run.skipped,
+            failed=run.failed,
+            percent=run.percent,
+            unique_identifier=run.unique_identifier,
+            with_stock=run.with_stock,
+            filters=run.filters,
+            template_id=run.template_id,
+            reason=reason,
+            created_at=run.created_at,
+            finished_at=run.finished_at,
+        )
+
+
+class ImportListResponse(BaseModel):
+    items: list[ImportResponse]
+    next: str | None
+
+
+class ImportItemResponse(BaseModel):
+    shop_product_id: int
+    shop_combination_id: int | None
+    name: str
+    status: ItemStatus
+    hub_product_id: int | None
+    reason: str
+
+
+class ImportItemListResponse(BaseModel):
+    items: list[ImportItemResponse]
+    next: str | None
+
+
+class LinkRejection(BaseModel):
+    line: int
+    reason: str
+
+
+class LinkFileResult(BaseModel):
+    linked: int
+    unchanged: int = 0
+    rejected: list[LinkRejection] = Field(default_factory=list)

@@ -1,0 +1,710 @@
+"""Linking shop variants to hub products: automatically (by identifier, inside an import chunk)
+and by file (a CSV of the hub catalogue and the shop's variants, edited and sent back).
+
+Automatic matching (:class:`VariantLinker`):
+
+* a shop variant that already has an offer keeps it (``skipped``, "already linked");
+* otherwise the import's unique identifier (EAN / symbol / catalog number, read through the
+  account's field mapping) is looked up in the identifier index; the lowest hub id wins;
+* no match: import mode creates a hub product (its id from the tenant's counter; product, index
+  items, identifier claim, offer and the variant's import item in one transaction); link mode
+  skips the variant with the reason. A variant with an empty unique identifier gets a product
+  without that index (import mode) or is skipped (link mode);
+* when two writers race for one identifier value, the claim lets only one create the product;
+  the other re-reads the claim and links to the winner.
+
+Every offer write carries the variant's import item in the same transaction, so a chunk that is
+run again recognises its own earlier work (the items' statuses are the idempotency record).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shophub.clock import Clock, utc_now
+from shophub.domain.accounts import Account
+from shophub.domain.catalog import HubProduct, Offer
+from shophub.domain.config import FieldMapping
+from shophub.domain.imports import IDENTIFIER_KINDS, Import, ImportItem, LinkFileResult, LinkRejection
+from shophub.domain.shop import ShopVariant
+from shophub.errors import ConflictError, ValidationError
+from shophub.i18n import translate
+from shophub.observability import logger
+from shophub.store import keys
+from shophub.store.catalog import TRANSACTION_ATTEMPTS, CatalogRepository, TemplateGone, TxWrite, WriteSet, write_sets
+from shophub.store.dynamo import TransactionConflict
+from shophub.store.imports import ImportRepository, item_sk
+
+VariantKey = tuple[int, int]
+
+#: The links file: size cap and the header of the download.
+MAX_LINKS_FILE_BYTES = 5 * 1024 * 1024
+LINKS_FILE_COLUMNS = (
+    "hub_product_id",
+    "hub_name",
+    "ean",
+    "symbol",
+    "catalog_number",
+    "shop_product_id",
+    "shop_combination_id",
+    "shop_name",
+)
+_REQUIRED_COLUMNS = ("hub_product_id", "shop_product_id", "shop_combination_id")
+#: Product ids per connector call when the links file names variants no import listed.
+FETCH_BATCH = 50
+#: Cells starting with one of these are formulas to a spreadsheet; they are written quoted
+#: behind an apostrophe so opening the file cannot run them.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def hub_identifiers(variant: ShopVariant, mapping: FieldMapping) -> dict[str, str]:
+    """The hub identifiers of a shop variant, read through the account's field mapping."""
+    return {
+        "ean": variant.identifier(mapping.ean).strip(),
+        "symbol": variant.identifier(mapping.symbol).strip(),
+        "catalog_number": variant.identifier(mapping.catalog_number).strip(),
+    }
+
+
+def identifier_label(unique_identifier: str, language: str) -> str:
+    return translate(f"identifier_{unique_identifier}", language)
+
+
+def render_reason(key: str, params: Mapping[str, Any], language: str) -> str:
+    """A stored reason (message key + parameters) in ``language``."""
+    if not key:
+        return ""
+    values = dict(params)
+    if "identifier" in values:
+        values["identifier"] = identifier_label(str(values["identifier"]), language)
+    return translate(key, language, **values)
+
+
+class Transactions:
+    """Runs small transactions, retrying those cancelled only by concurrent transactions on the
+    same items (no failed condition) with jittered backoff; a failed condition is re-raised."""
+
+    def __init__(self, catalog: CatalogRepository, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.table = catalog.table
+        self.sleep = sleep
+
+    def run(self, operations: Sequence[dict[str, Any]]) -> None:
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                self.table.transact_write(operations)
+                return
+            except TransactionConflict as conflict:
+                if conflict.condition_failed or attempt == TRANSACTION_ATTEMPTS - 1:
+                    raise
+                self.sleep(min(1.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+
+
+@dataclass
+class _Outcome:
+    """A planned outcome of one variant: its item and, for creations, the identifier value."""
+
+    variant: ShopVariant
+    item: ImportItem
+    value: str = ""
+
+
+class VariantLinker:
+    """Decides and writes the outcome of every shop variant of one import chunk."""
+
+    def __init__(
+        self,
+        catalog: CatalogRepository,
+        imports: ImportRepository,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.catalog = catalog
+        self.imports = imports
+        self.clock = clock
+        self.sleep = sleep
+
+    def settle(self, run: Import, variants: Sequence[ShopVariant]) -> dict[VariantKey, ImportItem]:
+        """The outcome item of every variant (written; earlier outcomes of the run are kept)."""
+        now = self.clock()
+        wanted = [(v.product_id, v.combination_id) for v in variants]
+        earlier = self.imports.get_items(run.id, wanted)
+        results: dict[VariantKey, ImportItem] = {}
+        todo: list[ShopVariant] = []
+        for variant in variants:
+            key = (variant.product_id, variant.combination_id)
+            known = earlier.get(key)
+            if known is not None and known.status != "prepared":
+                results[key] = known
+            else:
+                todo.append(variant)
+        offers = self.catalog.batch_get_offers(
+            run.account_id, [(v.product_id, v.combination_id) for v in todo], consistent=True
+        )
+        skipped: list[ImportItem] = []
+        pending: list[ShopVariant] = []
+        for variant in todo:
+            offer = offers.get((variant.product_id, variant.combination_id))
+            if offer is not None:
+                skipped.append(self._already_linked(run, variant, offer.hub_product_id))
+            else:
+                pending.append(variant)
+
+        kind = IDENTIFIER_KINDS[run.unique_identifier]
+        matches: dict[str, int | None] = dict(
+            self.catalog.claim_holders(run.tenant_id, kind, [self._value(run, v) for v in pending])
+        )
+        rounds = 0
+        while pending:
+            rounds += 1
+            creations: list[ShopVariant] = []
+            links: list[tuple[ShopVariant, int]] = []
+            waiting: list[ShopVariant] = []
+            planned: set[str] = set()
+            for variant in pending:
+                value = self._value(run, variant)
+                hub_id = matches.get(value) if value else None
+                if hub_id is not None:
+                    links.append((variant, hub_id))
+                elif run.mode == "link" or rounds > len(variants) + 1:
+                    skipped.append(self._unmatched(run, variant, value))
+                elif not value:
+                    creations.append(variant)
+                elif value in planned:
+                    waiting.append(variant)  # links to the product its first variant creates
+                else:
+                    planned.add(value)
+                    creations.append(variant)
+            retry: list[ShopVariant] = []
+            if creations:
+                retry += self._create(run, creations, kind, now, results, skipped, matches)
+            if links:
+                self._link(run, links, now, results, skipped)
+            pending = waiting + retry
+
+        if skipped:
+            self.imports.put_items(skipped)
+            for item in skipped:
+                results[(item.shop_product_id, item.shop_combination_id or 0)] = item
+        return results
+
+    # --- decisions --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _value(run: Import, variant: ShopVariant) -> str:
+        return hub_identifiers(variant, run.field_mapping)[run.unique_identifier]
+
+    @staticmethod
+    def _item(run: Import, variant: ShopVariant, **values: Any) -> ImportItem:
+        identifiers = hub_identifiers(variant, run.field_mapping)
+        return ImportItem(
+            import_id=run.id,
+            account_id=run.account_id,
+            shop_product_id=variant.product_id,
+            shop_combination_id=variant.combination_id,
+            name=variant.name,
+            stock_available_id=variant.stock_id,
+            **identifiers,
+            **values,
+        )
+
+    def _already_linked(self, run: Import, variant: ShopVariant, hub_id: int) -> ImportItem:
+        return self._item(
+            run,
+            variant,
+            status="skipped",
+            hub_product_id=hub_id,
+            reason_key="reason_already_linked",
+            reason_params={"hub_product_id": str(hub_id)},
+        )
+
+    def _unmatched(self, run: Import, variant: ShopVariant, value: str) -> ImportItem:
+        if not value:
+            return self._item(
+                run,
+                variant,
+                status="skipped",
+                reason_key="reason_no_identifier",
+                reason_params={"identifier": run.unique_identifier},
+            )
+        return self._item(
+            run,
+            variant,
+            status="skipped",
+            reason_key="reason_no_match",
+            reason_params={"identifier": run.unique_identifier, "value": value},
+        )
+
+    @staticmethod
+    def _offer(run: Import, variant: ShopVariant, hub_id: int, now: datetime, *, stock_taken: bool) -> Offer:
+        return Offer(
+            tenant_id=run.tenant_id,
+            account_id=run.account_id,
+            hub_product_id=hub_id,
+            shop_product_id=variant.product_id,
+            shop_combination_id=variant.combination_id,
+            stock_available_id=variant.stock_id,
+            template_id=run.template_id,
+            name=variant.name,
+            pushed_quantity=variant.quantity if stock_taken else None,
+            pushed_version=1 if stock_taken else None,
+            stock_taken_at=now if stock_taken else None,
+            linked_at=now,
+            import_id=run.id,
+        )
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def _create(
+        self,
+        run: Import,
+        variants: list[ShopVariant],
+        kind: str,
+        now: datetime,
+        results: dict[VariantKey, ImportItem],
+        skipped: list[ImportItem],
+        matches: dict[str, int | None],
+    ) -> list[ShopVariant]:
+        """Create a hub product per variant; returns the variants that lost an identifier race
+        (``matches`` then names the winner, so they link in the next round)."""
+        ids = self.catalog.allocate_product_ids(run.tenant_id, len(variants))
+        sets: list[WriteSet] = []
+        for variant, hub_id in zip(variants, ids, strict=True):
+            identifiers = hub_identifiers(variant, run.field_mapping)
+            stock_taken = run.with_stock and variant.quantity is not None
+            offer = self._offer(run, variant, hub_id, now, stock_taken=stock_taken)
+            product = HubProduct(
+                id=hub_id,
+                tenant_id=run.tenant_id,
+                name=variant.product_name,
+                variant=variant.variant_name,
+                ean=identifiers["ean"],
+                symbol=identifiers["symbol"],
+                catalog_number=identifiers["catalog_number"],
+                stock=int(variant.quantity or 0) if stock_taken else 0,
+                stock_version=1 if stock_taken else 0,
+                created_at=now,
+                stock_updated_at=now if stock_taken else None,
+                offer_keys=[keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)],
+            )
+            item = self._item(run, variant, status="imported", hub_product_id=hub_id)
+            writes = self.catalog.creation_writes(product, claim_kind=kind)
+            writes += [self.catalog.offer_writes(offer)[0], self._item_write(item)]
+            sets.append(WriteSet(writes, tag=_Outcome(variant, item, identifiers[run.unique_identifier])))
+        retry: list[ShopVariant] = []
+        for ws, failed in self._write(run, sets):
+            outcome: _Outcome = ws.tag
+            key = (outcome.variant.product_id, outcome.variant.combination_id)
+            if not failed:
+                results[key] = outcome.item
+                if outcome.value:
+                    matches[outcome.value] = outcome.item.hub_product_id
+            elif "claim" in failed:
+                holder = self.catalog.claim_holder(run.tenant_id, kind, outcome.value)
+                if holder is None:
+                    holder = self.catalog.find_by_identifier(run.tenant_id, kind, outcome.value)
+                matches[outcome.value] = holder
+                retry.append(outcome.variant)
+            elif "offer" in failed:
+                self._resolve_linked(run, outcome.variant, results, skipped)
+            else:
+                raise RuntimeError(f"hub product {outcome.item.hub_product_id} could not be created: {sorted(failed)}")
+        return retry
+
+    def _link(
+        self,
+        run: Import,
+        links: list[tuple[ShopVariant, int]],
+        now: datetime,
+        results: dict[VariantKey, ImportItem],
+        skipped: list[ImportItem],
+    ) -> None:
+        sets: list[WriteSet] = []
+        for variant, hub_id in links:
+            item = self._item(run, variant, status="linked", hub_product_id=hub_id)
+            offer = self._offer(run, variant, hub_id, now, stock_taken=False)
+            writes = [*self.catalog.offer_writes(offer), self._item_write(item)]
+            sets.append(WriteSet(writes, tag=_Outcome(variant, item)))
+        for ws, failed in self._write(run, sets):
+            outcome: _Outcome = ws.tag
+            if not failed:
+                results[(outcome.variant.product_id, outcome.variant.combination_id)] = outcome.item
+            else:
+                self._resolve_linked(run, outcome.variant, results, skipped)
+
+    def _item_write(self, item: ImportItem) -> TxWrite:
+        return TxWrite("item", (keys.import_pk(item.import_id), item_sk(item)), self.imports.tx_put_item(item))
+
+    def _write(self, run: Import, sets: list[WriteSet]) -> list[tuple[WriteSet, set[str]]]:
+        """Write the sets; each transaction also counts its new offers on the run's template."""
+        shared = None
+        template_id = run.template_id
+        if template_id:
+
+            def shared(group: Sequence[WriteSet]) -> list[TxWrite]:
+                return [self.catalog.template_usage_write(run.account_id, template_id, len(group))]
+
+        return write_sets(self.catalog.table, sets, shared=shared, sleep=self.sleep)
+
+    def _resolve_linked(
+        self, run: Import, variant: ShopVariant, results: dict[VariantKey, ImportItem], skipped: list[ImportItem]
+    ) -> None:
+        """The variant got an offer meanwhile: a twin delivery of this chunk (its item says what
+        it did) or another writer (then the variant is already linked)."""
+        key = (variant.product_id, variant.combination_id)
+        twin = self.imports.get_items(run.id, [key]).get(key)
+        if twin is not None and twin.status != "prepared":
+            results[key] = twin
+            return
+        offer = self.catalog.get_offer(run.account_id, *key)
+        skipped.append(self._already_linked(run, variant, offer.hub_product_id if offer else 0))
+
+
+# --- the links file ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListedVariant:
+    """A shop variant an import or link run listed (or the shop confirmed)."""
+
+    shop_product_id: int
+    shop_combination_id: int
+    name: str
+    stock_available_id: int | None
+
+
+@dataclass(frozen=True)
+class _Pair:
+    line: int
+    hub_product_id: int
+    shop_product_id: int
+    shop_combination_id: int
+
+
+def _safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def _parse_id(text: str, *, allow_zero: bool = False) -> int | None:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    value = int(text)
+    if value == 0 and not allow_zero:
+        return None
+    return value
+
+
+class LinkFileService:
+    """The links file: download the hub catalogue with the shop's variants, upload pairs."""
+
+    def __init__(
+        self,
+        *,
+        accounts: Any,
+        catalog: CatalogRepository,
+        imports: ImportRepository,
+        activity: Any,
+        connector_for: Callable[..., Any],
+        clock: Clock = utc_now,
+    ) -> None:
+        self.accounts = accounts
+        self.catalog = catalog
+        self.imports = imports
+        self.activity = activity
+        self.connector_for = connector_for
+        self.clock = clock
+
+    # --- download ---------------------------------------------------------------------------------
+
+    def listed_variants(self, account_id: str) -> dict[VariantKey, ListedVariant]:
+        """Every shop variant the account's imports listed (the newest run's view wins)."""
+        found: dict[VariantKey, ListedVariant] = {}
+        for run in self.imports.iter_runs(account_id):
+            for item in self.imports.iter_items(run.id):
+                if item.shop_combination_id is None:
+                    continue
+                key = (item.shop_product_id, item.shop_combination_id)
+                if key not in found:
+                    found[key] = ListedVariant(key[0], key[1], item.name, item.stock_available_id)
+        return found
+
+    def export(self, tenant_id: str, account_id: str) -> str:
+        """The CSV: one row per hub product (with its link to this shop, if any, one row per
+        link), then one row per listed shop variant that is not linked yet."""
+        self.accounts.get(tenant_id, account_id)
+        offers_by_hub: dict[int, list[Offer]] = {}
+        linked: set[VariantKey] = set()
+        for offer in self.catalog.offers_of_account(account_id):
+            offers_by_hub.setdefault(offer.hub_product_id, []).append(offer)
+            linked.add((offer.shop_product_id, offer.shop_combination_id))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(LINKS_FILE_COLUMNS)
+        for product in self.catalog.iter_products(tenant_id):
+            hub = [product.id, _safe_cell(self._hub_name(product)), *map(_safe_cell, self._hub_identifiers(product))]
+            offers = offers_by_hub.get(product.id)
+            if not offers:
+                writer.writerow([*hub, "", "", ""])
+                continue
+            for offer in sorted(offers, key=lambda o: (o.shop_product_id, o.shop_combination_id)):
+                writer.writerow([*hub, offer.shop_product_id, offer.shop_combination_id, _safe_cell(offer.name)])
+        listed = self.listed_variants(account_id)
+        for key in sorted(listed):
+            if key in linked:
+                continue
+            variant = listed[key]
+            writer.writerow(["", "", "", "", "", key[0], key[1], _safe_cell(variant.name)])
+        return out.getvalue()
+
+    @staticmethod
+    def _hub_name(product: HubProduct) -> str:
+        return f"{product.name} - {product.variant}" if product.variant else product.name
+
+    @staticmethod
+    def _hub_identifiers(product: HubProduct) -> list[str]:
+        return [product.ean, product.symbol, product.catalog_number]
+
+    # --- upload -----------------------------------------------------------------------------------
+
+    def link_file(
+        self,
+        tenant_id: str,
+        account_id: str,
+        body: bytes,
+        *,
+        actor: str = "api",
+        language: str = "pl",
+        deadline: Callable[[], float] | None = None,
+    ) -> LinkFileResult:
+        """Link every valid pair of the uploaded file; every rejected row says why."""
+        account = self.accounts.get(tenant_id, account_id)
+        pairs, rejected = self.parse(body, language)
+        products = self.catalog.batch_get_products(tenant_id, {p.hub_product_id for p in pairs})
+        offers = self.catalog.batch_get_offers(
+            account_id, {(p.shop_product_id, p.shop_combination_id) for p in pairs}, consistent=True
+        )
+        listed = self.listed_variants(account_id) if pairs else {}
+        needed = sorted(
+            {
+                p.shop_product_id
+                for p in pairs
+                if (p.shop_product_id, p.shop_combination_id) not in offers
+                and p.hub_product_id in products
+                and (listed.get((p.shop_product_id, p.shop_combination_id)) or _NO_STOCK).stock_available_id is None
+            }
+        )
+        if needed:
+            listed = {**listed, **self._confirm(account, needed, deadline)}
+        template_id = account.default_template_id
+        now = self.clock()
+        to_link: list[tuple[_Pair, Offer]] = []
+        unchanged = 0
+        for pair in pairs:
+            key = (pair.shop_product_id, pair.shop_combination_id)
+            params = {
+                "hub_product_id": pair.hub_product_id,
+                "shop_product_id": pair.shop_product_id,
+                "shop_combination_id": pair.shop_combination_id,
+            }
+            if pair.hub_product_id not in products:
+                rejected.append(
+                    LinkRejection(line=pair.line, reason=translate("link_unknown_hub_product", language, **params))
+                )
+                continue
+            existing = offers.get(key)
+            if existing is not None:
+                if existing.hub_product_id == pair.hub_product_id:
+                    unchanged += 1
+                else:
+                    rejected.append(
+                        LinkRejection(
+                            line=pair.line,
+                            reason=translate(
+                                "link_already_linked", language, linked_to=existing.hub_product_id, **params
+                            ),
+                        )
+                    )
+                continue
+            variant = listed.get(key)
+            if variant is None or variant.stock_available_id is None:
+                rejected.append(
+                    LinkRejection(line=pair.line, reason=translate("link_unknown_shop_variant", language, **params))
+                )
+                continue
+            offer = Offer(
+                tenant_id=tenant_id,
+                account_id=account_id,
+                hub_product_id=pair.hub_product_id,
+                shop_product_id=pair.shop_product_id,
+                shop_combination_id=pair.shop_combination_id,
+                stock_available_id=variant.stock_available_id,
+                template_id=template_id,
+                name=variant.name,
+                linked_at=now,
+            )
+            to_link.append((pair, offer))
+        try:
+            refused = self.catalog.link_offers([o for _, o in to_link], template_id=template_id)
+        except TemplateGone:
+            raise ConflictError("default template gone", code="no_default_template") from None
+        refused_keys = {(o.shop_product_id, o.shop_combination_id) for o in refused}
+        for pair, _offer in to_link:
+            if (pair.shop_product_id, pair.shop_combination_id) in refused_keys:
+                rejected.append(
+                    LinkRejection(
+                        line=pair.line,
+                        reason=translate(
+                            "link_already_linked",
+                            language,
+                            linked_to="?",
+                            hub_product_id=pair.hub_product_id,
+                            shop_product_id=pair.shop_product_id,
+                            shop_combination_id=pair.shop_combination_id,
+                        ),
+                    )
+                )
+        linked = len(to_link) - len(refused)
+        rejected.sort(key=lambda r: r.line)
+        self.activity.append(
+            action="links.file",
+            outcome="ok" if not rejected else "error",
+            message=translate("links_file_log", "pl", linked=linked, rejected=len(rejected)),
+            actor=actor,
+            account_id=account_id,
+            details={"linked": linked, "unchanged": unchanged, "rejected": len(rejected)},
+        )
+        return LinkFileResult(linked=linked, unchanged=unchanged, rejected=rejected)
+
+    def _confirm(
+        self, account: Account, product_ids: list[int], deadline: Callable[[], float] | None
+    ) -> dict[VariantKey, ListedVariant]:
+        """Ask the shop about variants no import listed (batched)."""
+        connector = self.connector_for(account, deadline=deadline)
+        found: dict[VariantKey, ListedVariant] = {}
+        try:
+            for start in range(0, len(product_ids), FETCH_BATCH):
+                batch = connector.fetch_variants(product_ids[start : start + FETCH_BATCH], with_stock=False)
+                for variant in batch.variants:
+                    key = (variant.product_id, variant.combination_id)
+                    found[key] = ListedVariant(key[0], key[1], variant.name, variant.stock_id)
+                if batch.failures:
+                    logger.info("links file: shop could not deliver %d product(s)", len(batch.failures))
+        finally:
+            connector.close()
+        return found
+
+    def parse(self, body: bytes, language: str) -> tuple[list[_Pair], list[LinkRejection]]:
+        """The pairs of an uploaded links file and the rows refused while reading it."""
+        if len(body) > MAX_LINKS_FILE_BYTES:
+            raise ValidationError(
+                "links file too large",
+                code="links_file_too_large",
+                params={"limit_mb": MAX_LINKS_FILE_BYTES // (1024 * 1024)},
+            )
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("links file is not UTF-8", code="links_file_not_utf8") from None
+        lines = text.splitlines()
+        header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if header_index is None:
+            raise ValidationError("links file empty", code="links_file_empty")
+        header_line = lines[header_index]
+        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        header: list[str] = []
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                header = [cell.strip().lower() for cell in row]
+                break
+        missing = [c for c in _REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise ValidationError(
+                "links file header",
+                code="links_file_header",
+                params={"columns": ", ".join(missing), "header": ",".join(LINKS_FILE_COLUMNS)},
+            )
+        columns = {name: header.index(name) for name in _REQUIRED_COLUMNS}
+        pairs: list[_Pair] = []
+        rejected: list[LinkRejection] = []
+        first_seen: dict[VariantKey, int] = {}
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                rejected.append(
+                    LinkRejection(line=line, reason=translate("link_malformed_row", language, detail=str(exc)))
+                )
+                break
+            if not any(cell.strip() for cell in row):
+                continue
+
+            def cell(name: str, row: list[str] = row) -> str:
+                index = columns[name]
+                return row[index].strip() if index < len(row) else ""
+
+            hub_text, product_text, combination_text = (
+                cell("hub_product_id"),
+                cell("shop_product_id"),
+                cell("shop_combination_id"),
+            )
+            if not hub_text or not (product_text or combination_text):
+                continue  # one side only: not a pair
+            hub_id = _parse_id(hub_text)
+            product_id = _parse_id(product_text)
+            combination_id = _parse_id(combination_text or "0", allow_zero=True)
+            if hub_id is None or product_id is None or combination_id is None:
+                bad = [
+                    name
+                    for name, value in (
+                        ("hub_product_id", hub_id),
+                        ("shop_product_id", product_id),
+                        ("shop_combination_id", combination_id),
+                    )
+                    if value is None
+                ]
+                rejected.append(
+                    LinkRejection(
+                        line=line,
+                        reason=translate(
+                            "link_malformed_row",
+                            language,
+                            detail=translate("link_bad_ids", language, columns=", ".join(bad)),
+                        ),
+                    )
+                )
+                continue
+            key = (product_id, combination_id)
+            if key in first_seen:
+                rejected.append(
+                    LinkRejection(
+                        line=line,
+                        reason=translate(
+                            "link_duplicate_row",
+                            language,
+                            shop_product_id=product_id,
+                            shop_combination_id=combination_id,
+                            first_line=first_seen[key],
+                        ),
+                    )
+                )
+                continue
+            first_seen[key] = line
+            pairs.append(_Pair(line, hub_id, product_id, combination_id))
+        return pairs, rejected
+
+
+_NO_STOCK = ListedVariant(0, 0, "", None)

@@ -1,0 +1,446 @@
+"""The hub catalogue: products, their identifier index and offers (links to shop variants).
+
+Items:
+
+* product ``PK=TENANT#<t>, SK=PRODUCT#<padded id>`` — :class:`HubProduct` fields; ids come from
+  the per-tenant counter ``PK=TENANT#<t>, SK=COUNTER#PRODUCT`` (atomic ``ADD``, in blocks).
+* identifier index ``PK=TENANT#<t>#IDENT#<EAN|SYMBOL|CATNO>#<value>, SK=PRODUCT#<padded id>`` —
+  one per non-empty identifier of a product, written in the product's own transaction; the first
+  item of the partition is the lowest hub id (the one that wins on duplicates).
+* identifier claim ``PK=<the same partition>, SK=CLAIM`` — names the first (lowest id) product
+  carrying the value; written in the product's transaction: conditionally
+  (``attribute_not_exists``) for the import's unique identifier, so two writers racing on one
+  value cannot both create a product (the loser re-reads and links), and "if still free" for the
+  product's other identifiers. Imports match through claims (batched reads); the index query
+  (:meth:`CatalogRepository.find_by_identifier`) gives the same answer one value at a time.
+* offer ``PK=ACCOUNT#<a>, SK=OFFER#<p>#<c>``, ``GSI1PK=PRODUCT#<t>#<padded id>``,
+  ``GSI1SK=OFFER#<a>#<p>#<c>`` — :class:`Offer` fields.
+
+Stored attribute names are the models' field names.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shophub.domain.catalog import HubProduct, Offer
+from shophub.errors import NotFoundError
+from shophub.store import keys
+from shophub.store.dynamo import TRANSACT_MAX, ConditionFailed, Expr, HubTable, TransactionConflict, serialize_item
+from shophub.store.paging import decode_token, encode_token
+
+#: identifier kind (index partition) → the HubProduct field it indexes
+INDEXED_IDENTIFIERS: dict[str, str] = {"EAN": "ean", "SYMBOL": "symbol", "CATNO": "catalog_number"}
+
+ShopVariantKey = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TxWrite:
+    """One item of a transaction: what it is (``role``), which item it touches, the operation."""
+
+    role: str
+    key: tuple[str, str]
+    operation: dict[str, Any]
+
+
+class OfferExists(Exception):
+    """The shop variant is already linked (to ``offer.hub_product_id``)."""
+
+    def __init__(self, offer: Offer | None) -> None:
+        super().__init__("offer exists")
+        self.offer = offer
+
+
+class IdentifierClaimed(Exception):
+    """Another product was created for this identifier value first (``holder`` is its id)."""
+
+    def __init__(self, holder: int | None) -> None:
+        super().__init__("identifier claimed")
+        self.holder = holder
+
+
+class TemplateGone(Exception):
+    """The template new offers were to get no longer exists."""
+
+    def __init__(self, template_id: str) -> None:
+        super().__init__(f"template {template_id} does not exist")
+        self.template_id = template_id
+
+
+def product_not_found() -> NotFoundError:
+    return NotFoundError("product", code="product_not_found", message_key="product_not_found")
+
+
+class CatalogRepository:
+    def __init__(self, table: HubTable) -> None:
+        self.table = table
+
+    # --- item shapes ----------------------------------------------------------------------------
+
+    @staticmethod
+    def product_item(product: HubProduct) -> dict[str, Any]:
+        return {
+            "PK": keys.tenant_pk(product.tenant_id),
+            "SK": keys.product_sk(product.id),
+            **product.model_dump(mode="json"),
+        }
+
+    @staticmethod
+    def offer_item(offer: Offer) -> dict[str, Any]:
+        return {
+            "PK": keys.account_pk(offer.account_id),
+            "SK": keys.offer_sk(offer.shop_product_id, offer.shop_combination_id),
+            "GSI1PK": keys.product_offers_gsi1pk(offer.tenant_id, offer.hub_product_id),
+            "GSI1SK": keys.product_offers_gsi1sk(offer.account_id, offer.shop_product_id, offer.shop_combination_id),
+            **offer.model_dump(mode="json"),
+        }
+
+    @staticmethod
+    def index_items(product: HubProduct) -> list[dict[str, Any]]:
+        """The identifier index items of ``product`` (one per non-empty identifier)."""
+        items = []
+        for kind, field in INDEXED_IDENTIFIERS.items():
+            value = str(getattr(product, field) or "").strip()
+            if value:
+                items.append(
+                    {
+                        "PK": keys.ident_pk(product.tenant_id, kind, value),
+                        "SK": keys.product_sk(product.id),
+                        "hub_product_id": product.id,
+                        "tenant_id": product.tenant_id,
+                    }
+                )
+        return items
+
+    # --- products -------------------------------------------------------------------------------
+
+    def find_product(self, tenant_id: str, product_id: int, *, consistent: bool = False) -> HubProduct | None:
+        item = self.table.get(keys.tenant_pk(tenant_id), keys.product_sk(product_id), consistent=consistent)
+        return HubProduct.model_validate(item) if item else None
+
+    def get_product(self, tenant_id: str, product_id: int, *, consistent: bool = False) -> HubProduct:
+        """The tenant's product; 404 ``product_not_found`` (also for another tenant's id)."""
+        product = self.find_product(tenant_id, product_id, consistent=consistent)
+        if product is None:
+            raise product_not_found()
+        return product
+
+    def batch_get_products(self, tenant_id: str, product_ids: Iterable[int]) -> dict[int, HubProduct]:
+        """``{id: product}`` for the ids that exist (100 per request)."""
+        pk = keys.tenant_pk(tenant_id)
+        found = self.table.batch_get([{"PK": pk, "SK": keys.product_sk(int(i))} for i in product_ids])
+        products = (HubProduct.model_validate(item) for item in found)
+        return {p.id: p for p in products}
+
+    def list_products(
+        self, tenant_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[HubProduct], str | None]:
+        """One page of the tenant's products by ascending id; ``next`` is an opaque token."""
+        scope = keys.tenant_pk(tenant_id) + "#PRODUCTS"
+        items, last = self.table.query_page(
+            keys.tenant_pk(tenant_id),
+            sk_prefix=keys.PRODUCT_PREFIX,
+            limit=limit,
+            start_key=decode_token(next_token, scope),
+        )
+        return [HubProduct.model_validate(i) for i in items], encode_token(last, scope)
+
+    def iter_products(self, tenant_id: str) -> Iterator[HubProduct]:
+        for item in self.table.query(keys.tenant_pk(tenant_id), sk_prefix=keys.PRODUCT_PREFIX):
+            yield HubProduct.model_validate(item)
+
+    def allocate_product_ids(self, tenant_id: str, count: int) -> list[int]:
+        """``count`` new, never used product ids (one atomic ``ADD`` on the tenant's counter)."""
+        if count <= 0:
+            return []
+        item = self.table.update(keys.tenant_pk(tenant_id), keys.PRODUCT_COUNTER_SK, add={"value": count})
+        last = int((item or {})["value"])
+        return list(range(last - count + 1, last + 1))
+
+    def find_by_identifier(self, tenant_id: str, kind: str, value: str) -> int | None:
+        """The lowest hub product id with identifier ``kind`` (EAN/SYMBOL/CATNO) = ``value``,
+        read from the identifier index (one query)."""
+        value = value.strip()
+        if not value:
+            return None
+        items, _ = self.table.query_page(
+            keys.ident_pk(tenant_id, kind, value), sk_prefix=keys.PRODUCT_PREFIX, limit=1, consistent=True
+        )
+        return keys.product_id_from_sk(items[0]["SK"]) if items else None
+
+    def claim_holder(self, tenant_id: str, kind: str, value: str) -> int | None:
+        """The hub product that holds the claim on this identifier value, if any."""
+        item = self.table.get(keys.ident_pk(tenant_id, kind, value), keys.IDENT_CLAIM_SK, consistent=True)
+        return int(item["hub_product_id"]) if item else None
+
+    def claim_holders(self, tenant_id: str, kind: str, values: Iterable[str]) -> dict[str, int]:
+        """``{value: hub id}`` of the claims on these values (batched: 100 per request).
+
+        Every product this repository creates claims each of its non-empty identifiers: the
+        import's unique identifier conditionally (only the first product gets it) and the others
+        if still free, so a claim names the first product created with that value — the lowest
+        hub id, as ids are handed out in ascending order."""
+        by_pk = {keys.ident_pk(tenant_id, kind, v.strip()): v.strip() for v in values if v and v.strip()}
+        found = self.table.batch_get([{"PK": pk, "SK": keys.IDENT_CLAIM_SK} for pk in sorted(by_pk)], consistent=True)
+        return {by_pk[str(item["PK"])]: int(item["hub_product_id"]) for item in found}
+
+    def creation_writes(self, product: HubProduct, *, claim_kind: str | None = None) -> list[TxWrite]:
+        """The transaction items creating ``product``: the product, its index items and its
+        claims. The claim on ``claim_kind`` is conditional (role ``claim``: it fails when
+        another product holds that value); the other claims are taken only if free (role
+        ``head``) and never fail."""
+        writes = [
+            TxWrite(
+                "product",
+                (keys.tenant_pk(product.tenant_id), keys.product_sk(product.id)),
+                self.table.tx_put(self.product_item(product), condition="attribute_not_exists(PK)"),
+            )
+        ]
+        for item in self.index_items(product):
+            writes.append(TxWrite("index", (item["PK"], item["SK"]), self.table.tx_put(item)))
+        for kind, field in INDEXED_IDENTIFIERS.items():
+            value = str(getattr(product, field) or "").strip()
+            if not value:
+                continue
+            pk = keys.ident_pk(product.tenant_id, kind, value)
+            claim = {"hub_product_id": product.id}
+            if kind == claim_kind:
+                writes.append(
+                    TxWrite(
+                        "claim",
+                        (pk, keys.IDENT_CLAIM_SK),
+                        self.table.tx_put(
+                            {"PK": pk, "SK": keys.IDENT_CLAIM_SK, **claim}, condition="attribute_not_exists(PK)"
+                        ),
+                    )
+                )
+            else:
+                writes.append(
+                    TxWrite(
+                        "head",
+                        (pk, keys.IDENT_CLAIM_SK),
+                        self.table.tx_update(pk, keys.IDENT_CLAIM_SK, set_if_absent=claim),
+                    )
+                )
+        return writes
+
+    def tx_create_product(self, product: HubProduct, *, claim_kind: str | None = None) -> list[dict[str, Any]]:
+        """Transact items creating ``product`` (see :meth:`creation_writes`)."""
+        return [w.operation for w in self.creation_writes(product, claim_kind=claim_kind)]
+
+    def create_product(self, product: HubProduct, *, claim_kind: str | None = None) -> None:
+        """Create ``product`` with its index items and claims in one transaction;
+        :class:`IdentifierClaimed` when another product holds the ``claim_kind`` value."""
+        writes = self.creation_writes(product, claim_kind=claim_kind)
+        try:
+            self.table.transact_write([w.operation for w in writes])
+        except TransactionConflict as conflict:
+            failed = {w.role for w, r in zip(writes, conflict.reasons, strict=False) if r == "ConditionalCheckFailed"}
+            if claim_kind and "claim" in failed:
+                value = str(getattr(product, INDEXED_IDENTIFIERS[claim_kind]))
+                raise IdentifierClaimed(self.claim_holder(product.tenant_id, claim_kind, value)) from None
+            raise
+
+    # --- offers ---------------------------------------------------------------------------------
+
+    def get_offer(self, account_id: str, shop_product_id: int, shop_combination_id: int = 0) -> Offer | None:
+        item = self.table.get(keys.account_pk(account_id), keys.offer_sk(shop_product_id, shop_combination_id))
+        return Offer.model_validate(item) if item else None
+
+    def batch_get_offers(
+        self, account_id: str, variants: Iterable[ShopVariantKey], *, consistent: bool = False
+    ) -> dict[ShopVariantKey, Offer]:
+        """``{(shop product, combination): offer}`` for the variants that are linked."""
+        pk = keys.account_pk(account_id)
+        found = self.table.batch_get(
+            [{"PK": pk, "SK": keys.offer_sk(p, c)} for p, c in variants], consistent=consistent
+        )
+        offers = (Offer.model_validate(item) for item in found)
+        return {(o.shop_product_id, o.shop_combination_id): o for o in offers}
+
+    def tx_put_offer(self, offer: Offer) -> dict[str, Any]:
+        """A transact item creating ``offer``; fails if the shop variant is already linked."""
+        return self.table.tx_put(self.offer_item(offer), condition="attribute_not_exists(PK)")
+
+    def put_offer(self, offer: Offer, *, replace: bool = False) -> None:
+        """Write ``offer`` alone; unless ``replace``, :class:`OfferExists` if the variant is
+        linked. It does not touch the product's ``offer_keys`` nor the template's
+        ``offer_count``: new links go through :meth:`link_offers` (or :meth:`offer_writes` plus
+        :meth:`template_usage_write` in the caller's transaction)."""
+        if replace:
+            self.table.put(self.offer_item(offer))
+            return
+        try:
+            self.table.put(self.offer_item(offer), condition="attribute_not_exists(PK)", return_old_on_failure=True)
+        except ConditionFailed as failed:
+            raise OfferExists(Offer.model_validate(failed.item) if failed.item else None) from None
+
+    def offers_of_product(self, tenant_id: str, hub_product_id: int) -> list[Offer]:
+        """Every offer (in every account of the tenant) linked to the product (GSI1)."""
+        items = self.table.query(keys.product_offers_gsi1pk(tenant_id, hub_product_id), index=keys.GSI1)
+        return [Offer.model_validate(i) for i in items]
+
+    def batch_offers_of_products(self, tenant_id: str, hub_product_ids: Iterable[int]) -> dict[int, list[Offer]]:
+        """``{hub id: offers}`` (one GSI1 query per product; products without offers map to [])."""
+        return {int(i): self.offers_of_product(tenant_id, int(i)) for i in dict.fromkeys(hub_product_ids)}
+
+    def offers_of_account(self, account_id: str) -> Iterator[Offer]:
+        """Every offer of one account, by shop product and combination."""
+        for item in self.table.query(keys.account_pk(account_id), sk_prefix=keys.OFFER_PREFIX):
+            yield Offer.model_validate(item)
+
+    # --- template usage ---------------------------------------------------------------------------
+
+    def tx_count_template_usage(self, account_id: str, template_id: str, count: int) -> dict[str, Any]:
+        """A transact item adding ``count`` offers to the template's ``offer_count`` (the counter
+        the templates area checks before deleting); fails if the template no longer exists."""
+        return self.table.tx_update(
+            keys.account_pk(account_id),
+            keys.template_sk(template_id),
+            add={"offer_count": count},
+            condition="attribute_exists(PK)",
+        )
+
+    def offer_writes(self, offer: Offer) -> list[TxWrite]:
+        """The transaction items linking a shop variant: the offer (role ``offer``, fails if the
+        variant is already linked) and its reference on the hub product (role ``ref``, see
+        :attr:`HubProduct.offer_keys`; fails harmlessly when already there)."""
+        return [
+            TxWrite(
+                "offer",
+                (keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_combination_id)),
+                self.tx_put_offer(offer),
+            ),
+            self.tx_add_offer_ref(offer),
+        ]
+
+    def tx_add_offer_ref(self, offer: Offer) -> TxWrite:
+        """Add the offer's reference to its hub product's ``offer_keys`` (only if absent)."""
+        ref = keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)
+        expr = Expr()
+        refs = expr.name("offer_keys")
+        product_key = (keys.tenant_pk(offer.tenant_id), keys.product_sk(offer.hub_product_id))
+        operation = {
+            "TableName": self.table.name,
+            "Key": serialize_item({"PK": product_key[0], "SK": product_key[1]}),
+            "UpdateExpression": f"SET {refs} = list_append(if_not_exists({refs}, {expr.value([])}), {expr.value([ref])})",
+            "ConditionExpression": f"attribute_exists(PK) AND NOT contains({refs}, {expr.value(ref)})",
+        }
+        return TxWrite("ref", product_key, {"Update": expr.apply(operation)})
+
+    def link_offers(self, offers: Sequence[Offer], *, template_id: str | None) -> list[Offer]:
+        """Create the offers (with their references on the hub products), counting them on the
+        template, in as few transactions as fit. Returns the offers that were not written
+        because their shop variant is already linked; :class:`TemplateGone` if the template no
+        longer exists."""
+        sets = [WriteSet(self.offer_writes(o), tag=o) for o in offers]
+        account_id = offers[0].account_id if offers else ""
+        shared = None
+        if template_id:
+
+            def shared(group: Sequence[WriteSet]) -> list[TxWrite]:
+                return [self.template_usage_write(account_id, template_id, len(group))]
+
+        outcomes = write_sets(self.table, sets, shared=shared)
+        return [ws.tag for ws, failed in outcomes if failed]
+
+    def template_usage_write(self, account_id: str, template_id: str, count: int) -> TxWrite:
+        return TxWrite(
+            "template",
+            (keys.account_pk(account_id), keys.template_sk(template_id)),
+            self.tx_count_template_usage(account_id, template_id, count),
+        )
+
+
+# --- transactions of many independent write sets ------------------------------------------------
+
+
+@dataclass
+class WriteSet:
+    """What one unit (one shop variant) writes: all of it or nothing. Operations whose role is
+    in ``optional`` may be left out when only their condition fails (an offer reference already
+    on the product)."""
+
+    writes: list[TxWrite]
+    tag: Any = None
+    optional: frozenset[str] = frozenset({"ref"})
+
+    @property
+    def keys(self) -> set[tuple[str, str]]:
+        return {w.key for w in self.writes}
+
+
+#: Attempts at a transaction cancelled only by concurrent transactions on the same items.
+TRANSACTION_ATTEMPTS = 6
+
+
+def write_sets(
+    table: HubTable,
+    sets: Sequence[WriteSet],
+    *,
+    shared: Callable[[Sequence[WriteSet]], list[TxWrite]] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[tuple[WriteSet, set[str]]]:
+    """Write the sets in as few transactions as fit (≤ 100 items, no item twice), each with the
+    ``shared`` items for its group (e.g. one template counter update for the group's offers).
+
+    Returns every set with the roles of its items whose condition failed (empty = written).
+    A failed shared item raises :class:`TemplateGone` (role ``template``) or
+    :class:`TransactionConflict`; cancellations without a failed condition (concurrent
+    transactions) are retried with jittered backoff."""
+    reserve = 1 if shared is not None else 0
+    groups: list[list[WriteSet]] = [[]]
+    size = 0
+    touched: set[tuple[str, str]] = set()
+    for ws in sets:
+        if groups[-1] and (size + len(ws.writes) > TRANSACT_MAX - reserve or ws.keys & touched):
+            groups.append([])
+            size, touched = 0, set()
+        groups[-1].append(ws)
+        size += len(ws.writes)
+        touched |= ws.keys
+    outcomes: list[tuple[WriteSet, set[str]]] = []
+    for group in groups:
+        attempt = 0
+        while group:
+            extra = shared(group) if shared is not None else []
+            writes = [w for ws in group for w in ws.writes] + extra
+            try:
+                table.transact_write([w.operation for w in writes])
+                outcomes += [(ws, set()) for ws in group]
+                break
+            except TransactionConflict as conflict:
+                reasons = conflict.reasons
+                if not conflict.condition_failed:
+                    attempt += 1
+                    if attempt >= TRANSACTION_ATTEMPTS:
+                        raise
+                    sleep(min(1.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+                    continue
+                failed_shared = [
+                    w.role for w, r in zip(extra, reasons[len(writes) - len(extra) :], strict=False) if r != "None"
+                ]
+                if failed_shared:
+                    if "template" in failed_shared:
+                        raise TemplateGone(str(extra[0].key[1]).removeprefix(keys.TEMPLATE_PREFIX)) from None
+                    raise
+                kept: list[WriteSet] = []
+                position = 0
+                for ws in group:
+                    own = reasons[position : position + len(ws.writes)]
+                    position += len(ws.writes)
+                    failed = {w.role for w, r in zip(ws.writes, own, strict=False) if r == "ConditionalCheckFailed"}
+                    if not failed:
+                        kept.append(ws)
+                    elif failed <= ws.optional:
+                        ws.writes = [w for w, r in zip(ws.writes, own, strict=False) if r != "ConditionalCheckFailed"]
+                        kept.append(ws)
+                    else:
+                        outcomes.append((ws, failed))
+                group = kept
+    return outcomes
