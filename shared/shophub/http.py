@@ -11,14 +11,17 @@ unknown fields, 401 no tenant, 404, 405, 409 rule, 422 invalid values, 502 shop 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as PowertoolsNotFound
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from shophub.errors import (
     BadRequestError,
@@ -177,7 +180,11 @@ def _route_exists_with_other_method(app: APIGatewayHttpResolver, method: str, pa
 
 def build_resolver(*, enable_validation: bool = True) -> APIGatewayHttpResolver:
     """An HTTP API resolver with ShopHub's error mapping, tenant check and validation."""
-    app = APIGatewayHttpResolver(enable_validation=enable_validation)
+    app = APIGatewayHttpResolver(
+        enable_validation=enable_validation,
+        # UTF-8 bodies: "Połączenie jest poprawne.", not "Po\u0142\u0105czenie ..."
+        serializer=partial(json.dumps, separators=(",", ":"), cls=Encoder, ensure_ascii=False),
+    )
     app.use(middlewares=[_auth_middleware])
 
     @app.exception_handler(ShopHubError)
