@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shophub.clock import Clock, utc_now
-from shophub.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from shophub.settings import Settings
 
 
 class Container:
     def __init__(self, settings: Settings | None = None, *, clock: Clock = utc_now) -> None:
-        self.settings = settings or get_settings()
+        if settings is None:
+            # pydantic-settings is imported with the first container, not with the handler
+            # module: the environment is read once per execution environment either way.
+            from shophub.settings import get_settings
+
+            settings = get_settings()
+        self.settings = settings
         self.clock = clock
 
     # --- AWS clients ----------------------------------------------------------------------------
@@ -377,5 +385,7 @@ def container() -> Container:
 def reset(new: Container | None = None) -> None:
     """Forget the container (tests, after changing the environment)."""
     global _container
+    from shophub.settings import get_settings
+
     get_settings.cache_clear()
     _container = new
