@@ -15,11 +15,13 @@ import errno
 import logging
 import socket
 import urllib.request
+from contextlib import ExitStack
 from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
 
+from local.stack.moto_patches import item_level_transaction_rollback
 from local.stack.template import REGION, ProvisionedStack, StackModel, provision
 
 #: Environment for any process that runs the functions locally (the endpoint comes on top).
@@ -74,6 +76,7 @@ class EmbeddedAws:
         self.strict = strict
         self.port: int | None = None
         self._server: ThreadedMotoServer | None = None
+        self._patches: ExitStack | None = None
 
     @property
     def endpoint(self) -> str:
@@ -97,6 +100,8 @@ class EmbeddedAws:
             port = free_port(self.host)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS request
         server = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+        self._patches = ExitStack()
+        self._patches.enter_context(item_level_transaction_rollback())
         server.start()
         self._server = server
         self.port = int(server.get_host_and_port()[1])
@@ -107,6 +112,9 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._patches is not None:
+            self._patches.close()
+            self._patches = None
 
     def reset(self) -> None:
         """Forget every resource (moto's state lives in the process, not in the server)."""

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import copy
 import importlib
 import json
 import threading
@@ -27,6 +26,7 @@ import pytest
 
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.stack.events import LambdaContext, sqs_event
+from local.stack.moto_patches import item_level_transaction_rollback
 from shophub.domain.accounts import Account
 from shophub.domain.config import FieldMapping, Template
 from shophub.ids import new_id
@@ -215,43 +215,9 @@ def simulator(**config: Any) -> ShopSimulator:
 
 
 @pytest.fixture
-def item_level_rollback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    original = models.DynamoDBBackend.transact_write_items
-
-    class KeepTable:
-        """Stands in for the ``copy`` module inside moto's DynamoDB backend: the whole-table
-        backup becomes the table itself (restored item by item below instead)."""
-
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved = []
-        for entry in transact_items:
-            op_type, op = next(iter(entry.items()))
-            table = self.get_table(op["TableName"])
-            if op_type == "Put":
-                key = {a: op["Item"][a] for a in (table.hash_key_attr, table.range_key_attr) if a}
-            else:
-                key = op["Key"]
-            hash_key, range_key = self.get_keys_value(table, key)
-            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
-        try:
-            original(self, transact_items)
-        except Exception:
-            for table, hash_key, range_key, item in reversed(saved):
-                if item is None:
-                    table.items[hash_key].pop(range_key, None)
-                else:
-                    table.items[hash_key][range_key] = item
-            raise
-
-    monkeypatch.setattr(models, "copy", KeepTable)
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
+def item_level_rollback() -> Iterator[None]:
+    with item_level_transaction_rollback():
+        yield
 
 
 @pytest.fixture(name="world_factory")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from functions.stock_pusher import handler as pusher
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.stack.events import LambdaContext, sqs_event
+from local.stack.moto_patches import item_level_transaction_rollback
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import HubProduct, Offer
 from shophub.domain.config import OrderSettings, ProductSettings, Template, TemplateSync
@@ -250,53 +250,6 @@ def stock_reports(stack: TestStack, account_id: str) -> list[tuple[dict[str, Any
 
 
 # --- moto ------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def item_level_transaction_rollback() -> Iterator[None]:
-    """moto rolls a cancelled TransactWriteItems back from a deep copy of the whole table, taken
-    once per operation (O(operations x table size): seconds per transaction once a table holds a
-    few thousand items). This keeps moto's behaviour — all or nothing, one cancellation reason
-    per operation — but snapshots only the items the transaction touches."""
-    from moto.dynamodb import models as ddb_models
-    from moto.dynamodb.models.table import Table
-
-    real_copy = ddb_models.copy
-    original = ddb_models.DynamoDBBackend.transact_write_items
-
-    class _TableKeepingCopy:
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, Table) else real_copy.deepcopy(value, memo)
-
-    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
-        snapshots = []
-        for entry in transact_items:
-            operation = next(iter(entry.values()))
-            table = backend.get_table(operation["TableName"])
-            if "Key" in operation:
-                key = operation["Key"]
-            else:
-                key = {name: operation["Item"][name] for name in (table.hash_key_attr, table.range_key_attr) if name}
-            hash_key, range_key = backend.get_keys_value(table, key)
-            snapshots.append((table, hash_key, range_key, real_copy.deepcopy(table.get_item(hash_key, range_key))))
-        try:
-            original(backend, transact_items)
-        except Exception:
-            for table, hash_key, range_key, before in reversed(snapshots):
-                if before is None:
-                    table.items.get(hash_key, {}).pop(range_key, None)
-                else:
-                    table.items[hash_key][range_key] = before
-            raise
-
-    ddb_models.copy = _TableKeepingCopy  # type: ignore[assignment]
-    ddb_models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        ddb_models.copy = real_copy
-        ddb_models.DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
 
 
 @pytest.fixture
