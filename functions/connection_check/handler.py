@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError as PydanticValidationError
 
 from shophub.api import accounts
+from shophub.clock import lambda_deadline
 from shophub.errors import ShopError
 from shophub.http import build_resolver
 from shophub.observability import logger, metrics, tracer
@@ -41,9 +42,7 @@ def discovery_record(record: SQSRecord, lambda_context: Any = None) -> None:
         logger.error("malformed discovery message dropped", extra={"message_id": record.message_id})
         return
     attempt = int(record.attributes.approximate_receive_count or 1)
-    deadline = None
-    if lambda_context is not None:
-        deadline = lambda: lambda_context.get_remaining_time_in_millis() / 1000 - _DEADLINE_MARGIN  # noqa: E731
+    deadline = lambda_deadline(lambda_context, _DEADLINE_MARGIN)
     try:
         outcome = container().discovery_service.run(job, attempt=attempt, deadline=deadline)
     except ShopError as error:

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError as PydanticValidationError
 
 from shophub.api import imports
+from shophub.clock import lambda_deadline
 from shophub.http import build_resolver
 from shophub.observability import logger, metrics, tracer
 from shophub.services.imports import ImportMessage
@@ -41,9 +42,7 @@ def import_record(record: SQSRecord, lambda_context: Any = None) -> None:
         logger.error("malformed import message dropped", extra={"message_id": record.message_id})
         return
     attempt = int(record.attributes.approximate_receive_count or 1)
-    deadline = None
-    if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
-        deadline = lambda: lambda_context.get_remaining_time_in_millis() / 1000 - _DEADLINE_MARGIN  # noqa: E731
+    deadline = lambda_deadline(lambda_context, _DEADLINE_MARGIN)
     logger.append_keys(import_id=message.import_id, account_id=message.account_id)
     try:
         container().import_service.handle(message, attempt=attempt, deadline=deadline)

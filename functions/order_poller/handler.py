@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError as PydanticValidationError
 
+from shophub.clock import lambda_deadline
 from shophub.domain.orders import PollOrdersJob
 from shophub.observability import logger, metrics, tracer
 from shophub.wiring import container
@@ -38,11 +39,8 @@ def poll_record(record: SQSRecord, lambda_context: Any = None) -> None:
         return
     attempt = int(record.attributes.approximate_receive_count or 1)
 
-    def remaining() -> float:
-        return float(lambda_context.get_remaining_time_in_millis()) / 1000 - _DEADLINE_MARGIN
-
     result = container().order_poll_service.poll(
-        job, attempt=attempt, deadline=remaining if lambda_context is not None else None
+        job, attempt=attempt, deadline=lambda_deadline(lambda_context, _DEADLINE_MARGIN)
     )
     metrics.add_metric(name="OrdersImported", unit=MetricUnit.Count, value=result.stats.imported)
     metrics.add_metric(name="OrdersUpdated", unit=MetricUnit.Count, value=result.stats.updated)

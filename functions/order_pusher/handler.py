@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError as PydanticValidationError
 
+from shophub.clock import lambda_deadline
 from shophub.domain.orders import OrderPushJob
 from shophub.observability import logger, metrics, tracer
 from shophub.wiring import container
@@ -36,11 +37,8 @@ def push_record(record: SQSRecord, lambda_context: Any = None) -> None:
         return
     attempt = int(record.attributes.approximate_receive_count or 1)
 
-    def remaining() -> float:
-        return float(lambda_context.get_remaining_time_in_millis()) / 1000 - _DEADLINE_MARGIN
-
     result = container().order_push_service.push(
-        job, attempt=attempt, deadline=remaining if lambda_context is not None else None
+        job, attempt=attempt, deadline=lambda_deadline(lambda_context, _DEADLINE_MARGIN)
     )
     metrics.add_metric(name="OrderPushShopRequests", unit=MetricUnit.Count, value=result.shop_requests)
     logger.info(

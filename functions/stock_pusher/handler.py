@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from shophub.clock import lambda_deadline
 from shophub.observability import logger, metrics, tracer
 from shophub.services.stock_push import Delivery
 from shophub.wiring import container
@@ -38,10 +39,7 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     records = event.get("Records") or []
     deliveries = [Delivery(str(r.get("messageId", "")), str(r.get("body") or "")) for r in records]
 
-    def remaining() -> float:
-        return float(context.get_remaining_time_in_millis()) / 1000 - _DEADLINE_MARGIN
-
-    result = container().stock_push_service(deadline=remaining if context is not None else None).push(deliveries)
+    result = container().stock_push_service(deadline=lambda_deadline(context, _DEADLINE_MARGIN)).push(deliveries)
     metrics.add_metric(name="StockChanges", unit=MetricUnit.Count, value=result.changes)
     metrics.add_metric(name="StockRowsPushed", unit=MetricUnit.Count, value=result.ok)
     metrics.add_metric(name="StockRowsFailed", unit=MetricUnit.Count, value=result.failed)

@@ -20,3 +20,12 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def lambda_deadline(context: object, margin: float) -> Callable[[], float] | None:
+    """Seconds left in a Lambda invocation minus ``margin`` (what a connector's ``deadline``
+    takes); ``None`` when there is no Lambda context (tests calling services directly)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return lambda: float(remaining()) / 1000 - margin

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
+from shophub.clock import lambda_deadline
 from shophub.domain.accounts import Account, DiscoveredCarrier, DiscoveredCurrency, DiscoveredShop
 from shophub.domain.activity import ActivityEntry
 from shophub.domain.common import RequestModel
@@ -219,10 +220,7 @@ def _http() -> APIGatewayHttpResolver:
 
 
 def _deadline() -> Any:
-    context = router.lambda_context
-    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
-        return None
-    return lambda: context.get_remaining_time_in_millis() / 1000 - _DEADLINE_MARGIN
+    return lambda_deadline(router.lambda_context, _DEADLINE_MARGIN)
 
 
 # --- routes -------------------------------------------------------------------------------------

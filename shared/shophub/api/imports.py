@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from shophub.clock import lambda_deadline
 from shophub.domain.imports import (
     Import,
     ImportItem,
@@ -45,10 +46,7 @@ def _http() -> APIGatewayHttpResolver:
 
 def _deadline() -> Callable[[], float] | None:
     """Seconds left for shop requests in this invocation (a margin kept before the timeout)."""
-    context = router.lambda_context
-    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
-        return None
-    return lambda: context.get_remaining_time_in_millis() / 1000 - _DEADLINE_MARGIN
+    return lambda_deadline(router.lambda_context, _DEADLINE_MARGIN)
 
 
 def _import_response(run: Import) -> ImportResponse:
