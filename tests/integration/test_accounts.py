@@ -548,7 +548,7 @@ def test_delete_removes_key_and_configuration_but_keeps_orders(stack: Stack, sho
         keys.ORDER_SETTINGS_SK,
         keys.FIELD_MAPPING_SK,
         keys.ORDER_CURSOR_SK,
-        keys.mapping_sk("PAYMENT", "ps_checkpayment"),
+        keys.mapping_set_sk("PAYMENT"),
         keys.template_sk("t1"),
         keys.offer_sk(1, 0),
         keys.import_sk("imp1"),

@@ -28,9 +28,9 @@ def test_product_ids_sort_numerically_as_text():
 
 
 def test_mapping_and_dictionary_kinds_are_checked():
-    assert keys.mapping_sk("CARRIER", 2) == "MAP#CARRIER#2"
+    assert keys.mapping_set_sk("CARRIER") == "MAP#CARRIER"
     with pytest.raises(ValueError):
-        keys.mapping_sk("SHIPPING", 2)
+        keys.mapping_set_sk("SHIPPING")
     with pytest.raises(ValueError):
         keys.dictionary_sk("CARRIER", "x")
 

@@ -9,7 +9,7 @@ pattern                            key condition
 token → tenant                     PK=TOKEN#<sha256>, SK=TOKEN
 accounts of a tenant               PK=TENANT#<t>, SK begins_with ACCOUNT#
 one account                        PK=TENANT#<t>, SK=ACCOUNT#<a>
-account's config (discovery,       PK=ACCOUNT#<a>, SK=DISCOVERY | MAP#<KIND>#<shop value> |
+account's config (discovery,       PK=ACCOUNT#<a>, SK=DISCOVERY | MAP#<KIND> (one item per kind) |
 mappings, settings, templates,     SETTINGS#ORDERS | SETTINGS#FIELDS | TEMPLATE#<id> | CURSOR#ORDERS |
 cursor, imports, offers, orders,   IMPORT#<id> | IMPORT#RUNNING | OFFER#<p>#<c> | ORDER#<shop order id> |
 reports, logs)                     REPORT#<ts>#<id> | LOG#<ts>#<ulid>
@@ -95,17 +95,6 @@ PRODUCT_PREFIX = "PRODUCT#"
 
 MAPPING_KINDS = ("PAYMENT", "CARRIER", "STATUS")
 DICTIONARY_KINDS = ("STATUS", "PAYMENT", "SHIPPING")
-
-
-def mapping_sk(kind: str, shop_value: str | int) -> str:
-    """``kind`` is PAYMENT (module name), CARRIER (id_reference) or STATUS (shop state id)."""
-    if kind not in MAPPING_KINDS:
-        raise ValueError(f"unknown mapping kind {kind!r}")
-    return f"{MAP_PREFIX}{kind}#{shop_value}"
-
-
-def mapping_prefix(kind: str) -> str:
-    return f"{MAP_PREFIX}{kind}#"
 
 
 def dictionary_sk(kind: str, entry_id: str) -> str:
