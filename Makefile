@@ -76,6 +76,12 @@ validate: tools ## sam validate --lint and cfn-lint on template.yaml
 
 build: tools ## sam build (needs python3.13 on PATH; taken from pyenv when present)
 	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build
+	@# the layer must ship bytecode for every module (shared/Makefile): Lambda cannot cache it
+	@missing=$$(cd .aws-sam/build/SharedLayer/python && find . -name '*.py' | while read -r f; do \
+		d=$$(dirname "$$f"); b=$$(basename "$$f" .py); \
+		[ -f "$$d/__pycache__/$$b.cpython-313.pyc" ] || echo "$$f"; done | wc -l); \
+	[ "$$missing" -eq 0 ] || { echo "layer: $$missing modules without bytecode"; exit 1; }; \
+	echo "layer: bytecode for every module"
 
 deploy: build ## sam deploy --guided
 	$(SAM) deploy --guided

@@ -15,6 +15,7 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import LogRecord
 
 REDACTED = "***"
+TRACED_MODULES = ("botocore", "httpx")
 _SECRET_FIELD = re.compile(r"(api_?key|token|password|secret|authorization|ws_key)", re.IGNORECASE)
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
@@ -54,4 +55,7 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(service="shophub", logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace="ShopHub", service="shophub")
-tracer = Tracer(service="shophub")
+#: Only the two clients ShopHub uses are patched (AWS calls through botocore, shop calls through
+#: httpx): the default would import and patch every library the SDK knows that happens to be
+#: installed, at every cold start.
+tracer = Tracer(service="shophub", patch_modules=TRACED_MODULES)

@@ -326,7 +326,7 @@ def test_two_concurrent_replacements_leave_one_of_the_two_sets(stack):
             ActivityLogRepository(table),
         )
 
-    from shophub.services.config import MappingInput
+    from shophub.domain.config import MappingInput
 
     first = [MappingInput("2", "w-realizacji"), MappingInput("4", "wyslane")]
     second = [MappingInput("6", "anulowane")]

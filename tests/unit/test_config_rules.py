@@ -7,8 +7,8 @@ import string
 
 import pytest
 
+from shophub.domain.config import MAPPING_KINDS
 from shophub.i18n import MESSAGES, messages_config, translate
-from shophub.services.config import MAPPING_KINDS
 from shophub.store import keys
 from shophub.store.config import mapping_kind
 from shophub.store.dictionaries import (

@@ -68,7 +68,13 @@ def test_runtime_is_python_313_everywhere():
     assert template["Globals"]["Function"]["Runtime"] == "python3.13"
     layer = template["Resources"]["SharedLayer"]
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    # built by shared/Makefile: the platform's wheels for CPython 3.13 and their bytecode
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+    recipe = (ROOT / "shared" / "Makefile").read_text()
+    assert "build-SharedLayer:" in recipe
+    assert "--python-version 3.13" in recipe and "manylinux2014_aarch64" in recipe
+    assert "compileall" in recipe and "--invalidation-mode unchecked-hash" in recipe
 
 
 def test_local_shops_are_never_allowed_in_a_deployed_function(monkeypatch):

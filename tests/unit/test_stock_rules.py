@@ -12,11 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 from shophub.domain.shop import StockPushOutcome
-from shophub.domain.stock import StockLevel, StockMovement
+from shophub.domain.stock import StockLevel, StockMovement, UnknownProducts
 from shophub.i18n import MESSAGES
 from shophub.i18n.messages_stock import MESSAGES as STOCK_MESSAGES
 from shophub.services import stock_push
-from shophub.services.stock import StockService, UnknownProducts
+from shophub.services.stock import StockService
 from shophub.services.stock_push import Delivery, parse_deliveries
 from shophub.store import keys
 from shophub.store.stock import LevelWrite

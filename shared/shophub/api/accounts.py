@@ -2,20 +2,18 @@
 discovery and the account's activity log. Every route is tenant-scoped: another tenant's
 account is a 404."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shophub.clock import lambda_deadline
 from shophub.domain.accounts import Account, DiscoveredCarrier, DiscoveredCurrency, DiscoveredShop
 from shophub.domain.activity import ActivityEntry
-from shophub.domain.common import RequestModel
+from shophub.domain.common import Model, RequestModel
 from shophub.http import actor_of, language_of, no_content, require_id, tenant_of
 from shophub.services.accounts import ConnectionCheck, check_message, render_problem
 from shophub.services.discovery import DiscoveryView
@@ -47,7 +45,7 @@ class UpdateAccountRequest(RequestModel):
 # --- responses ----------------------------------------------------------------------------------
 
 
-class ConnectionResponse(BaseModel):
+class ConnectionResponse(Model):
     ok: bool
     message: str
     shop_version: str | None = None
@@ -55,12 +53,12 @@ class ConnectionResponse(BaseModel):
     checked_at: datetime | None = None
 
 
-class DiscoveryStatusResponse(BaseModel):
+class DiscoveryStatusResponse(Model):
     status: str
     message: str | None = None
 
 
-class AccountResponse(BaseModel):
+class AccountResponse(Model):
     id: str
     name: str
     shop_url: str
@@ -74,25 +72,25 @@ class AccountResponse(BaseModel):
     updated_at: datetime
 
 
-class AccountListResponse(BaseModel):
+class AccountListResponse(Model):
     items: list[AccountResponse]
     next: str | None = None
 
 
-class PaymentMethodResponse(BaseModel):
+class PaymentMethodResponse(Model):
     module: str
     name: str
     orders: int
 
 
-class CarrierResponse(BaseModel):
+class CarrierResponse(Model):
     id_reference: int
     id: int
     name: str
     active: bool = True
 
 
-class OrderStateResponse(BaseModel):
+class OrderStateResponse(Model):
     id: int
     name: str
     paid: bool = False
@@ -102,7 +100,7 @@ class OrderStateResponse(BaseModel):
     color: str = ""
 
 
-class DiscoveryResponse(BaseModel):
+class DiscoveryResponse(Model):
     status: str
     message: str | None = None
     payment_methods: list[PaymentMethodResponse] = Field(default_factory=list)
@@ -116,7 +114,7 @@ class DiscoveryResponse(BaseModel):
     refreshed_at: datetime | None = None
 
 
-class LogEntryResponse(BaseModel):
+class LogEntryResponse(Model):
     at: datetime
     actor: str
     action: str
@@ -125,7 +123,7 @@ class LogEntryResponse(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class LogListResponse(BaseModel):
+class LogListResponse(Model):
     items: list[LogEntryResponse]
     next: str | None = None
 

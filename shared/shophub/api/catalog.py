@@ -1,18 +1,15 @@
 """The hub catalogue, read side (``functions/api``): ``GET /products`` and ``GET /products/{pid}``.
 Products belong to the caller's tenant; another tenant's id is a 404."""
 
-from __future__ import annotations
-
 from typing import Annotated, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel
 
-from shophub.domain.catalog import HubProduct, Offer
+from shophub.domain.catalog import HubProduct, Offer, product_not_found
+from shophub.domain.common import Model
 from shophub.http import tenant_of
-from shophub.store.catalog import product_not_found
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()
@@ -20,7 +17,7 @@ router = APIGatewayHttpRouter()
 TAGS = ["catalog"]
 
 
-class ProductOfferResponse(BaseModel):
+class ProductOfferResponse(Model):
     account_id: str
     shop_product_id: int
     shop_combination_id: int
@@ -29,7 +26,7 @@ class ProductOfferResponse(BaseModel):
     name: str
 
 
-class ProductSummaryResponse(BaseModel):
+class ProductSummaryResponse(Model):
     id: int
     name: str
     variant: str
@@ -43,7 +40,7 @@ class ProductResponse(ProductSummaryResponse):
     offers: list[ProductOfferResponse]
 
 
-class ProductListResponse(BaseModel):
+class ProductListResponse(Model):
     items: list[ProductSummaryResponse]
     next: str | None = None
 

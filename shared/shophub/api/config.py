@@ -4,23 +4,31 @@ settings and the product field mapping. Another tenant's account is a 404 on eve
 PUT bodies of order settings and field mapping change the fields they name; omitted fields keep
 their current values (a full document behaves as a replacement)."""
 
-from __future__ import annotations
-
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 
-from shophub.domain.common import RequestModel
-from shophub.domain.config import FieldMapping, IdentifierField, OrderSettings, ProductSettings, SyncSettings
+from shophub.domain.common import Model, RequestModel
+from shophub.domain.config import (
+    MAPPING_KINDS,
+    FieldMapping,
+    IdentifierField,
+    MappingInput,
+    OrderSettings,
+    ProductSettings,
+    SyncSettings,
+)
 from shophub.errors import NotFoundError
 from shophub.http import actor_of, language_of, require_id, tenant_of, validation_to_error
-from shophub.services.config import MAPPING_KINDS, MappingInput, MappingsView
 from shophub.wiring import container
+
+if TYPE_CHECKING:
+    from shophub.services.config import MappingsView
 
 router = APIGatewayHttpRouter()
 
@@ -69,7 +77,7 @@ _ITEM_MODELS: dict[str, type[RequestModel]] = {
 }
 
 
-class MappingsResponse(BaseModel):
+class MappingsResponse(Model):
     items: list[dict[str, Any]] = Field(description="The mappings, in the PUT body's shape")
     unmapped: list[dict[str, Any]] = Field(
         description="Discovered shop items (with their names) that have no mapping yet"
@@ -101,7 +109,7 @@ def _parse_items(kind: str, raw_items: list[Any]) -> list[MappingInput]:
     return parsed
 
 
-def _mappings(view: MappingsView) -> MappingsResponse:
+def _mappings(view: "MappingsView") -> MappingsResponse:
     return MappingsResponse(items=view.items, unmapped=view.unmapped)
 
 
@@ -156,7 +164,7 @@ class OrderSettingsRequest(RequestModel):
     products: ProductSettingsRequest | None = None
 
 
-class OrderSettingsResponse(BaseModel):
+class OrderSettingsResponse(Model):
     fetch_enabled: bool
     fetch_from: datetime | None
     landing_status: str | None
@@ -220,7 +228,7 @@ class FieldMappingRequest(RequestModel):
     )
 
 
-class FieldMappingResponse(BaseModel):
+class FieldMappingResponse(Model):
     ean: IdentifierField
     symbol: IdentifierField
     catalog_number: IdentifierField

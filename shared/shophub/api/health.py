@@ -1,16 +1,14 @@
 """``GET /health`` — public, no token."""
 
-from __future__ import annotations
-
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel
 
 from shophub import __version__
+from shophub.domain.common import Model
 
 router = APIGatewayHttpRouter()
 
 
-class HealthResponse(BaseModel):
+class HealthResponse(Model):
     status: str
     version: str
 

@@ -1,15 +1,13 @@
 """The tenant's hub dictionaries (statuses, payment methods, shipping methods) and hub-wide
 settings (``functions/api``). Each tenant starts with sensible defaults."""
 
-from __future__ import annotations
-
 from typing import cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shophub.domain.common import RequestModel
+from shophub.domain.common import Model, RequestModel
 from shophub.domain.config import DictionaryEntry, DictionaryKind, TenantSettings
 from shophub.http import actor_of, language_of, tenant_of
 from shophub.wiring import container
@@ -30,12 +28,12 @@ class DictionaryEntryRequest(RequestModel):
     name: str = Field(min_length=1, max_length=100, description="Unique within the dictionary (case-insensitive)")
 
 
-class DictionaryEntryResponse(BaseModel):
+class DictionaryEntryResponse(Model):
     id: str
     name: str
 
 
-class DictionaryResponse(BaseModel):
+class DictionaryResponse(Model):
     items: list[DictionaryEntryResponse]
 
 
@@ -45,7 +43,7 @@ class HubSettingsRequest(RequestModel):
     )
 
 
-class HubSettingsResponse(BaseModel):
+class HubSettingsResponse(Model):
     stock_return_statuses: list[str]
 
 

@@ -2,8 +2,6 @@
 links file (download the hub catalogue with the shop's variants, upload pairs). Every route is
 tenant-scoped: another tenant's account or import is a 404."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 from collections.abc import Callable

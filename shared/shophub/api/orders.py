@@ -5,8 +5,6 @@ A hub order id is ``<account id>-<shop order id>``; clients treat it as opaque. 
 order (or account) is a 404 on every route. Money is a decimal string (``"36.90"``).
 """
 
-from __future__ import annotations
-
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -15,9 +13,9 @@ from typing import Annotated, Any, Literal, cast
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shophub.domain.common import RequestModel
+from shophub.domain.common import Model, RequestModel
 from shophub.domain.orders import DocumentType, HubOrder, OrderDocument, TrackingNumber
 from shophub.errors import FieldProblem, ValidationError
 from shophub.http import actor_of, language_of, require_id, tenant_of
@@ -43,7 +41,7 @@ def _money(value: Decimal | None) -> str | None:
 # --- responses ----------------------------------------------------------------------------------
 
 
-class OrderLineResponse(BaseModel):
+class OrderLineResponse(Model):
     hub_product_id: int | None = Field(description="The linked hub product; null when the shop variant is not linked")
     shop_product_id: int
     shop_combination_id: int
@@ -55,13 +53,13 @@ class OrderLineResponse(BaseModel):
     symbol: str
 
 
-class UnmappedResponse(BaseModel):
+class UnmappedResponse(Model):
     kind: Literal["payment_method", "shipping_method", "product", "status"]
     shop_value: str
     line_id: int | None = None
 
 
-class TotalsResponse(BaseModel):
+class TotalsResponse(Model):
     paid_gross: str
     paid_net: str
     products_gross: str
@@ -73,7 +71,7 @@ class TotalsResponse(BaseModel):
     currency: str | None
 
 
-class TrackingNumberResponse(BaseModel):
+class TrackingNumberResponse(Model):
     number: str
     added_at: datetime
     shop_sync: str = Field(description="pending | sent | unchanged | not_sent | failed")
@@ -81,7 +79,7 @@ class TrackingNumberResponse(BaseModel):
     problem: str | None
 
 
-class DocumentResponse(BaseModel):
+class DocumentResponse(Model):
     type: str
     number: str
     url: str
@@ -91,7 +89,7 @@ class DocumentResponse(BaseModel):
     problem: str | None
 
 
-class OrderResponse(BaseModel):
+class OrderResponse(Model):
     id: str
     account_id: str
     shop_order_id: int
@@ -119,12 +117,12 @@ class OrderResponse(BaseModel):
     account_deleted: bool
 
 
-class OrderListResponse(BaseModel):
+class OrderListResponse(Model):
     items: list[OrderResponse]
     next: str | None
 
 
-class FetchResponse(BaseModel):
+class FetchResponse(Model):
     account_id: str
     status: Literal["queued"]
 

@@ -5,16 +5,15 @@
 caller's language. Another tenant's account or report is a 404.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shophub.domain.common import Model
 from shophub.domain.reports import Report, ReportEntry, ReportType
 from shophub.http import language_of, require_id, tenant_of
 from shophub.i18n import translate
@@ -29,7 +28,7 @@ def _http() -> APIGatewayHttpResolver:
     return cast(APIGatewayHttpResolver, router)
 
 
-class ReportSummaryResponse(BaseModel):
+class ReportSummaryResponse(Model):
     id: str
     type: ReportType
     at: datetime
@@ -41,12 +40,12 @@ class ReportSummaryResponse(BaseModel):
     source_id: str | None = Field(description="What the report is about, e.g. the import id")
 
 
-class ReportListResponse(BaseModel):
+class ReportListResponse(Model):
     items: list[ReportSummaryResponse]
     next: str | None = Field(description="Token of the next page (null on the last one)")
 
 
-class ReportEntryResponse(BaseModel):
+class ReportEntryResponse(Model):
     hub_product_id: int | None
     shop_product_id: int | None
     shop_combination_id: int | None

@@ -6,23 +6,20 @@ queued for every linked shop. Values are checked strictly (a quantity is a whole
 language. Another tenant's product is simply not found.
 """
 
-from __future__ import annotations
-
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.json_schema import JsonDict
 
-from shophub.domain.common import RequestModel
-from shophub.domain.stock import MAX_BULK_ITEMS, MAX_QUANTITY, StockLevel
+from shophub.domain.common import Model, RequestModel
+from shophub.domain.stock import MAX_BULK_ITEMS, MAX_QUANTITY, StockLevel, UnknownProducts
 from shophub.errors import FieldProblem, NotFoundError, ShopHubError, ValidationError
 from shophub.http import language_of, tenant_of, validation_to_error
 from shophub.i18n import translate
-from shophub.services.stock import UnknownProducts
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()
@@ -69,13 +66,13 @@ class _StockItem(RequestModel):
     quantity: StrictInt = Field(ge=0, le=MAX_QUANTITY)
 
 
-class StockLevelResponse(BaseModel):
+class StockLevelResponse(Model):
     product_id: int
     quantity: int
     version: int = Field(description="The product's stock version; every change takes the next one")
 
 
-class BulkStockResponse(BaseModel):
+class BulkStockResponse(Model):
     accepted: int = Field(description="Products whose stock was saved and queued for the shops")
     items: list[StockLevelResponse]
 

@@ -1,19 +1,19 @@
 """Offer templates of an account (``functions/api``): name + sync switches, exactly one default.
 Another tenant's account is a 404 on every route."""
 
-from __future__ import annotations
-
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import Field, StrictBool
 
-from shophub.domain.common import RequestModel
+from shophub.domain.common import Model, RequestModel
 from shophub.domain.config import TemplateSync
 from shophub.http import actor_of, no_content, require_id, tenant_of
-from shophub.services.templates import TemplateView
 from shophub.wiring import container
+
+if TYPE_CHECKING:
+    from shophub.services.templates import TemplateView
 
 router = APIGatewayHttpRouter()
 
@@ -47,7 +47,7 @@ class UpdateTemplateRequest(RequestModel):
     sync: TemplateSyncRequest | None = Field(default=None, description="Switches omitted keep their values")
 
 
-class TemplateResponse(BaseModel):
+class TemplateResponse(Model):
     id: str
     name: str
     sync: TemplateSync
@@ -55,11 +55,11 @@ class TemplateResponse(BaseModel):
     offer_count: int = Field(description="Offers that use the template (such a template cannot be deleted)")
 
 
-class TemplateListResponse(BaseModel):
+class TemplateListResponse(Model):
     items: list[TemplateResponse]
 
 
-def _template(view: TemplateView) -> TemplateResponse:
+def _template(view: "TemplateView") -> TemplateResponse:
     t = view.template
     return TemplateResponse(id=t.id, name=t.name, sync=t.sync, default=view.default, offer_count=t.offer_count)
 

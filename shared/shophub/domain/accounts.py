@@ -1,7 +1,5 @@
 """Shop accounts (one per connected shop) as the hub stores them."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
@@ -16,6 +14,23 @@ DiscoveryStatus = Literal["pending", "running", "done", "failed"]
 def mask_key(last4: str) -> str:
     """What answers show instead of a key: ``••••ABCD``."""
     return "••••" + last4
+
+
+class Problem(HubModel):
+    """A stored failure reason: an i18n message key and its parameters, rendered per reader."""
+
+    reason: str
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class CheckRecord(HubModel):
+    """The outcome of a connection check as stored on the account."""
+
+    ok: bool
+    at: datetime
+    #: ``connection_failed`` or ``invalid_shop_url`` when not ok
+    code: str | None = None
+    problem: Problem | None = None
 
 
 class Account(HubModel):
@@ -48,23 +63,6 @@ class Account(HubModel):
     @property
     def masked_key(self) -> str:
         return mask_key(self.key_last4)
-
-
-class Problem(HubModel):
-    """A stored failure reason: an i18n message key and its parameters, rendered per reader."""
-
-    reason: str
-    params: dict[str, str] = Field(default_factory=dict)
-
-
-class CheckRecord(HubModel):
-    """The outcome of a connection check as stored on the account."""
-
-    ok: bool
-    at: datetime
-    #: ``connection_failed`` or ``invalid_shop_url`` when not ok
-    code: str | None = None
-    problem: Problem | None = None
 
 
 # --- discovery: PK=ACCOUNT#<a>, SK=DISCOVERY -------------------------------------------------------
@@ -133,6 +131,3 @@ class AccountDiscovery(HubModel):
     #: ``PS_OS_*`` standard state name → shop state id
     os_states: dict[str, int] = Field(default_factory=dict)
     refreshed_at: datetime
-
-
-Account.model_rebuild()

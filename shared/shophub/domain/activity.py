@@ -1,7 +1,5 @@
 """Activity log entries: who did what, with which outcome."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 

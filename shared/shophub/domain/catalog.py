@@ -1,10 +1,9 @@
 """The hub catalogue: products (one per variant), offers (links to shop variants)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from shophub.domain.common import HubModel
+from shophub.errors import NotFoundError
 
 UNIVERSAL_VARIANT = "Uniwersalny"
 
@@ -57,3 +56,8 @@ class Offer(HubModel):
     linked_at: datetime
     #: how the link was made: the import run that made it, or None for a links file
     import_id: str | None = None
+
+
+def product_not_found() -> NotFoundError:
+    """The 404 for a product id the tenant does not have."""
+    return NotFoundError("product", code="product_not_found", message_key="product_not_found")

@@ -1,18 +1,67 @@
 """Per-account configuration: mappings, order settings, field mapping, templates; and the
 tenant's hub dictionaries and tenant-wide settings."""
 
-from __future__ import annotations
-
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shophub.domain.common import HubModel
+from shophub.domain.common import HubModel, Model
 
 IdentifierField = Literal["ean13", "reference", "supplier_reference", "mpn", "upc", "isbn"]
 MappingKind = Literal["PAYMENT", "CARRIER", "STATUS"]
 DictionaryKind = Literal["STATUS", "PAYMENT", "SHIPPING"]
+
+
+@dataclass(frozen=True)
+class MappingKindInfo:
+    """How one mapping kind looks in the API and in the discovery item."""
+
+    kind: MappingKind
+    path: str  # payments | carriers | statuses
+    field: str  # the shop value's field in API items
+    numeric: bool  # carrier id_reference and shop state ids are integers
+    discovery_list: str  # list in the discovery item
+    discovery_key: str  # the shop value's key in that list
+    unknown_hub_key: str  # message for an unknown hub id
+    unknown_shop_key: str  # message for a shop value discovery does not know
+
+
+MAPPING_KINDS: dict[str, MappingKindInfo] = {
+    "payments": MappingKindInfo(
+        "PAYMENT",
+        "payments",
+        "module",
+        False,
+        "payment_methods",
+        "module",
+        "unknown_payment_method",
+        "unknown_shop_payment",
+    ),
+    "carriers": MappingKindInfo(
+        "CARRIER",
+        "carriers",
+        "id_reference",
+        True,
+        "carriers",
+        "id_reference",
+        "unknown_shipping_method",
+        "unknown_shop_carrier",
+    ),
+    "statuses": MappingKindInfo(
+        "STATUS", "statuses", "shop_state_id", True, "order_states", "id", "unknown_hub_status", "unknown_shop_state"
+    ),
+}
+PATH_OF_KIND: dict[MappingKind, str] = {info.kind: path for path, info in MAPPING_KINDS.items()}
+
+
+@dataclass(frozen=True)
+class MappingInput:
+    """One mapping of a PUT: the shop value as text (carrier/state ids as digits) → hub id."""
+
+    shop_value: str
+    hub_id: str
 
 
 class Mapping(HubModel):
@@ -24,14 +73,14 @@ class Mapping(HubModel):
     hub_id: str
 
 
-class SyncSettings(BaseModel):
+class SyncSettings(Model):
     update_statuses: bool = False
     send_tracking_numbers: bool = False
     send_documents: bool = False
     push_statuses: bool = False
 
 
-class ProductSettings(BaseModel):
+class ProductSettings(Model):
     update_stock: bool = False
 
 
@@ -62,7 +111,7 @@ class FieldMapping(HubModel):
     updated_at: datetime | None = None
 
 
-class TemplateSync(BaseModel):
+class TemplateSync(Model):
     description: bool = True
     shipping_prices: bool = True
     price: bool = True

@@ -11,14 +11,12 @@ Counters: ``total`` and ``processed`` count shop *products* (so ``percent`` move
 could not deliver counts as one failed variant).
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from shophub.domain.common import HubModel, RequestModel
+from shophub.domain.common import HubModel, Model, RequestModel
 from shophub.domain.config import FieldMapping
 
 ImportMode = Literal["import", "link"]
@@ -36,7 +34,7 @@ IDENTIFIER_KINDS: dict[str, str] = {"ean": "EAN", "symbol": "SYMBOL", "catalog_n
 MAX_EXPLICIT_IDS = 1000
 
 
-class ImportFilters(BaseModel):
+class ImportFilters(Model):
     """Which shop products an import reads (all given filters apply together)."""
 
     id_from: int | None = Field(default=None, ge=1)
@@ -127,7 +125,7 @@ class ImportFiltersRequest(RequestModel):
     only_active: bool = False
 
     @model_validator(mode="after")
-    def _check(self) -> ImportFiltersRequest:
+    def _check(self) -> Self:
         if self.id_from is not None and self.id_to is not None and self.id_from > self.id_to:
             raise ValueError("id_from must not be greater than id_to")
         if self.ids is not None and any(i < 1 for i in self.ids):
@@ -142,12 +140,12 @@ class ImportRequest(RequestModel):
     with_stock: bool = False
 
 
-class ImportStarted(BaseModel):
+class ImportStarted(Model):
     id: str
     status: ImportStatus
 
 
-class ImportResponse(BaseModel):
+class ImportResponse(Model):
     id: str
     mode: ImportMode
     status: ImportStatus
@@ -168,7 +166,7 @@ class ImportResponse(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, run: Import, reason: str = "") -> ImportResponse:
+    def of(cls, run: Import, reason: str = "") -> Self:
         return cls(
             id=run.id,
             mode=run.mode,
@@ -191,12 +189,12 @@ class ImportResponse(BaseModel):
         )
 
 
-class ImportListResponse(BaseModel):
+class ImportListResponse(Model):
     items: list[ImportResponse]
     next: str | None
 
 
-class ImportItemResponse(BaseModel):
+class ImportItemResponse(Model):
     shop_product_id: int
     shop_combination_id: int | None
     name: str
@@ -205,17 +203,17 @@ class ImportItemResponse(BaseModel):
     reason: str
 
 
-class ImportItemListResponse(BaseModel):
+class ImportItemListResponse(Model):
     items: list[ImportItemResponse]
     next: str | None
 
 
-class LinkRejection(BaseModel):
+class LinkRejection(Model):
     line: int
     reason: str
 
 
-class LinkFileResult(BaseModel):
+class LinkFileResult(Model):
     linked: int
     unchanged: int = 0
     rejected: list[LinkRejection] = Field(default_factory=list)

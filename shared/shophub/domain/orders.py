@@ -7,8 +7,6 @@ shop's cart is recorded in ``drift``). Its hub id is ``<account id>-<shop order 
 (:func:`hub_order_id`): readable in support tickets, but clients treat it as opaque.
 """
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime

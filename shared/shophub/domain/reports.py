@@ -1,7 +1,5 @@
 """Sync and import reports: a summary per run and one entry per row."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

@@ -12,13 +12,13 @@ Conventions:
 * empty identifiers are ``""``, never ``None``.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
+
+from shophub.domain.common import Model
 
 #: Name of the single variant of a product that has no combinations.
 UNIVERSAL_VARIANT_NAME = "Uniwersalny"
@@ -36,7 +36,7 @@ def _require_utc(value: datetime) -> datetime:
 UtcDateTime = Annotated[datetime, AfterValidator(_require_utc)]
 
 
-class ShopModel(BaseModel):
+class ShopModel(Model):
     """Base of the shop models: immutable, no unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

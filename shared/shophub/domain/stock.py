@@ -6,11 +6,12 @@ Shops receive absolute quantities, never deltas, so replaying a change is harmle
 newest version always wins.
 """
 
-from __future__ import annotations
+from collections.abc import Iterable
+from typing import Final, Literal, Self
 
-from typing import Final, Literal
+from pydantic import ConfigDict, Field, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from shophub.domain.common import Model
 
 #: Changes carried by one ``StockChanged`` message (a message stays far below SQS's 256 KB).
 CHANGES_PER_MESSAGE = 200
@@ -22,7 +23,7 @@ MAX_QUANTITY = 2_147_483_647
 STOCK_CHANGED: Final = "StockChanged"
 
 
-class StockLevel(BaseModel):
+class StockLevel(Model):
     """A product's hub stock at one version."""
 
     model_config = ConfigDict(frozen=True)
@@ -32,7 +33,7 @@ class StockLevel(BaseModel):
     version: int = Field(ge=0)
 
 
-class StockChangedMessage(BaseModel):
+class StockChangedMessage(Model):
     """The body of a ``StockQueue`` message: ``{"type": "StockChanged", "tenant_id", "changes"}``."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -42,7 +43,7 @@ class StockChangedMessage(BaseModel):
     changes: list[StockLevel] = Field(min_length=1)
 
 
-class StockMovement(BaseModel):
+class StockMovement(Model):
     """One requested change: an absolute ``quantity`` or a relative ``delta`` (exactly one)."""
 
     model_config = ConfigDict(frozen=True)
@@ -52,10 +53,18 @@ class StockMovement(BaseModel):
     delta: int | None = None
 
     @model_validator(mode="after")
-    def _one_of(self) -> StockMovement:
+    def _one_of(self) -> Self:
         if (self.quantity is None) == (self.delta is None):
             raise ValueError("a stock movement has either a quantity or a delta")
         return self
 
 
 PushOutcome = Literal["ok", "failed", "unchanged", "skipped"]
+
+
+class UnknownProducts(Exception):
+    """Some products of the request do not exist (nothing was written for any of them)."""
+
+    def __init__(self, product_ids: Iterable[int]) -> None:
+        self.product_ids = sorted(set(product_ids))
+        super().__init__("unknown products: " + ", ".join(map(str, self.product_ids)))

@@ -12,7 +12,16 @@ from typing import Any
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account
-from shophub.domain.config import FieldMapping, MappingKind, OrderSettings, ProductSettings, SyncSettings
+from shophub.domain.config import (
+    MAPPING_KINDS,
+    PATH_OF_KIND,
+    FieldMapping,
+    MappingInput,
+    MappingKindInfo,
+    OrderSettings,
+    ProductSettings,
+    SyncSettings,
+)
 from shophub.errors import ConcurrentUpdateError, ConflictError, FieldProblem, ValidationError
 from shophub.i18n import translate
 from shophub.store.accounts import AccountRepository
@@ -29,56 +38,6 @@ from shophub.store.dictionaries import DictionaryRepository
 MAX_MAPPINGS_PER_KIND = 100
 #: Attempts at a write that races with another one on the same item (each retry re-reads first).
 REPLACE_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class MappingKindInfo:
-    """How one mapping kind looks in the API and in the discovery item."""
-
-    kind: MappingKind
-    path: str  # payments | carriers | statuses
-    field: str  # the shop value's field in API items
-    numeric: bool  # carrier id_reference and shop state ids are integers
-    discovery_list: str  # list in the discovery item
-    discovery_key: str  # the shop value's key in that list
-    unknown_hub_key: str  # message for an unknown hub id
-    unknown_shop_key: str  # message for a shop value discovery does not know
-
-
-MAPPING_KINDS: dict[str, MappingKindInfo] = {
-    "payments": MappingKindInfo(
-        "PAYMENT",
-        "payments",
-        "module",
-        False,
-        "payment_methods",
-        "module",
-        "unknown_payment_method",
-        "unknown_shop_payment",
-    ),
-    "carriers": MappingKindInfo(
-        "CARRIER",
-        "carriers",
-        "id_reference",
-        True,
-        "carriers",
-        "id_reference",
-        "unknown_shipping_method",
-        "unknown_shop_carrier",
-    ),
-    "statuses": MappingKindInfo(
-        "STATUS", "statuses", "shop_state_id", True, "order_states", "id", "unknown_hub_status", "unknown_shop_state"
-    ),
-}
-PATH_OF_KIND: dict[MappingKind, str] = {info.kind: path for path, info in MAPPING_KINDS.items()}
-
-
-@dataclass(frozen=True)
-class MappingInput:
-    """One mapping of a PUT: the shop value as text (carrier/state ids as digits) → hub id."""
-
-    shop_value: str
-    hub_id: str
 
 
 @dataclass(frozen=True)

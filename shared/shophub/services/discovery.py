@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import (
@@ -34,6 +34,7 @@ from shophub.domain.accounts import (
     DiscoveredShop,
     Problem,
 )
+from shophub.domain.common import Model
 from shophub.errors import NotFoundError, ShopError, ShopTransientError, UnsafeShopUrlError
 from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from shophub.observability import logger
@@ -57,7 +58,7 @@ MAX_ATTEMPTS = 5
 RunOutcome = Literal["done", "failed", "skipped"]
 
 
-class DiscoveryJob(BaseModel):
+class DiscoveryJob(Model):
     """The DiscoveryQueue message body."""
 
     model_config = ConfigDict(extra="ignore")
@@ -70,7 +71,7 @@ class DiscoveryJob(BaseModel):
     language: str = DEFAULT_LANGUAGE
 
 
-class DiscoveryView(BaseModel):
+class DiscoveryView(Model):
     """The run's status (from the account) with the newest successful result."""
 
     status: str

@@ -30,10 +30,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NoReturn
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account
+from shophub.domain.common import Model
 from shophub.domain.config import FieldMapping
 from shophub.domain.imports import (
     RUNNING_STATUSES,
@@ -78,7 +79,7 @@ REPORT_ENTRIES_MAX = 5000
 Deadline = Callable[[], float]
 
 
-class ImportMessage(BaseModel):
+class ImportMessage(Model):
     """A message on ``ImportQueue``."""
 
     kind: Literal["prepare", "chunk"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shophub.clock import Clock, utc_now
-from shophub.domain.stock import CHANGES_PER_MESSAGE, StockChangedMessage, StockLevel, StockMovement
+from shophub.domain.stock import CHANGES_PER_MESSAGE, StockChangedMessage, StockLevel, StockMovement, UnknownProducts
 from shophub.errors import ConcurrentUpdateError
 from shophub.store.stock import LevelWrite, StockRepository
 
@@ -31,14 +31,6 @@ WRITE_ROUNDS = 5
 
 class Publisher(Protocol):
     def send_many(self, bodies: Sequence[dict[str, Any]], *, delay_seconds: int = 0) -> None: ...
-
-
-class UnknownProducts(Exception):
-    """Some products of the request do not exist (nothing was written for any of them)."""
-
-    def __init__(self, product_ids: Iterable[int]) -> None:
-        self.product_ids = sorted(set(product_ids))
-        super().__init__("unknown products: " + ", ".join(map(str, self.product_ids)))
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shophub.domain.catalog import HubProduct, Offer
-from shophub.errors import NotFoundError
+from shophub.domain.catalog import HubProduct, Offer, product_not_found
 from shophub.store import keys
 from shophub.store.dynamo import TRANSACT_MAX, ConditionFailed, Expr, HubTable, TransactionConflict, serialize_item
 from shophub.store.paging import decode_token, encode_token
@@ -70,10 +69,6 @@ class TemplateGone(Exception):
     def __init__(self, template_id: str) -> None:
         super().__init__(f"template {template_id} does not exist")
         self.template_id = template_id
-
-
-def product_not_found() -> NotFoundError:
-    return NotFoundError("product", code="product_not_found", message_key="product_not_found")
 
 
 class CatalogRepository:

@@ -12,13 +12,8 @@ import pytest
 
 from shophub.connectors.prestashop.connector import PrestaShopConnector
 from shophub.errors import ShopUnreachableError, UnsafeShopUrlError
-from shophub.security.url_guard import (
-    GuardedTransport,
-    check_shop_url,
-    guarded_client,
-    is_public_address,
-    parse_shop_url,
-)
+from shophub.security.transport import GuardedTransport, guarded_client
+from shophub.security.url_guard import check_shop_url, is_public_address, parse_shop_url
 
 KEY = "Q" * 32
 PUBLIC_V4 = "93.184.216.34"

@@ -1,7 +1,7 @@
 """HTTP client for one PrestaShop webservice.
 
 * one injectable :class:`httpx.Client` (by default a guarded one: public https addresses only,
-  see :mod:`shophub.security.url_guard`) with explicit timeouts;
+  see :mod:`shophub.security.url_guard` and :mod:`shophub.security.transport`) with explicit timeouts;
 * the key travels as HTTP Basic user with an empty password; it never appears in an exception,
   a ``repr`` or a log line (messages are scrubbed as well, in case a shop echoes it);
 * answers are JSON (data reads, ``output_format=JSON``) or XML (``GET /api/``); bodies sent are
@@ -55,7 +55,8 @@ from shophub.errors import (
     ShopUnreachableError,
     ShopWebserviceDisabledError,
 )
-from shophub.security.url_guard import Resolver, ShopUrl, guarded_client, io_deadline, parse_shop_url
+from shophub.security.transport import guarded_client, io_deadline
+from shophub.security.url_guard import Resolver, ShopUrl, parse_shop_url
 
 logger = logging.getLogger("shophub.connectors.prestashop")
 
