@@ -141,8 +141,10 @@ def breakdown(module: str, cache: str) -> dict[str, float]:
     return dict(sorted(((k, round(v, 1)) for k, v in totals.items()), key=lambda kv: -kv[1]))
 
 
-def run(samples: int = 15) -> dict[str, Any]:
-    modules = [m for m in HANDLERS if _present(m)]
+def run(
+    samples: int = 15, *, uncompiled_samples: int = UNCOMPILED_SAMPLES, handlers: tuple[str, ...] = HANDLERS
+) -> dict[str, Any]:
+    modules = [m for m in handlers if _present(m)]
     with tempfile.TemporaryDirectory(prefix="shophub-pycache-") as cache:
         # Write the bytecode of everything once, so the samples measure imports, not compilation.
         _time_import(BASELINE_IN_USE, cache, write_bytecode=True)
@@ -180,7 +182,7 @@ def run(samples: int = 15) -> dict[str, Any]:
     # it read-only, so nothing compiled there is ever kept). An empty cache that is never written.
     uncompiled: dict[str, list[float]] = {"baseline": [], **{m: [] for m in modules}}
     with tempfile.TemporaryDirectory(prefix="shophub-nocache-") as empty:
-        for _ in range(UNCOMPILED_SAMPLES):
+        for _ in range(uncompiled_samples):
             uncompiled["baseline"].append(_time_import(BASELINE, empty))
             for module in modules:
                 uncompiled[module].append(_time_import(f"import {module}", empty))

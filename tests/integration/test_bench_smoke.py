@@ -6,9 +6,12 @@ variant, every stock row holds the last quantity of the burst, every order is li
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
-from bench import import_bench, orders_bench, stock_bench
+from bench import coldstart, import_bench, orders_bench, stock_bench
 
 
 def _quiet(_text: str) -> None:
@@ -48,3 +51,23 @@ def test_the_orders_benchmark_reads_orders_with_their_customers_and_addresses_in
     assert shophub <= 7
     assert baseline >= 1 + 4 * 20
     assert shophub < baseline
+
+
+def test_the_cold_start_benchmark_imports_as_the_lambda_runtime_does(tmp_path) -> None:
+    probe = (
+        "import json, sys; from shophub.observability import tracer; import aws_xray_sdk.core as x;"
+        "print(json.dumps([tracer.disabled, type(x.xray_recorder.sampler).__name__, 'requests' in sys.modules]))"
+    )
+    env = coldstart.lambda_environment(str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True, cwd=coldstart.ROOT
+    )
+    disabled, sampler, requests_loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    # tracing on, the sampling decision left to Lambda (no sampler with its own AWS clients), and
+    # only botocore and httpx patched: the installed ``requests`` is not imported for patching
+    assert (disabled, sampler, requests_loaded) == (False, "LocalSampler", False)
+
+    result = coldstart.run(1, uncompiled_samples=1, handlers=("functions.authorizer.handler",))
+    (row,) = result["handlers"]
+    assert row["handler"] == "functions.authorizer.handler"
+    assert row["import_ms"] > 0 and row["ratio"] > 0 and row["without_bytecode_ms"] > row["import_ms"]
