@@ -18,6 +18,7 @@ from shophub.services.accounts import AccountService
 from shophub.store import keys
 from tests.support.api import ApiAnswer, ApiClient
 from tests.support.aws import TestStack as Stack
+from tests.support.tls import untrusted_https_shop
 
 KEY = "SHOPHUBSIMULATORKEY0000000000001"
 OTHER_KEY = "ZXCVBNMASDFGHJKLQWERTYUIOP123456"
@@ -127,6 +128,12 @@ def shop(sim: ShopSimulator) -> Iterator[ShopSimulator]:
         sim.remove_key(key)
 
 
+@pytest.fixture(scope="module")
+def untrusted_tls_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with untrusted_https_shop(tmp_path_factory.mktemp("tls")) as url:
+        yield url
+
+
 @pytest.fixture
 def api(stack: Stack) -> ApiClient:
     return client(stack.container.tokens.create("tenant-a"))
@@ -185,8 +192,10 @@ def test_create_saves_account_with_masked_key_and_queues_discovery(stack: Stack,
     assert create_account(english, shop.url).json["connection"]["message"] == OK_EN
 
 
-def _failure_setup(case: str, stack: Stack, shop: ShopSimulator) -> tuple[str, str]:
+def _failure_setup(case: str, stack: Stack, shop: ShopSimulator, tls_url: str) -> tuple[str, str]:
     """Arrange one failure class; returns (shop_url, api_key)."""
+    if case == "untrusted_certificate":
+        return tls_url, KEY
     if case == "unreachable":
         install_account_service(stack, check_budget=2.0)
         return f"http://127.0.0.1:{closed_port()}", KEY
@@ -211,6 +220,11 @@ FAILURES = {
     # case: (pl detail start, en detail start, text that must also be in the message)
     "unreachable": ("nie można połączyć się ze sklepem (", "cannot connect to the shop (", "Connection refused"),
     "timeout": ("sklep nie odpowiedział w wymaganym czasie", "the shop did not answer in time", ""),
+    "untrusted_certificate": (
+        "certyfikat TLS (https) sklepu jest nieprawidłowy (",
+        "the shop's TLS (https) certificate is invalid (",
+        "CERTIFICATE_VERIFY_FAILED",
+    ),
     "bad_key": ("sklep odrzucił klucz API: ", "the shop rejected the API key: ", "Authentification key is not active"),
     "webservice_disabled": ("webservice sklepu jest wyłączony", "the shop's webservice is disabled", "→ Webservice"),
     "missing_essential": (
@@ -228,11 +242,13 @@ FIELD_AT_FAULT = {"bad_key": "api_key", "missing_essential": "api_key", "key_for
 
 
 @pytest.mark.parametrize("case", list(FAILURES))
-def test_failed_check_saves_nothing_and_explains_why(case: str, stack: Stack, shop: ShopSimulator):
+def test_failed_check_saves_nothing_and_explains_why(
+    case: str, stack: Stack, shop: ShopSimulator, untrusted_tls_url: str
+):
     for language, prefix in (("pl", FAILED_PL), ("en", FAILED_EN)):
         # Given
         shop.clear_faults()
-        url, key = _failure_setup(case, stack, shop)
+        url, key = _failure_setup(case, stack, shop, untrusted_tls_url)
         api = client(stack.container.tokens.create("tenant-a"), language)
 
         # When
