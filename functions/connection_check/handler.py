@@ -13,12 +13,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import ValidationError as PydanticValidationError
 
 from shophub.api import accounts
 from shophub.clock import lambda_deadline
 from shophub.errors import ShopError
 from shophub.http import build_resolver
+from shophub.jobs import attempt_of, read_job
 from shophub.observability import logger, metrics, tracer
 from shophub.services.discovery import DiscoveryJob
 from shophub.wiring import container
@@ -35,13 +35,10 @@ _DEADLINE_MARGIN = 3.0
 
 def discovery_record(record: SQSRecord, lambda_context: Any = None) -> None:
     """One discovery run. Raises (the record fails and comes back) only for transient errors."""
-    logger.set_correlation_id(record.message_id)
-    try:
-        job = DiscoveryJob.model_validate_json(record.body)
-    except PydanticValidationError:
-        logger.error("malformed discovery message dropped", extra={"message_id": record.message_id})
+    job = read_job(record, DiscoveryJob, "discovery")
+    if job is None:
         return
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempt = attempt_of(record)
     deadline = lambda_deadline(lambda_context, _DEADLINE_MARGIN)
     try:
         outcome = container().discovery_service.run(job, attempt=attempt, deadline=deadline)

@@ -13,11 +13,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import ValidationError as PydanticValidationError
 
 from shophub.api import imports
 from shophub.clock import lambda_deadline
 from shophub.http import build_resolver
+from shophub.jobs import attempt_of, read_job
 from shophub.observability import logger, metrics, tracer
 from shophub.services.imports import ImportMessage
 from shophub.wiring import container
@@ -35,13 +35,10 @@ _DEADLINE_MARGIN = 5.0
 
 def import_record(record: SQSRecord, lambda_context: Any = None) -> None:
     """One import stage message; raises (the record comes back) only for transient failures."""
-    logger.set_correlation_id(record.message_id)
-    try:
-        message = ImportMessage.model_validate_json(record.body)
-    except PydanticValidationError:
-        logger.error("malformed import message dropped", extra={"message_id": record.message_id})
+    message = read_job(record, ImportMessage, "import")
+    if message is None:
         return
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempt = attempt_of(record)
     deadline = lambda_deadline(lambda_context, _DEADLINE_MARGIN)
     logger.append_keys(import_id=message.import_id, account_id=message.account_id)
     try:

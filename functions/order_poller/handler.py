@@ -15,10 +15,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import ValidationError as PydanticValidationError
 
 from shophub.clock import lambda_deadline
 from shophub.domain.orders import PollOrdersJob
+from shophub.jobs import attempt_of, read_job
 from shophub.observability import logger, metrics, tracer
 from shophub.wiring import container
 
@@ -31,13 +31,10 @@ _DEADLINE_MARGIN = 10.0
 
 def poll_record(record: SQSRecord, lambda_context: Any = None) -> None:
     """One account's poll; raises (the record comes back) only for transient failures."""
-    logger.set_correlation_id(record.message_id)
-    try:
-        job = PollOrdersJob.model_validate_json(record.body)
-    except PydanticValidationError:
-        logger.error("malformed order poll message dropped", extra={"message_id": record.message_id})
+    job = read_job(record, PollOrdersJob, "order poll")
+    if job is None:
         return
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempt = attempt_of(record)
 
     result = container().order_poll_service.poll(
         job, attempt=attempt, deadline=lambda_deadline(lambda_context, _DEADLINE_MARGIN)

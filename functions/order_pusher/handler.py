@@ -13,10 +13,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import ValidationError as PydanticValidationError
 
 from shophub.clock import lambda_deadline
 from shophub.domain.orders import OrderPushJob
+from shophub.jobs import attempt_of, read_job
 from shophub.observability import logger, metrics, tracer
 from shophub.wiring import container
 
@@ -29,13 +29,10 @@ _DEADLINE_MARGIN = 5.0
 
 def push_record(record: SQSRecord, lambda_context: Any = None) -> None:
     """One push to the shop; raises (the record comes back) only for transient failures."""
-    logger.set_correlation_id(record.message_id)
-    try:
-        job = OrderPushJob.model_validate_json(record.body)
-    except PydanticValidationError:
-        logger.error("malformed order update message dropped", extra={"message_id": record.message_id})
+    job = read_job(record, OrderPushJob, "order update")
+    if job is None:
         return
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempt = attempt_of(record)
 
     result = container().order_push_service.push(
         job, attempt=attempt, deadline=lambda_deadline(lambda_context, _DEADLINE_MARGIN)
