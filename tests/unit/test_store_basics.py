@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from shophub.domain.config import ALL_MAPPING_KINDS, DICTIONARY_KINDS
 from shophub.errors import BadRequestError
 from shophub.store import keys, paging
 from shophub.store.dynamo import ConditionFailed, TransactionConflict
@@ -33,6 +34,9 @@ def test_mapping_and_dictionary_kinds_are_checked():
         keys.mapping_set_sk("SHIPPING")
     with pytest.raises(ValueError):
         keys.dictionary_sk("CARRIER", "x")
+    # keys.py imports nothing of the domain (the authorizer loads it); its lists follow the domain
+    assert keys.MAPPING_KINDS == ALL_MAPPING_KINDS
+    assert set(keys.DICTIONARY_KINDS) == set(DICTIONARY_KINDS)
 
 
 def test_paging_token_round_trip():

@@ -3,7 +3,7 @@ tenant's hub dictionaries and tenant-wide settings."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -12,6 +12,8 @@ from shophub.domain.common import HubModel, Model
 IdentifierField = Literal["ean13", "reference", "supplier_reference", "mpn", "upc", "isbn"]
 MappingKind = Literal["PAYMENT", "CARRIER", "STATUS"]
 DictionaryKind = Literal["STATUS", "PAYMENT", "SHIPPING"]
+ALL_MAPPING_KINDS: tuple[MappingKind, ...] = get_args(MappingKind)
+DICTIONARY_KINDS: tuple[DictionaryKind, ...] = get_args(DictionaryKind)
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class MappingKindInfo:
 
     kind: MappingKind
     path: str  # payments | carriers | statuses
+    dictionary: DictionaryKind  # the hub dictionary the mapping points into
     field: str  # the shop value's field in API items
     numeric: bool  # carrier id_reference and shop state ids are integers
     discovery_list: str  # list in the discovery item
@@ -32,6 +35,7 @@ MAPPING_KINDS: dict[str, MappingKindInfo] = {
     "payments": MappingKindInfo(
         "PAYMENT",
         "payments",
+        "PAYMENT",
         "module",
         False,
         "payment_methods",
@@ -42,6 +46,7 @@ MAPPING_KINDS: dict[str, MappingKindInfo] = {
     "carriers": MappingKindInfo(
         "CARRIER",
         "carriers",
+        "SHIPPING",
         "id_reference",
         True,
         "carriers",
@@ -50,10 +55,19 @@ MAPPING_KINDS: dict[str, MappingKindInfo] = {
         "unknown_shop_carrier",
     ),
     "statuses": MappingKindInfo(
-        "STATUS", "statuses", "shop_state_id", True, "order_states", "id", "unknown_hub_status", "unknown_shop_state"
+        "STATUS",
+        "statuses",
+        "STATUS",
+        "shop_state_id",
+        True,
+        "order_states",
+        "id",
+        "unknown_hub_status",
+        "unknown_shop_state",
     ),
 }
 PATH_OF_KIND: dict[MappingKind, str] = {info.kind: path for path, info in MAPPING_KINDS.items()}
+KIND_OF_PATH: dict[str, MappingKind] = {path: info.kind for path, info in MAPPING_KINDS.items()}
 
 
 @dataclass(frozen=True)

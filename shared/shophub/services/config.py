@@ -27,7 +27,6 @@ from shophub.i18n import translate
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
 from shophub.store.config import (
-    DICTIONARY_OF_MAPPING,
     ConfigRepository,
     FetchingEnabled,
     MissingMappings,
@@ -117,7 +116,7 @@ class ConfigService:
                 details=[FieldProblem("items", translate("too_many_mappings", language, max=MAX_MAPPINGS_PER_KIND))],
             )
         problems: list[FieldProblem] = []
-        hub_ids = self.dictionaries.entry_ids(tenant_id, DICTIONARY_OF_MAPPING[info.kind])
+        hub_ids = self.dictionaries.entry_ids(tenant_id, info.dictionary)
         discovered = self._discovered(account_id, info)
         known_values = {str(e[info.discovery_key]) for e in discovered} if discovered is not None else None
         seen: set[str] = set()

@@ -21,6 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from shophub.domain.config import (
+    ALL_MAPPING_KINDS,
+    KIND_OF_PATH,
     DictionaryEntry,
     DictionaryKind,
     FieldMapping,
@@ -36,16 +38,6 @@ from shophub.store.dictionaries import DictionaryRepository
 from shophub.store.dynamo import ConditionFailed, Expr, HubTable, TransactionConflict
 from shophub.store.templates import TemplateRepository
 
-#: The API's names of the mapping kinds.
-MAPPING_KIND_BY_PATH: dict[str, MappingKind] = {"payments": "PAYMENT", "carriers": "CARRIER", "statuses": "STATUS"}
-#: Which hub dictionary each mapping kind points into.
-DICTIONARY_OF_MAPPING: dict[MappingKind, DictionaryKind] = {
-    "PAYMENT": "PAYMENT",
-    "CARRIER": "SHIPPING",
-    "STATUS": "STATUS",
-}
-ALL_MAPPING_KINDS: tuple[MappingKind, ...] = ("PAYMENT", "CARRIER", "STATUS")
-
 
 def mapping_kind(kind: str) -> MappingKind:
     """``PAYMENT`` / ``CARRIER`` / ``STATUS`` from either that or the API's path name."""
@@ -53,8 +45,8 @@ def mapping_kind(kind: str) -> MappingKind:
     for known in ALL_MAPPING_KINDS:
         if upper == known:
             return known
-    if kind in MAPPING_KIND_BY_PATH:
-        return MAPPING_KIND_BY_PATH[kind]
+    if kind in KIND_OF_PATH:
+        return KIND_OF_PATH[kind]
     raise ValueError(f"unknown mapping kind {kind!r}")
 
 

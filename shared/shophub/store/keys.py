@@ -93,6 +93,8 @@ ENTRY_PREFIX = "ENTRY#"
 LOG_PREFIX = "LOG#"
 PRODUCT_PREFIX = "PRODUCT#"
 
+#: The domain's mapping and dictionary kinds (``shophub.domain.config``), spelled out so that this
+#: module imports nothing: the authorizer loads it on every cold start.
 MAPPING_KINDS = ("PAYMENT", "CARRIER", "STATUS")
 DICTIONARY_KINDS = ("STATUS", "PAYMENT", "SHIPPING")
 
