@@ -103,45 +103,43 @@ class OrderPushService:
                 outcome = self._status(job, account, order, settings.sync.push_statuses, connect, language)
         except ShopTransientError as error:
             if attempt >= MAX_ATTEMPTS:
-                self._record(job, order, "failed", error.code)
-                self._log(
+                self._failed(
                     job,
                     order,
-                    "error",
-                    translate(
-                        "log_push_gave_up",
-                        language,
-                        reference=_ref(order),
-                        operation=translate(_OPERATION_KEY[job.type], language),
-                        attempts=attempt,
-                        detail=error.shop_message,
-                    ),
-                    {"code": error.code, "attempt": attempt},
+                    language,
+                    error.code,
+                    "log_push_gave_up",
+                    {"attempt": attempt},
+                    attempts=attempt,
+                    detail=error.shop_message,
                 )
             raise
         except (ShopError, ShopHubError) as error:
             # permanent: the shop refused (or the connector refused the value); not retried
             detail = error.shop_message if isinstance(error, ShopError) else (error.detail or error.code)
-            self._record(job, order, "failed", error.code)
-            self._log(
-                job,
-                order,
-                "error",
-                translate(
-                    "log_push_failed",
-                    language,
-                    reference=_ref(order),
-                    operation=translate(_OPERATION_KEY[job.type], language),
-                    detail=detail,
-                ),
-                {"code": error.code},
-            )
+            self._failed(job, order, language, error.code, "log_push_failed", {}, detail=detail)
             outcome = "failed"
         finally:
             requests = int(getattr(connector, "request_count", 0)) if connector is not None else 0
             if connector is not None:
                 connector.close()
         return PushResult(outcome, requests)
+
+    def _failed(
+        self,
+        job: OrderPushJob,
+        order: HubOrder,
+        language: str,
+        code: str,
+        message_key: str,
+        details: dict[str, Any],
+        **params: Any,
+    ) -> None:
+        """Record the push as failed on the order and log why (``message_key`` with ``params``)."""
+        self._record(job, order, "failed", code)
+        operation = translate(_OPERATION_KEY[job.type], language)
+        message = translate(message_key, language, reference=_ref(order), operation=operation, **params)
+        self._log(job, order, "error", message, {"code": code, **details})
 
     # --- the three kinds ------------------------------------------------------------------------
 
