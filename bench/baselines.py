@@ -19,7 +19,7 @@ Each function returns how many requests it sent, how long it took and how many r
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -83,8 +83,29 @@ def scaled(run: BaselineRun, records: int, listing_for: int) -> ScaledBaseline:
     )
 
 
-def client_for(shop_url: str, key: str) -> PrestaShopClient:
-    return PrestaShopClient(shop_url, key, allow_local=True)
+def run_scaled(
+    shop_url: str,
+    key: str,
+    measure: Callable[[PrestaShopClient], BaselineRun],
+    *,
+    records: int,
+    listing_for: int,
+    noun: str,
+    log: Callable[[str], None],
+) -> ScaledBaseline:
+    """Run a per-record baseline against the shop, scale it to ``records`` (see :func:`scaled`)
+    and log what was measured."""
+    client = PrestaShopClient(shop_url, key, allow_local=True)
+    try:
+        measured = measure(client)
+    finally:
+        client.close()
+    baseline = scaled(measured, records, listing_for)
+    log(
+        f"  per-record: {measured.requests} requests for {measured.records} {noun} in {measured.wall_s:.1f} s"
+        + (f" -> {baseline.requests} for {records}" if baseline.extrapolated else "")
+    )
+    return baseline
 
 
 def _single(client: PrestaShopClient, resource: str, record_id: int, singular: str) -> dict[str, Any]:

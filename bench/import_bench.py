@@ -116,15 +116,14 @@ def run(
                     f"({shophub['memory']['chunk_peak_without_moto_mb']} MB without moto's table)"
                 )
         shop.reset_requests()
-        client = baselines.client_for(shop.url, KEY)
-        try:
-            measured = baselines.import_per_record(client, min(products, baseline_sample or products))
-        finally:
-            client.close()
-        baseline = baselines.scaled(measured, products, math.ceil(products / baselines.LIST_PAGE))
-        log(
-            f"  per-record: {measured.requests} requests for {measured.records} products in {measured.wall_s:.1f} s"
-            + (f" -> {baseline.requests} for {products}" if baseline.extrapolated else "")
+        baseline = baselines.run_scaled(
+            shop.url,
+            KEY,
+            lambda client: baselines.import_per_record(client, min(products, baseline_sample or products)),
+            records=products,
+            listing_for=math.ceil(products / baselines.LIST_PAGE),
+            noun="products",
+            log=log,
         )
     return {
         "benchmark": "import",

@@ -69,15 +69,14 @@ def run(orders: int, *, latency_ms: float, baseline_sample: int, log: Any = prin
             f"{wall:.1f} s (moto {moto_s:.1f} s)"
         )
         shop.reset_requests()
-        client = baselines.client_for(shop.url, KEY)
-        try:
-            measured = baselines.orders_per_record(client, min(orders, baseline_sample or orders))
-        finally:
-            client.close()
-        baseline = baselines.scaled(measured, orders, math.ceil(orders / baselines.ORDER_PAGE))
-        log(
-            f"  per-record: {measured.requests} requests for {measured.records} orders in {measured.wall_s:.1f} s"
-            + (f" -> {baseline.requests} for {orders}" if baseline.extrapolated else "")
+        baseline = baselines.run_scaled(
+            shop.url,
+            KEY,
+            lambda client: baselines.orders_per_record(client, min(orders, baseline_sample or orders)),
+            records=orders,
+            listing_for=math.ceil(orders / baselines.ORDER_PAGE),
+            noun="orders",
+            log=log,
         )
     return {
         "benchmark": "orders",

@@ -132,15 +132,14 @@ def run(
         )
         shop.reset_requests()
         sample = planned[: min(changes, baseline_sample or changes)]
-        client = baselines.client_for(shop.url, KEY)
-        try:
-            measured = baselines.stock_per_record(client, [(*linked[p], q) for p, q in sample])
-        finally:
-            client.close()
-        baseline = baselines.scaled(measured, changes, 0)
-        log(
-            f"  per-record: {measured.requests} requests for {measured.records} changes in {measured.wall_s:.1f} s"
-            + (f" -> {baseline.requests} for {changes}" if baseline.extrapolated else "")
+        baseline = baselines.run_scaled(
+            shop.url,
+            KEY,
+            lambda client: baselines.stock_per_record(client, [(*linked[p], q) for p, q in sample]),
+            records=changes,
+            listing_for=0,
+            noun="changes",
+            log=log,
         )
     return {
         "benchmark": "stock",
