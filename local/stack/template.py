@@ -80,14 +80,6 @@ class ScheduleSource:
     expression: str
     name: str = ""  # the event's logical name in the template (names the local rule)
 
-    @property
-    def rate_seconds(self) -> int:
-        match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression)
-        if not match:
-            raise ValueError(f"unsupported schedule expression {self.expression!r}")
-        unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
-        return int(match.group(1)) * unit
-
 
 @dataclass
 class FunctionSpec:

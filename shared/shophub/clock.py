@@ -18,10 +18,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
 def lambda_deadline(context: object, margin: float) -> Callable[[], float] | None:
     """Seconds left in a Lambda invocation minus ``margin`` (what a connector's ``deadline``
     takes); ``None`` when there is no Lambda context (tests calling services directly)."""

@@ -78,15 +78,6 @@ class MappingInput:
     hub_id: str
 
 
-class Mapping(HubModel):
-    """One shop value → a hub dictionary id. A kind's whole set is stored as one item,
-    ``PK=ACCOUNT#<a>, SK=MAP#<kind>`` (``items``: shop value → hub id), so it is replaced at once."""
-
-    kind: MappingKind
-    shop_value: str  # payment module name, carrier id_reference, or shop state id (as text)
-    hub_id: str
-
-
 class SyncSettings(Model):
     update_statuses: bool = False
     send_tracking_numbers: bool = False

@@ -61,9 +61,6 @@ class ConnectionInfo(ShopModel):
     def ok(self) -> bool:
         return not self.missing_permissions
 
-    def allows(self, resource: str, method: str) -> bool:
-        return method.upper() in self.permissions.get(resource, frozenset())
-
 
 class ShopOrderState(ShopModel):
     id: int

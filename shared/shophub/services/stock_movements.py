@@ -491,7 +491,3 @@ def _returnable(order: HubOrder) -> list[StockMoveLine]:
     if order.stock is None or order.stock.returned_at is not None:
         return []
     return [m for m in order.stock.taken if m.applied > 0]
-
-
-def stock_return_needed(order: HubOrder, status: str, return_statuses: Iterable[str]) -> bool:
-    return status in set(return_statuses) and bool(_returnable(order))

@@ -224,10 +224,6 @@ class CatalogRepository:
                 )
         return writes
 
-    def tx_create_product(self, product: HubProduct, *, claim_kind: str | None = None) -> list[dict[str, Any]]:
-        """Transact items creating ``product`` (see :meth:`creation_writes`)."""
-        return [w.operation for w in self.creation_writes(product, claim_kind=claim_kind)]
-
     def create_product(self, product: HubProduct, *, claim_kind: str | None = None) -> None:
         """Create ``product`` with its index items and claims in one transaction;
         :class:`IdentifierClaimed` when another product holds the ``claim_kind`` value."""
@@ -279,10 +275,6 @@ class CatalogRepository:
         """Every offer (in every account of the tenant) linked to the product (GSI1)."""
         items = self.table.query(keys.product_offers_gsi1pk(tenant_id, hub_product_id), index=keys.GSI1)
         return [Offer.model_validate(i) for i in items]
-
-    def batch_offers_of_products(self, tenant_id: str, hub_product_ids: Iterable[int]) -> dict[int, list[Offer]]:
-        """``{hub id: offers}`` (one GSI1 query per product; products without offers map to [])."""
-        return {int(i): self.offers_of_product(tenant_id, int(i)) for i in dict.fromkeys(hub_product_ids)}
 
     def offers_of_account(self, account_id: str) -> Iterator[Offer]:
         """Every offer of one account, by shop product and combination."""

@@ -26,7 +26,6 @@ from shophub.domain.config import (
     DictionaryEntry,
     DictionaryKind,
     FieldMapping,
-    Mapping,
     MappingKind,
     OrderSettings,
     Template,
@@ -93,11 +92,6 @@ class ConfigRepository:
         """``{shop value: hub id}`` of one kind (``PAYMENT``/``CARRIER``/``STATUS``, or the API's
         ``payments``/``carriers``/``statuses``; carrier ``id_reference`` and shop state ids as text)."""
         return dict(self.get_mapping_set(account_id, kind, consistent=False).items)
-
-    def get_mapping_items(self, account_id: str, kind: str) -> list[Mapping]:
-        known = mapping_kind(kind)
-        items = self.get_mapping_set(account_id, known, consistent=False).items
-        return [Mapping(kind=known, shop_value=value, hub_id=hub_id) for value, hub_id in items.items()]
 
     def get_mapping_set(self, account_id: str, kind: str, *, consistent: bool = True) -> MappingSet:
         """The kind's set and its version (consistent by default: a replacement is computed from it)."""
@@ -235,22 +229,6 @@ class ConfigRepository:
                 raise MissingMappings(missing) from None
             raise ConcurrentUpdateError("order settings changed") from None
         return stored
-
-    def disable_fetching(self, account_id: str) -> None:
-        """Take the account out of the fetch index (e.g. when the account is deleted); the poll
-        cursor is left alone."""
-        try:
-            self.table.update(
-                keys.account_pk(account_id),
-                keys.ORDER_SETTINGS_SK,
-                set_={"fetch_enabled": False},
-                add={"version": 1},
-                remove=("GSI1PK", "GSI1SK"),
-                condition="attribute_exists(PK)",
-                return_new=False,
-            )
-        except ConditionFailed:
-            return
 
     def list_fetch_enabled(self) -> list[tuple[str, str]]:
         """``(tenant_id, account_id)`` of every account whose order fetching is enabled."""

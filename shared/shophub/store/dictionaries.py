@@ -12,7 +12,6 @@ transaction as the entry.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,7 +186,3 @@ class DictionaryRepository:
 
     def entry_ids(self, tenant_id: str, kind: DictionaryKind) -> set[str]:
         return {e.id for e in self.get_dictionary(tenant_id, kind)}
-
-    def entries_by_id(self, tenant_id: str, kinds: Sequence[DictionaryKind]) -> dict[str, dict[str, str]]:
-        """``{kind: {id: name}}`` for a few dictionaries."""
-        return {kind: {e.id: e.name for e in self.get_dictionary(tenant_id, kind)} for kind in kinds}

@@ -229,11 +229,6 @@ def stock_move_sk(shop_order_id: int, kind: str) -> str:
 IDENT_CLAIM_SK = "CLAIM"
 
 
-def import_product_item_prefix(shop_product_id: int) -> str:
-    """Every item of one shop product in an import: its stage-1 item and its variants' items."""
-    return f"{ITEM_PREFIX}{shop_product_id:012d}"
-
-
 # stock: offer references kept on the hub product -------------------------------------------------
 
 

@@ -49,10 +49,6 @@ from shophub.store.dynamo import (
 _CONFLICT_ATTEMPTS = 6
 
 
-def offer_key(account_id: str, shop_product_id: int, shop_combination_id: int) -> Key:
-    return {"PK": keys.account_pk(account_id), "SK": keys.offer_sk(shop_product_id, shop_combination_id)}
-
-
 def offer_ref_of(offer: Offer) -> str:
     return keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)
 
@@ -211,37 +207,6 @@ class StockRepository:
             if w.product_id not in refused
         ]
         return written, refused
-
-    def tx_add_offer_ref(self, tenant_id: str, product_id: int, ref: str) -> dict[str, Any]:
-        """A transaction operation adding ``ref`` (:func:`keys.offer_ref`) to the product's
-        ``offer_keys`` (for the linking code, in the offer's own transaction). The condition
-        keeps the list free of duplicates: a linking transaction that finds the ref already
-        there is cancelled with ``ConditionalCheckFailed`` on this operation; leave it out then."""
-        expr = Expr()
-        refs = expr.name("offer_keys")
-        update = f"SET {refs} = list_append(if_not_exists({refs}, {expr.value([])}), {expr.value([ref])})"
-        condition = f"attribute_exists(PK) AND NOT contains({refs}, {expr.value(ref)})"
-        operation = {
-            "TableName": self.table.name,
-            "Key": serialize_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.product_sk(product_id)}),
-            "UpdateExpression": update,
-            "ConditionExpression": condition,
-        }
-        return {"Update": expr.apply(operation)}
-
-    def tx_remove_offer_ref(self, tenant_id: str, product_id: int, current: Sequence[str], ref: str) -> dict[str, Any]:
-        """A transaction operation removing ``ref`` from the product's ``offer_keys`` as read
-        (``current``); conditional on the list being unchanged since."""
-        expr = Expr()
-        refs = expr.name("offer_keys")
-        remaining = [r for r in current if r != ref]
-        return self.table.tx_update(
-            keys.tenant_pk(tenant_id),
-            keys.product_sk(product_id),
-            set_={"offer_keys": remaining},
-            condition=f"{refs} = {expr.value(list(current))}",
-            expr=expr,
-        )
 
 
 # --- offers, the push lease and the push state -------------------------------------------------------

@@ -218,9 +218,6 @@ class Query:
     def where_contains(self, name: str, value: str) -> Query:
         return self._add(name, Op.CONTAINS, (_checked(value, allow_comma=True),))
 
-    def without_filter(self, name: str) -> Query:
-        return replace(self, _filters=tuple(f for f in self._filters if f.field != name))
-
     # --- output ----------------------------------------------------------------------------------
 
     @property
