@@ -254,6 +254,40 @@ def test_a_document_is_stored_and_queued_when_sending_is_on(stack, container, ap
     assert [(b["type"], b["document_type"], b["number"]) for b in bodies] == [("Document", "invoice", "FV/1/2026")]
 
 
+def test_a_shipment_and_a_document_saved_at_the_same_moment_both_stay(stack, container, api, monkeypatch):
+    account = offline_account(container, sync=SyncSettings(send_tracking_numbers=True, send_documents=True))
+    order = stored_order(container, account, 8)
+    repository = container.order_repository
+    real_save = repository.save
+    raced: list[int] = []
+
+    def save_after_another_writer(changed, *, expected_version):
+        if not raced:  # the tracking number's first save: the document lands just before it
+            raced.append(expected_version)
+            container.order_service.add_document(
+                TENANT,
+                order.id,
+                document_type="invoice",
+                number="FV/2/2026",
+                url="https://docs.example/fv/2.pdf",
+                actor="other",
+                language="en",
+            )
+        return real_save(changed, expected_version=expected_version)
+
+    monkeypatch.setattr(repository, "save", save_after_another_writer)
+    answer = api.post(f"/orders/{order.id}/shipments", {"tracking_number": "PL777"})
+
+    assert answer.status == 202 and answer.json["shop_sync"] == "pending"
+    stored = container.order_repository.get(account.id, 8, consistent=True)
+    assert [t.number for t in stored.tracking_numbers] == ["PL777"]
+    assert [d.number for d in stored.documents] == ["FV/2/2026"]
+    assert stored.version == order.version + 2
+    bodies = [m["body"] for m in queued(stack, "OrderUpdateQueue")]
+    assert sorted(b["type"] for b in bodies) == ["Document", "TrackingNumber"]
+    assert len(_logs(container, account.id, "order.tracking_number")) == 1
+
+
 def test_a_document_link_must_be_https(container, api):
     account = offline_account(container)
     order = stored_order(container, account, 8)

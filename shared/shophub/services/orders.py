@@ -178,17 +178,7 @@ class OrderService:
             )
         self.events.publish(ORDER_UPDATED, event_detail(saved, previous_status=order.status, changes=["status"]))
         if settings.sync.push_statuses:
-            self.update_queue().send(
-                OrderPushJob(
-                    type="StatusPush",
-                    tenant_id=tenant_id,
-                    account_id=saved.account_id,
-                    shop_order_id=saved.shop_order_id,
-                    status=status,
-                    actor=actor,
-                    language=language,
-                ).model_dump(mode="json")
-            )
+            self._queue_push(saved, "StatusPush", actor, language, status=status)
         return saved
 
     # --- tracking numbers and documents -----------------------------------------------------------
@@ -199,12 +189,11 @@ class OrderService:
         order, account = self._load(tenant_id, order_id, live_account=True)
         settings = self.config.get_order_settings(account.id, default_fetch_from=account.created_at)
         send = settings.sync.send_tracking_numbers
-        for _ in range(SAVE_ATTEMPTS):
-            existing = next((t for t in order.tracking_numbers if t.number == number), None)
+
+        def add(current: HubOrder) -> tuple[HubOrder | None, TrackingNumber]:
+            existing = next((t for t in current.tracking_numbers if t.number == number), None)
             if existing is not None and (existing.shop_sync in ("sent", "unchanged", "pending") or not send):
-                if existing.shop_sync == "pending" and send:
-                    self._queue_push(order, "TrackingNumber", actor, language, number=number)
-                return order, existing
+                return None, existing
             entry = TrackingNumber(
                 number=number,
                 added_at=self.clock(),
@@ -212,25 +201,20 @@ class OrderService:
                 shop_sync="pending" if send else "not_sent",
                 problem=None if send else "log_push_tracking_disabled",
             )
-            others = [t for t in order.tracking_numbers if t.number != number]
-            changed = order.model_copy(update={"tracking_numbers": [*others, entry], "updated_at": self.clock()})
-            try:
-                saved = self.orders.save(changed, expected_version=order.version)
-            except ConcurrentUpdateError:
-                order, _ = self._load(tenant_id, order_id, live_account=True)
-                continue
-            break
-        else:
-            raise ConcurrentUpdateError("order kept changing")
-        key = "log_order_tracking_added" if send else "log_push_tracking_disabled"
-        self._log(
-            saved,
-            "order.tracking_number",
-            translate(key, language, reference=_ref(saved), number=number),
-            actor=actor,
-            details={"number": number, "send_to_shop": send},
-        )
-        if send:
+            others = [t for t in current.tracking_numbers if t.number != number]
+            return current.model_copy(update={"tracking_numbers": [*others, entry], "updated_at": self.clock()}), entry
+
+        saved, entry, changed = self._save_retrying(tenant_id, order_id, order, add)
+        if changed:
+            key = "log_order_tracking_added" if send else "log_push_tracking_disabled"
+            self._log(
+                saved,
+                "order.tracking_number",
+                translate(key, language, reference=_ref(saved), number=number),
+                actor=actor,
+                details={"number": number, "send_to_shop": send},
+            )
+        if send and entry.shop_sync == "pending":
             self._queue_push(saved, "TrackingNumber", actor, language, number=number)
         return saved, entry
 
@@ -248,12 +232,14 @@ class OrderService:
         order, account = self._load(tenant_id, order_id, live_account=True)
         settings = self.config.get_order_settings(account.id, default_fetch_from=account.created_at)
         send = settings.sync.send_documents
-        for _ in range(SAVE_ATTEMPTS):
-            existing = next((d for d in order.documents if d.type == document_type and d.number == number), None)
+
+        def same(d: OrderDocument) -> bool:
+            return d.type == document_type and d.number == number
+
+        def add(current: HubOrder) -> tuple[HubOrder | None, OrderDocument]:
+            existing = next((d for d in current.documents if same(d)), None)
             if existing is not None and existing.url == url and (existing.shop_sync != "failed" or not send):
-                if existing.shop_sync == "pending" and send:
-                    self._queue_push(order, "Document", actor, language, number=number, document_type=document_type)
-                return order, existing
+                return None, existing
             entry = OrderDocument(
                 type=document_type,
                 number=number,
@@ -263,28 +249,43 @@ class OrderService:
                 shop_sync="pending" if send else "not_sent",
                 problem=None if send else "log_push_document_disabled",
             )
-            others = [d for d in order.documents if not (d.type == document_type and d.number == number)]
-            changed = order.model_copy(update={"documents": [*others, entry], "updated_at": self.clock()})
-            try:
-                saved = self.orders.save(changed, expected_version=order.version)
-            except ConcurrentUpdateError:
-                order, _ = self._load(tenant_id, order_id, live_account=True)
-                continue
-            break
-        else:
-            raise ConcurrentUpdateError("order kept changing")
-        label = translate(f"document_type_{document_type}", language)
-        key = "log_order_document_added" if send else "log_push_document_disabled"
-        self._log(
-            saved,
-            "order.document",
-            translate(key, language, reference=_ref(saved), type=label, number=number),
-            actor=actor,
-            details={"type": document_type, "number": number, "url": url, "send_to_shop": send},
-        )
-        if send:
+            others = [d for d in current.documents if not same(d)]
+            return current.model_copy(update={"documents": [*others, entry], "updated_at": self.clock()}), entry
+
+        saved, entry, changed = self._save_retrying(tenant_id, order_id, order, add)
+        if changed:
+            label = translate(f"document_type_{document_type}", language)
+            key = "log_order_document_added" if send else "log_push_document_disabled"
+            self._log(
+                saved,
+                "order.document",
+                translate(key, language, reference=_ref(saved), type=label, number=number),
+                actor=actor,
+                details={"type": document_type, "number": number, "url": url, "send_to_shop": send},
+            )
+        if send and entry.shop_sync == "pending":
             self._queue_push(saved, "Document", actor, language, number=number, document_type=document_type)
         return saved, entry
+
+    def _save_retrying[Entry](
+        self,
+        tenant_id: str,
+        order_id: str,
+        order: HubOrder,
+        change: Callable[[HubOrder], tuple[HubOrder | None, Entry]],
+    ) -> tuple[HubOrder, Entry, bool]:
+        """Apply ``change`` (the changed order, or None when nothing is to be saved) and save it
+        conditionally on the order's version, re-reading and re-applying when another writer got
+        there first. Returns the order as it now stands, ``change``'s entry and whether it saved."""
+        for _ in range(SAVE_ATTEMPTS):
+            changed, entry = change(order)
+            if changed is None:
+                return order, entry, False
+            try:
+                return self.orders.save(changed, expected_version=order.version), entry, True
+            except ConcurrentUpdateError:
+                order, _ = self._load(tenant_id, order_id, live_account=True)
+        raise ConcurrentUpdateError("order kept changing")
 
     def _queue_push(self, order: HubOrder, kind: Any, actor: str, language: str, **fields: Any) -> None:
         job = OrderPushJob(
