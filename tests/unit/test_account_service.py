@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from shophub.domain.shop import (
+    ShopCarrier,
+    ShopCurrency,
+    ShopDiscovery,
+    ShopInfo,
+    ShopOrderState,
+    ShopPaymentModule,
+)
 from shophub.errors import (
     ShopAuthError,
     ShopBlockedError,
@@ -34,6 +44,7 @@ from shophub.services.accounts import (
     describe_shop_error,
     missing_permissions,
 )
+from shophub.services.discovery import to_account_discovery
 
 KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 ALL_METHODS = frozenset({"GET", "PUT", "POST", "PATCH", "DELETE", "HEAD"})
@@ -356,3 +367,55 @@ def test_a_failed_check_renders_as_the_contracts_422(language: str):
     )
     assert body["error"]["details"] == [{"field": "shop_url", "message": check.detail(language)}]
     assert KEY not in str(error) and KEY not in repr(body)
+
+
+def test_discovery_is_stored_with_every_field_the_hub_keeps():
+    at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    state = ShopOrderState(
+        id=4,
+        name="Wysłane",
+        shipped=True,
+        invoice=True,
+        logable=True,
+        deleted=True,
+        module_name="ps_x",
+        color="#8A2BE2",
+    )
+    found = ShopDiscovery(
+        order_states=[state],
+        carriers=[ShopCarrier(id_reference=2, id=7, name="Kurier", active=False)],
+        payment_modules=[ShopPaymentModule(module="ps_wirepayment", name="Przelew", orders=12, labels=["Bank wire"])],
+        timezone="Europe/Warsaw",
+        standard_states={"PS_OS_SHIPPING": 4},
+        shops=[ShopInfo(id=1, name="Sklep", shop_group_id=3, active=True)],
+        currencies=[ShopCurrency(id=1, iso_code="PLN", name="złoty", active=True, conversion_rate=Decimal("1"))],
+        analyzed_orders=12,
+    )
+
+    stored = to_account_discovery("acc-1", found, at).model_dump(mode="json")
+
+    assert stored == {
+        "account_id": "acc-1",
+        "payment_methods": [{"module": "ps_wirepayment", "name": "Przelew", "orders": 12, "labels": ["Bank wire"]}],
+        "carriers": [{"id_reference": 2, "id": 7, "name": "Kurier", "active": False}],
+        "order_states": [
+            {
+                "id": 4,
+                "name": "Wysłane",
+                "paid": False,
+                "shipped": True,
+                "delivery": False,
+                "invoice": True,
+                "hidden": False,
+                "deleted": True,
+                "module_name": "ps_x",
+                "color": "#8A2BE2",
+            }
+        ],
+        "timezone": "Europe/Warsaw",
+        "analyzed_orders": 12,
+        "shops": [{"id": 1, "name": "Sklep", "shop_group_id": 3, "active": True}],
+        "currencies": [{"id": 1, "iso_code": "PLN", "name": "złoty", "active": True}],
+        "os_states": {"PS_OS_SHIPPING": 4},
+        "refreshed_at": "2026-11-27T12:00:00Z",
+    }

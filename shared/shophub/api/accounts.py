@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
 from shophub.clock import lambda_deadline
-from shophub.domain.accounts import Account, DiscoveredCarrier, DiscoveredCurrency, DiscoveredShop
+from shophub.domain.accounts import Account, DiscoveredCurrency, DiscoveredShop
 from shophub.domain.activity import ActivityEntry
 from shophub.domain.common import Model, RequestModel
 from shophub.http import actor_of, language_of, no_content, require_id, tenant_of
@@ -175,22 +175,9 @@ def discovery_response(view: DiscoveryView, language: str) -> DiscoveryResponse:
     return DiscoveryResponse(
         status=view.status,
         message=message,
-        payment_methods=[
-            PaymentMethodResponse(module=p.module, name=p.name, orders=p.orders) for p in found.payment_methods
-        ],
-        carriers=[_carrier(c) for c in found.carriers],
-        order_states=[
-            OrderStateResponse(
-                id=s.id,
-                name=s.name,
-                paid=s.paid,
-                shipped=s.shipped,
-                delivery=s.delivery,
-                hidden=s.hidden,
-                color=s.color,
-            )
-            for s in found.order_states
-        ],
+        payment_methods=[PaymentMethodResponse.model_validate(p, from_attributes=True) for p in found.payment_methods],
+        carriers=[CarrierResponse.model_validate(c, from_attributes=True) for c in found.carriers],
+        order_states=[OrderStateResponse.model_validate(s, from_attributes=True) for s in found.order_states],
         timezone=found.timezone,
         analyzed_orders=found.analyzed_orders,
         shops=found.shops,
@@ -198,10 +185,6 @@ def discovery_response(view: DiscoveryView, language: str) -> DiscoveryResponse:
         os_states=found.os_states,
         refreshed_at=found.refreshed_at,
     )
-
-
-def _carrier(carrier: DiscoveredCarrier) -> CarrierResponse:
-    return CarrierResponse(id_reference=carrier.id_reference, id=carrier.id, name=carrier.name, active=carrier.active)
 
 
 def log_response(entries: list[ActivityEntry], next_token: str | None) -> LogListResponse:

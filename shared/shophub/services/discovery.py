@@ -16,7 +16,7 @@ Every run writes an activity log entry.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -246,40 +246,20 @@ class DiscoveryService:
 
 
 def to_account_discovery(account_id: str, found: ShopDiscovery, at: Any) -> AccountDiscovery:
-    """The connector's :class:`ShopDiscovery` as the hub stores it."""
+    """The connector's :class:`ShopDiscovery` as the hub stores it (the fields the hub keeps)."""
+
+    def kept[Stored: Model](model: type[Stored], records: Iterable[Any]) -> list[Stored]:
+        return [model.model_validate(r, from_attributes=True) for r in records]
+
     return AccountDiscovery(
         account_id=account_id,
-        payment_methods=[
-            DiscoveredPaymentMethod(module=p.module, name=p.name, orders=p.orders, labels=list(p.labels))
-            for p in found.payment_modules
-        ],
-        carriers=[
-            DiscoveredCarrier(id_reference=c.id_reference, id=c.id, name=c.name, active=c.active)
-            for c in found.carriers
-        ],
-        order_states=[
-            DiscoveredOrderState(
-                id=s.id,
-                name=s.name,
-                paid=s.paid,
-                shipped=s.shipped,
-                delivery=s.delivery,
-                invoice=s.invoice,
-                hidden=s.hidden,
-                deleted=s.deleted,
-                module_name=s.module_name,
-                color=s.color,
-            )
-            for s in found.order_states
-        ],
+        payment_methods=kept(DiscoveredPaymentMethod, found.payment_modules),
+        carriers=kept(DiscoveredCarrier, found.carriers),
+        order_states=kept(DiscoveredOrderState, found.order_states),
         timezone=found.timezone,
         analyzed_orders=found.analyzed_orders,
-        shops=[
-            DiscoveredShop(id=s.id, name=s.name, shop_group_id=s.shop_group_id, active=s.active) for s in found.shops
-        ],
-        currencies=[
-            DiscoveredCurrency(id=c.id, iso_code=c.iso_code, name=c.name, active=c.active) for c in found.currencies
-        ],
+        shops=kept(DiscoveredShop, found.shops),
+        currencies=kept(DiscoveredCurrency, found.currencies),
         os_states=dict(found.standard_states),
         refreshed_at=at,
     )
