@@ -83,7 +83,7 @@ def run(
                         drained = stack.drain("StockQueue", timeout=3600)
                         pushes["invocations"] += drained.invocations
                         pushes["retried"] += len(drained.errors)
-                        if finished and stack.pump is not None and stack.pump.queue_depth("StockQueue") == 0:
+                        if finished and stack.pump is not None and stack.pump.settled_empty("StockQueue"):
                             return
                         time.sleep(0.05)
                 except BaseException as exc:

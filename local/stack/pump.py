@@ -301,6 +301,15 @@ class QueuePump:
         )["Attributes"]
         return sum(int(v) for v in attributes.values())
 
+    def settled_empty(self, queue: str) -> bool:
+        """The queue reads empty twice, 50 ms apart. One reading sums counts taken one after
+        another, so a message turning visible between them (a retry's delay ending) is counted by
+        neither; it cannot do that twice."""
+        if self.queue_depth(queue):
+            return False
+        time.sleep(0.05)
+        return self.queue_depth(queue) == 0
+
     def drain(self, queue: str, *, timeout: float = 60.0, concurrency: int | None = None) -> DrainResult:
         """Run ``queue``'s batches until it is empty (retries and redrive included).
 
@@ -325,7 +334,7 @@ class QueuePump:
                     if outcome is not None:
                         with lock:
                             result.batches.append(outcome)
-                    elif self.queue_depth(queue) == 0:
+                    elif self.settled_empty(queue):
                         done.set()
                     else:
                         time.sleep(0.02)
