@@ -4,6 +4,10 @@ from local.prestashop import ShopSimulator, SimulatorConfig
 
 with ShopSimulator(SimulatorConfig(products=20, combinations=3, orders=10)) as sim:
     ...  # sim.url, sim.config.key, sim.data, sim.requests, sim.inject_fault(...)
+
+``SimulatorConfig.dataset``: "generated" (default, a clean catalogue of any size, generator.py),
+"fixture" (the records of the recorded requests), "demo" (the recorded PrestaShop 8.1.2 demo shop,
+demo.py) or "messy" (the demo shop plus generated real-world mess, messy.py).
 """
 
 from local.prestashop.data import OrderLine, ShopData

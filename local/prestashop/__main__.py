@@ -11,6 +11,8 @@ from types import FrameType
 
 from local.prestashop.server import ShopSimulator, SimulatorConfig
 
+CATALOGS = ("messy", "demo", "generated", "fixture")
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = SimulatorConfig()
@@ -26,7 +28,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--timezone", default=defaults.timezone)
     parser.add_argument("--version", dest="ps_version", default=defaults.version, help="PSWS-Version to report")
-    parser.add_argument("--dataset", choices=("generated", "fixture"), default="generated")
+    parser.add_argument(
+        "--catalog",
+        "--dataset",
+        dest="catalog",
+        choices=CATALOGS,
+        default="messy",
+        help="messy: the recorded demo shop plus generated real-world mess (sized by --products, --combinations, "
+        "--orders); demo: the recorded demo shop; generated: a clean catalogue; fixture: the recordings' records",
+    )
     args = parser.parse_args(argv)
     if len(args.key) != 32:
         parser.error("--key must be 32 characters long, as PrestaShop keys are")
@@ -49,15 +59,16 @@ def main(argv: list[str] | None = None) -> int:
             version=args.ps_version,
             port=args.port,
             host=args.host,
-            dataset=args.dataset,
+            dataset=args.catalog,
         )
     )
     url = simulator.start()
     print(f"PrestaShop {args.ps_version} simulator listening on {url}/api/", flush=True)
     print(f"key: {args.key}", flush=True)
     print(
-        f"data: {simulator.data.count('products')} products, {simulator.data.count('combinations')} combinations, "
-        f"{simulator.data.count('orders')} orders (built in {time.perf_counter() - started:.2f} s)",
+        f"catalog {args.catalog}: {simulator.data.count('products')} products, "
+        f"{simulator.data.count('combinations')} combinations, {simulator.data.count('orders')} orders "
+        f"(built in {time.perf_counter() - started:.2f} s)",
         flush=True,
     )
     done = threading.Event()

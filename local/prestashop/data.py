@@ -87,7 +87,7 @@ def normalize(spec: Field, raw: Any, current: Any = None) -> Any:
     if kind == INT:
         return _to_int(spec, text)
     if kind == INTN:
-        return None if text == "" else _to_int(spec, text)
+        return "" if text == "" else _to_int(spec, text)
     if kind == BOOL:
         return "1" if text.lower() in ("1", "true") else "0"
     if kind == BOOLN:
@@ -312,7 +312,7 @@ class ShopData:
         rid = record["id"]
         if resource == "products":
             if name == "combinations":
-                return [{"id": c["id"]} for c in self.tables["combinations"].where("id_product", rid)]
+                return [{"id": c["id"]} for c in self.listed_combinations(rid)]
             if name == "stock_availables":
                 rows = sorted(
                     self.tables["stock_availables"].where("id_product", rid),
@@ -321,7 +321,7 @@ class ShopData:
                 return [{"id": r["id"], "id_product_attribute": r["id_product_attribute"]} for r in rows]
             if name == "product_option_values":
                 seen: dict[int, None] = {}
-                for combo in self.tables["combinations"].where("id_product", rid):
+                for combo in self.listed_combinations(rid):
                     for item in self.stored_links("combinations", combo["id"]).get("product_option_values", []):
                         seen.setdefault(item["id"], None)
                 return [{"id": value} for value in seen]
@@ -330,6 +330,20 @@ class ShopData:
         if resource == "customer_threads" and name == "customer_messages":
             return [{"id": m["id"]} for m in self.tables["customer_messages"].where("id_customer_thread", rid)]
         return list(self.stored_links(resource, rid).get(name, []))
+
+    def listed_combinations(self, id_product: int) -> list[Record]:
+        """A product's combinations in the order its ``associations`` list them.
+
+        By id, unless the product carries a recorded order (``links["combinations"]``, loaded from
+        the demo dump: 8.1.2 reads an index that usually puts the default combination last);
+        combinations the recording does not know come after the recorded ones.
+        """
+        combos = self.tables["combinations"].where("id_product", id_product)
+        recorded = self.stored_links("products", id_product).get("combinations")
+        if not recorded:
+            return combos
+        rank = {item["id"]: position for position, item in enumerate(recorded)}
+        return sorted(combos, key=lambda c: rank.get(c["id"], len(rank)))
 
     # ------------------------------------------------------------------ stock
     def stock_row(self, stock_id: int) -> Record:

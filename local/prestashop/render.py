@@ -22,8 +22,18 @@ METHOD_ATTRS = ("get", "put", "post", "patch", "delete", "head")
 
 
 def cdata(value: Any) -> str:
-    text = "" if value is None else str(value)
+    text = php_string(value)
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def php_string(value: Any) -> str:
+    """A value as PHP prints it: null and false are empty, true is "1".
+
+    A product without a brand has ``manufacturer_name`` false, in its JSON too.
+    """
+    if value is None or value is False:
+        return ""
+    return "1" if value is True else str(value)
 
 
 def attr(value: Any) -> str:
@@ -100,7 +110,7 @@ class Renderer:
                 parts.append(f'<language id="{lang}"{link}>{cdata(text)}</language>')
             return f"\t<{spec.name}>{''.join(parts)}</{spec.name}>\n"
         attrs = ""
-        if spec.xlink and truthy(value):
+        if spec.xlink and (truthy(value) or spec.link_zero):
             attrs += f' xlink:href="{attr(self._link(spec.xlink, value, record))}"'
         if spec.not_filterable:
             attrs += ' notFilterable="true"'
@@ -142,7 +152,8 @@ class Renderer:
         fields = [f for f in assoc.fields if sub is None or f.name in sub or f.name == "id"]
         out = [f"<{head}>\n"]
         for item in items:
-            link = "" if assoc.virtual else f' xlink:href="{attr(self._item_link(assoc, item, owner, resource))}"'
+            linked = assoc.item_xlink and not assoc.virtual
+            link = f' xlink:href="{attr(self._item_link(assoc, item, owner, resource))}"' if linked else ""
             out.append(f"\t<{assoc.node_type}{link}>\n")
             for spec in fields:
                 value = item.get(spec.name)

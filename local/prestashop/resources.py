@@ -1,12 +1,13 @@
 """What each emulated PrestaShop 8.1 webservice resource looks like.
 
-Field order, JSON value types, ``xlink:href`` targets, ``notFilterable`` flags and association
-shapes are copied from the responses recorded on a real 8.1.2 shop
-(``shared/fixtures/prestashop-8.1.2``). Field kinds decide how a value is stored and therefore
-which JSON type it has in a GET answer:
+Field order, JSON value types, ``xlink:href`` targets, ``notFilterable`` flags, association
+shapes and listing orders are copied from the responses recorded on a real 8.1.2 shop
+(``shared/fixtures/prestashop-8.1.2``, and the full dump ``shared/fixtures/prestashop-8.1.2-demo``).
+Field kinds decide how a value is stored and therefore which JSON type it has in a GET answer:
 
 * ``INT``   PHP int             → JSON number         (ids, quantities, counters)
-* ``INTN``  int or NULL         → JSON number or null  (configuration scope columns)
+* ``INTN``  int, or "" for NULL → JSON number or ""    (configuration scope columns: 8.1.2 renders
+  their NULL as an empty string)
 * ``BOOL``  "0"/"1" string      → JSON string          (flags)
 * ``BOOLN`` "1" or ""           → JSON string          (``combinations.default_on``)
 * ``STR``   string
@@ -50,6 +51,7 @@ class Field:
     read_only: bool = False
     max_size: int | None = None
     format: str | None = None
+    link_zero: bool = False  # the link is written for 0 too (others are linked only when non-empty)
 
     def default(self) -> object:
         return KIND_DEFAULTS[self.kind]() if self.kind in KIND_DEFAULTS else None
@@ -57,7 +59,7 @@ class Field:
 
 KIND_DEFAULTS = {
     INT: lambda: 0,
-    INTN: lambda: None,
+    INTN: lambda: "",
     BOOL: lambda: "0",
     BOOLN: lambda: "",
     STR: lambda: "",
@@ -88,6 +90,8 @@ class Resource:
     associations: tuple[Association, ...] = ()
     forbidden_methods: frozenset[str] = frozenset()
     class_name: str = ""
+    # Lists without ``sort`` come in the order of the index MySQL reads (recorded): these fields, then id.
+    list_order: tuple[str, ...] = ()
     fields_by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -209,12 +213,11 @@ PRODUCTS = Resource(
         _assoc("stock_availables", "stock_available", "stock_availables", Field("id_product_attribute", INT)),
         _assoc("attachments", "attachment", "attachments"),
         _assoc("accessories", "product", "products"),
-        _assoc(
+        Association(  # items without links
             "product_bundle",
             "product",
             "products",
-            Field("id_product_attribute", INT),
-            Field("quantity", INT),
+            (Field("id", INT), Field("id_product_attribute", INT), Field("quantity", INT)),
         ),
     ),
     class_name="Product",
@@ -367,7 +370,7 @@ ORDER_DETAILS = Resource(
         Field("id", INT),
         _x("id_order", "orders", required=True),
         _x("product_id", "products"),
-        _x("product_attribute_id", "combinations"),
+        _x("product_attribute_id", "combinations", link_zero=True),
         Field("product_quantity_reinjected", INT),
         Field("group_reduction", D2),
         Field("discount_quantity_applied", INT),
@@ -375,7 +378,7 @@ ORDER_DETAILS = Resource(
         Field("download_deadline", DATE),
         _x("id_order_invoice", "order_invoices"),
         _x("id_warehouse", "warehouses"),
-        _x("id_shop", "shops"),
+        Field("id_shop", INT),
         _x("id_customization", "customizations"),
         Field("product_name", required=True),
         Field("product_quantity", INT, required=True),
@@ -412,6 +415,7 @@ ORDER_DETAILS = Resource(
         Field("total_refunded_tax_excl", D6),
         Field("total_refunded_tax_incl", D6),
     ),
+    (_assoc("taxes", "tax", "taxes"),),
     class_name="OrderDetail",
 )
 
@@ -437,6 +441,7 @@ ORDER_STATES = Resource(
         Field("template", LANG),
     ),
     class_name="OrderState",
+    list_order=("module_name",),
 )
 
 ORDER_HISTORIES = Resource(
@@ -450,6 +455,7 @@ ORDER_HISTORIES = Resource(
         Field("date_add", DATE),
     ),
     class_name="OrderHistory",
+    list_order=("id_order",),
 )
 
 ORDER_CARRIERS = Resource(
@@ -476,7 +482,7 @@ CARRIERS = Resource(
         Field("id", INT),
         Field("deleted", BOOL),
         Field("is_module", BOOL),
-        _x("id_tax_rules_group", "tax_rule_groups"),
+        _x("id_tax_rules_group", "tax_rule_groups", not_filterable=True),
         Field("id_reference", INT),
         Field("name", required=True),
         Field("active", BOOL, required=True),
@@ -570,6 +576,7 @@ ADDRESSES = Resource(
         Field("date_upd", DATE),
     ),
     class_name="Address",
+    list_order=("id_customer",),
 )
 
 CONFIGURATIONS = Resource(
@@ -593,7 +600,7 @@ SHOPS = Resource(
     (
         Field("id", INT),
         _x("id_shop_group", "shop_groups"),
-        _x("id_category", "categories"),
+        Field("id_category", INT),
         Field("active", INT),
         Field("deleted", INT),
         Field("name", required=True),
@@ -609,7 +616,7 @@ CURRENCIES = Resource(
     (
         Field("id", INT),
         Field("names", LANG),
-        Field("name"),
+        Field("name", STR, not_filterable=True),
         Field("symbol", LANG),
         Field("iso_code", required=True),
         Field("numeric_iso_code"),
@@ -683,27 +690,204 @@ LANGUAGES = Resource(
     class_name="Language",
 )
 
+PRODUCT_OPTIONS = Resource(
+    "product_options",
+    "product_option",
+    (
+        Field("id", INT),
+        Field("is_color_group", BOOL, required=True),
+        Field("group_type", required=True),
+        Field("position", INT),
+        Field("name", LANG, required=True),
+        Field("public_name", LANG, required=True),
+    ),
+    (_assoc("product_option_values", "product_option_value", "product_option_values"),),
+    class_name="AttributeGroup",
+)
+
+COUNTRIES = Resource(
+    "countries",
+    "country",
+    (
+        Field("id", INT),
+        _x("id_zone", "zones", required=True),
+        _x("id_currency", "currencies"),
+        Field("call_prefix", INT),
+        Field("iso_code", required=True),
+        Field("active", BOOL),
+        Field("contains_states", BOOL, required=True),
+        Field("need_identification_number", BOOL, required=True),
+        Field("need_zip_code", BOOL),
+        Field("zip_code_format"),
+        Field("display_tax_label", BOOL, required=True),
+        Field("name", LANG, required=True),
+    ),
+    class_name="Country",
+)
+
+TAX_RULES = Resource(
+    "tax_rules",
+    "tax_rule",
+    (
+        Field("id", INT),
+        _x("id_tax_rules_group", "tax_rule_groups", required=True),
+        _x("id_state", "states"),
+        _x("id_country", "countries", required=True),
+        Field("zipcode_from"),
+        Field("zipcode_to"),
+        Field("id_tax", INT, required=True),
+        Field("behavior", INT),
+        Field("description"),
+    ),
+    class_name="TaxRule",
+)
+
+CATEGORIES = Resource(
+    "categories",
+    "category",
+    (
+        Field("id", INT),
+        _x("id_parent", "categories"),
+        Field("level_depth", INT),
+        Field("nb_products_recursive", INT, not_filterable=True, read_only=True),
+        Field("active", BOOL, required=True),
+        Field("id_shop_default", INT),
+        Field("is_root_category", BOOL),
+        Field("position", INT),
+        Field("date_add", DATE),
+        Field("date_upd", DATE),
+        Field("name", LANG, required=True),
+        Field("link_rewrite", LANG, required=True),
+        Field("description", LANG),
+        Field("additional_description", LANG),
+        Field("meta_title", LANG),
+        Field("meta_description", LANG),
+        Field("meta_keywords", LANG),
+    ),
+    (_assoc("categories", "category", "categories"), _assoc("products", "product", "products")),
+    class_name="Category",
+    list_order=("id_parent",),
+)
+
+MANUFACTURERS = Resource(
+    "manufacturers",
+    "manufacturer",
+    (
+        Field("id", INT),
+        Field("active", BOOL),
+        Field("link_rewrite", STR, not_filterable=True, read_only=True),
+        Field("name", required=True),
+        Field("date_add", DATE),
+        Field("date_upd", DATE),
+        Field("description", LANG),
+        Field("short_description", LANG),
+        Field("meta_title", LANG),
+        Field("meta_description", LANG),
+        Field("meta_keywords", LANG),
+    ),
+    (Association("addresses", "address", "addresses", (_x("id", "addresses"),), item_xlink="addresses/{id}"),),
+    class_name="Manufacturer",
+)
+
+SUPPLIERS = Resource(
+    "suppliers",
+    "supplier",
+    (
+        Field("id", INT),
+        Field("link_rewrite"),
+        Field("name", required=True),
+        Field("active", BOOL),
+        Field("date_add", DATE),
+        Field("date_upd", DATE),
+        Field("description", LANG),
+        Field("meta_title", LANG),
+        Field("meta_description", LANG),
+        Field("meta_keywords", LANG),
+    ),
+    class_name="Supplier",
+)
+
+PRODUCT_SUPPLIERS = Resource(
+    "product_suppliers",
+    "product_supplier",
+    (
+        Field("id", INT),
+        _x("id_product", "products", required=True),
+        _x("id_product_attribute", "combinations", required=True),
+        _x("id_supplier", "suppliers", required=True),
+        _x("id_currency", "currencies"),
+        Field("product_supplier_reference"),
+        Field("product_supplier_price_te", D6),
+    ),
+    class_name="ProductSupplier",
+    list_order=("id_supplier", "id_product"),
+)
+
+CART_ROW_FIELDS = (
+    _x("id_product", "products", required=True),
+    _x("id_product_attribute", "combinations", required=True),
+    _x("id_address_delivery", "addresses", required=True),
+    _x("id_customization", "customizations"),
+    Field("quantity", INT, required=True),
+)
+
+CARTS = Resource(
+    "carts",
+    "cart",
+    (
+        Field("id", INT),
+        _x("id_address_delivery", "addresses"),
+        _x("id_address_invoice", "addresses"),
+        _x("id_currency", "currencies", required=True),
+        _x("id_customer", "customers"),
+        _x("id_guest", "guests"),
+        _x("id_lang", "languages", required=True),
+        Field("id_shop_group", INT),
+        Field("id_shop", INT),
+        Field("id_carrier", INT),
+        Field("recyclable", BOOL),
+        Field("gift", BOOL),
+        Field("gift_message"),
+        Field("mobile_theme", BOOL),
+        Field("delivery_option"),
+        Field("secure_key"),
+        Field("allow_seperated_package", BOOL),
+        Field("date_add", DATE),
+        Field("date_upd", DATE),
+    ),
+    (Association("cart_rows", "cart_row", None, CART_ROW_FIELDS, virtual=True),),
+    class_name="Cart",
+)
+
 RESOURCES: dict[str, Resource] = {
     r.name: r
     for r in (
         ADDRESSES,
         CARRIERS,
+        CARTS,
+        CATEGORIES,
         COMBINATIONS,
         CONFIGURATIONS,
+        COUNTRIES,
         CURRENCIES,
         CUSTOMER_MESSAGES,
         CUSTOMER_THREADS,
         CUSTOMERS,
         LANGUAGES,
+        MANUFACTURERS,
         ORDER_CARRIERS,
         ORDER_DETAILS,
         ORDER_HISTORIES,
         ORDER_STATES,
         ORDERS,
         PRODUCT_OPTION_VALUES,
+        PRODUCT_OPTIONS,
+        PRODUCT_SUPPLIERS,
         PRODUCTS,
         SHOPS,
         STOCK_AVAILABLES,
+        SUPPLIERS,
+        TAX_RULES,
     )
 }
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.prestashop.data import Clock, ShopData
+from local.prestashop.demo import load_demo
 from local.prestashop.generator import build_fixture, build_generated
 from local.prestashop.instrumentation import (
     FAULT_KINDS,
@@ -25,10 +26,14 @@ from local.prestashop.instrumentation import (
     RequestLog,
     RequestRecord,
 )
+from local.prestashop.messy import build_messy
 from local.prestashop.resources import ALL_METHODS, CATALOGUE_NAMES
 from local.prestashop.webservice import Webservice, WsRequest, WsResponse, all_permissions
 
 HTML = ("Content-Type", "text/html; charset=UTF-8")
+# "generated": a clean catalogue of any size; "fixture": the records of the recorded requests;
+# "demo": the recorded demo shop; "messy": the demo shop plus a generated real-world mess (messy.py).
+DATASETS: tuple[str, ...] = ("generated", "fixture", "demo", "messy")
 FAULT_PAGES: dict[str, tuple[int, str]] = {
     "500": (
         500,
@@ -58,7 +63,11 @@ FAULT_PAGES: dict[str, tuple[int, str]] = {
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """How the simulated shop starts. ``dataset="fixture"`` loads the records of the recordings."""
+    """How the simulated shop starts: ``dataset`` is one of DATASETS.
+
+    ``products``, ``combinations``, ``orders`` and ``customers`` size "generated" and the part
+    "messy" adds to the demo shop; "fixture" and "demo" ignore them.
+    """
 
     key: str = "SHOPHUBSIMULATORKEY0000000000001"
     products: int = 20
@@ -77,6 +86,37 @@ class SimulatorConfig:
     shop_name: str | None = None
     fault_seed: int | None = None
     timeout_hang_s: float = 5.0
+
+
+def build_dataset(data: ShopData, config: SimulatorConfig) -> str:
+    """Fill ``data`` with the configured dataset; returns the shop's name."""
+    if config.dataset == "fixture":
+        shop_name = config.shop_name or "RealShop"
+        build_fixture(data, shop_name=shop_name)
+        return shop_name
+    if config.dataset == "demo":
+        return load_demo(data, config.shop_name)
+    if config.dataset == "messy":
+        return build_messy(
+            data,
+            products=config.products,
+            combinations=config.combinations,
+            orders=config.orders,
+            customers=config.customers,
+            seed=config.seed,
+            shop_name=config.shop_name,
+        )
+    shop_name = config.shop_name or "ShopHub Demo"
+    build_generated(
+        data,
+        products=config.products,
+        combinations=config.combinations,
+        orders=config.orders,
+        customers=config.customers,
+        seed=config.seed,
+        shop_name=shop_name,
+    )
+    return shop_name
 
 
 class _Server(ThreadingHTTPServer):
@@ -129,25 +169,13 @@ class ShopSimulator:
 
     def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
         self.config = config = config or SimulatorConfig()
+        if config.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {config.dataset!r} (one of {', '.join(DATASETS)})")
         self.data = ShopData(clock, config.timezone, config.seed)
-        shop_name = config.shop_name or ("RealShop" if config.dataset == "fixture" else "ShopHub Demo")
-        if config.dataset not in ("fixture", "generated"):
-            raise ValueError(f"unknown dataset {config.dataset!r}")
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of new dicts: collection passes would only cost time
         try:
-            if config.dataset == "fixture":
-                build_fixture(self.data, shop_name=shop_name)
-            else:
-                build_generated(
-                    self.data,
-                    products=config.products,
-                    combinations=config.combinations,
-                    orders=config.orders,
-                    customers=config.customers,
-                    seed=config.seed,
-                    shop_name=shop_name,
-                )
+            shop_name = build_dataset(self.data, config)
         finally:
             if collecting:
                 gc.enable()

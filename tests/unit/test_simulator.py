@@ -647,6 +647,8 @@ def test_command_line_serves_until_terminated() -> None:
             "1",
             "--orders",
             "2",
+            "--catalog",
+            "generated",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
