@@ -199,6 +199,29 @@ def status_choice(state: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]
     return _pick(statuses, ["nowe-prestashop"])
 
 
+def mapping_plans(
+    discovery: Mapping[str, Any],
+    payments: Sequence[Mapping[str, Any]],
+    shipping: Sequence[Mapping[str, Any]],
+    statuses: Sequence[Mapping[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
+    """The mapping a merchant would choose for everything discovery found, by kind (the body
+    items of ``PUT /accounts/{id}/mappings/<kind>``)."""
+    return {
+        "payments": [
+            {"module": p["module"], "hub_id": payment_choice(p["module"], payments)}
+            for p in discovery["payment_methods"]
+        ],
+        "carriers": [
+            {"id_reference": c["id_reference"], "hub_id": carrier_choice(c["name"], shipping)}
+            for c in discovery["carriers"]
+        ],
+        "statuses": [
+            {"shop_state_id": s["id"], "hub_id": status_choice(s, statuses)} for s in discovery["order_states"]
+        ],
+    }
+
+
 # --- the flow -----------------------------------------------------------------------------------------
 
 
@@ -280,11 +303,11 @@ class MerchantFlow:
 
     def add_account(self) -> str:
         with self.step("add account"):
-            body = self.api.call(
-                "POST",
-                "/accounts",
-                {"name": self.account_name, "shop_url": self.shop_url, "api_key": self.shop_key},
-            ).expect(201, what="POST /accounts")
+            request = {"name": self.account_name, "shop_url": self.shop_url, "api_key": self.shop_key}
+            answer = self.api.call("POST", "/accounts", request)
+            if self._remove_earlier_demo_account(answer):
+                answer = self.api.call("POST", "/accounts", request)
+            body = answer.expect(201, what="POST /accounts")
             connection = body["connection"]
             if not connection["ok"]:
                 raise AssertionError(f"the connection check failed: {connection['message']}")
@@ -294,6 +317,19 @@ class MerchantFlow:
             if connection.get("missing_permissions"):
                 raise AssertionError(f"missing permissions: {', '.join(connection['missing_permissions'])}")
         return self.state.account_id
+
+    def _remove_earlier_demo_account(self, answer: Answer) -> bool:
+        """A tenant connects a shop once: when an earlier demo run (an account with the demo's
+        name) has this shop, delete that account so the demo can start over. True when it did."""
+        error = answer.body.get("error") if answer.status == 409 and isinstance(answer.body, dict) else None
+        if not error or error.get("code") != "shop_already_connected":
+            return False
+        earlier = (error.get("details") or [{}])[0]
+        if earlier.get("name") != self.account_name:
+            return False
+        self.api.call("DELETE", f"/accounts/{earlier['account_id']}").expect(204, what="DELETE /accounts/{id}")
+        self.say(f"removed the account of an earlier demo run ({earlier['account_id']}) that had this shop")
+        return True
 
     def check(self) -> None:
         with self.step("check"):
@@ -331,19 +367,7 @@ class MerchantFlow:
             ]
             statuses = self.api.call("GET", "/hub/statuses").expect(200, what="GET /hub/statuses")["items"]
             names = {str(e["id"]): str(e["name"]) for e in [*payments, *shipping, *statuses]}
-            plans = {
-                "payments": [
-                    {"module": p["module"], "hub_id": payment_choice(p["module"], payments)}
-                    for p in discovery["payment_methods"]
-                ],
-                "carriers": [
-                    {"id_reference": c["id_reference"], "hub_id": carrier_choice(c["name"], shipping)}
-                    for c in discovery["carriers"]
-                ],
-                "statuses": [
-                    {"shop_state_id": s["id"], "hub_id": status_choice(s, statuses)} for s in discovery["order_states"]
-                ],
-            }
+            plans = mapping_plans(discovery, payments, shipping, statuses)
             for kind, items in plans.items():
                 if not items:
                     raise AssertionError(f"discovery found nothing to map for {kind}")
@@ -472,14 +496,23 @@ class MerchantFlow:
         return next((entry for entry in logs if entry["action"] == action), None)
 
     def _poll_after(self, since: datetime) -> dict[str, Any] | None:
-        """The first complete poll run logged after ``since`` (None: not yet)."""
-        logs = self.api.call("GET", self._account_path("/logs"), query="limit=50").expect(200, what="GET logs")["items"]
-        runs = [e for e in logs if e["action"] == "orders.poll" and _when(e["at"]) > since]
-        for entry in sorted(runs, key=lambda e: _when(e["at"])):
-            if entry["outcome"] != "ok":
-                raise AssertionError(f"the order poll failed: {entry['message']}")
-            if (entry.get("details") or {}).get("complete", True):
-                return entry
+        """The first complete poll run after ``since`` (None: not yet). A run that found orders
+        is in the log (``orders.fetched``); one that found nothing only moves the account's
+        ``last_poll_at``."""
+        query = "section=orders&limit=50"
+        logs = self.api.call("GET", self._account_path("/logs"), query=query).expect(200, what="GET logs")["items"]
+        recent = [e for e in logs if _when(e["at"]) > since]
+        failed = [e for e in recent if e["action"] == "orders.fetch_failed"]
+        if failed:
+            raise AssertionError(f"the order poll failed: {failed[-1]['message']}")
+        runs = sorted((e for e in recent if e["action"] == "orders.fetched"), key=lambda e: _when(e["at"]))
+        complete = [e for e in runs if (e.get("details") or {}).get("complete", True)]
+        if complete:
+            return complete[0]
+        account = self.api.call("GET", self._account_path()).expect(200, what="GET account")
+        last_poll = account.get("last_poll_at")
+        if not runs and last_poll and _when(last_poll) > since:
+            return {"message": "no new or changed orders", "details": {}}
         return None
 
     def _all_orders(self) -> list[dict[str, Any]]:
@@ -719,7 +752,7 @@ def _new_token() -> str:
 
     try:
         client, table = local_client()
-        return create_token(client, table, DEMO_TENANT, "demo")
+        return create_token(client, table, DEMO_TENANT)  # named demo-<date> (-2, -3, ... on later runs)
     except TokenError as exc:
         raise DemoError("configuration", f"{exc} (or set SHOPHUB_DEV_TOKEN)") from None
 

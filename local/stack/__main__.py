@@ -3,12 +3,16 @@
 - embedded AWS (moto server) with the table, queues, DLQs and bus created from ``template.yaml``;
 - the HTTP API gateway (``SHOPHUB_API_PORT``, default 3000) with the authorizer;
 - the queue pump for every SQS event and the schedules every ``SHOPHUB_POLL_SECONDS`` (30);
-- the PrestaShop simulator (``SHOPHUB_SHOP_PORT``, default 8081) with demo data;
+- the PrestaShop simulator (``SHOPHUB_SHOP_PORT``, default 8081) with the ``SHOPHUB_SHOP_CATALOG``
+  catalogue: ``messy`` (default: the recorded PrestaShop demo shop plus generated real-world mess),
+  ``demo`` (the recorded demo shop alone) or ``generated`` (a clean generated catalogue);
 - a dev token (``SHOPHUB_DEV_TOKEN`` overrides), printed with the URLs.
 
 Ctrl-C (SIGINT) or SIGTERM stops everything. Other variables: ``SHOPHUB_MOTO_PORT`` (4566; a
 free port is used when it is busy), ``SHOPHUB_SHOP_KEY`` (32 characters), ``SHOPHUB_RETRY_SECONDS``
-(2: how soon a failed queue message is retried), ``SHOPHUB_STATE_FILE``.
+(2: how soon a failed queue message is retried), ``SHOPHUB_STATE_FILE``,
+``SHOPHUB_ALLOW_LOCAL_SHOPS`` (true: ``http://127.0.0.1`` shop URLs are accepted; ``false`` runs
+the stack with the URL guard on, as deployed).
 """
 
 from __future__ import annotations
@@ -34,11 +38,30 @@ from local.stack.state import clear_state, running_state, state_file, write_stat
 from local.stack.template import REGION, TEMPLATE_PATH, ProvisionedStack, load_stack
 
 DEV_TENANT = "dev"
+SHOP_CATALOGS = ("messy", "demo", "generated")
 
 
 def _int_env(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def _bool_env(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={value!r}: use true or false")
+
+
+def _choice_env(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value
 
 
 def generate_shop_key() -> str:
@@ -63,9 +86,14 @@ class LocalConfig:
     start_scheduler: bool = True
     access_log: bool = True
     state_path: Path | None = None
-    shop_products: int = 50  # demo catalogue: products x combinations, and orders
+    shop_products: int = 50  # generated products x combinations, and orders (added to the demo shop by "messy")
     shop_combinations: int = 3
     shop_orders: int = 30
+    # one of SHOP_CATALOGS; make run (from_env) defaults to "messy", a config built in code keeps the clean
+    # "generated" catalogue its counts describe unless it opts in
+    shop_catalog: str = "generated"
+    #: False: the URL guard is on, as deployed (local http://127.0.0.1 shops are refused)
+    allow_local_shops: bool = True
 
     @classmethod
     def from_env(cls) -> LocalConfig:
@@ -77,7 +105,9 @@ class LocalConfig:
             retry_seconds=_int_env("SHOPHUB_RETRY_SECONDS", 2),
             dev_token=os.environ.get("SHOPHUB_DEV_TOKEN") or None,
             shop_key=os.environ.get("SHOPHUB_SHOP_KEY") or None,
+            shop_catalog=_choice_env("SHOPHUB_SHOP_CATALOG", "messy", SHOP_CATALOGS),
             state_path=state_file(),
+            allow_local_shops=_bool_env("SHOPHUB_ALLOW_LOCAL_SHOPS", True),
         )
 
 
@@ -132,7 +162,7 @@ class LocalStack:
         model = load_stack(config.stage, config.template)
         self.stack = self.aws.provision(model)
         self._saved_environ = dict(os.environ)
-        os.environ.update(local_environment(endpoint))
+        os.environ.update(local_environment(endpoint, allow_local_shops=config.allow_local_shops))
         # Variables shared by every function go into the process; a function's own ones are
         # applied by the invoker around its invocations.
         os.environ.update(self.stack.common_environment())
@@ -183,6 +213,7 @@ class LocalStack:
                 products=config.shop_products,
                 combinations=config.shop_combinations,
                 orders=config.shop_orders,
+                dataset=config.shop_catalog,
                 seed=1,
                 host=config.host,
                 port=config.shop_port,
@@ -190,6 +221,14 @@ class LocalStack:
         )
         self.shop_url = str(simulator.start())
         self.shop = simulator
+
+    def shop_catalogue(self) -> str:
+        """ "messy: 69 products, 129 combinations, 35 orders" for the running simulator."""
+        if self.shop is None:
+            return ""
+        data = self.shop.data
+        counts = ", ".join(f"{data.count(name)} {name}" for name in ("products", "combinations", "orders"))
+        return f"{self.config.shop_catalog}: {counts}"
 
     def _write_state(self) -> None:
         assert self.aws is not None and self.stack is not None and self.gateway is not None
@@ -218,8 +257,14 @@ class LocalStack:
         if self.shop_url:
             lines.append(f"  {'PrestaShop shop':<{width}}{self.shop_url}")
             lines.append(f"  {'webservice key':<{width}}{self.shop_key}")
+            lines.append(f"  {'shop catalogue':<{width}}{self.shop_catalogue()}")
         if self.scheduler is not None:
             lines.append(f"  {'schedules':<{width}}every {self.config.poll_seconds:g} s")
+        guard = (
+            "local: http://127.0.0.1 shops accepted too" if self.config.allow_local_shops else "public https:// only"
+        )
+        lines.append(f"  {'shop URL guard':<{width}}{guard}   (SHOPHUB_ALLOW_LOCAL_SHOPS)")
+        lines.append(f"  {'state':<{width}}in memory: stopping forgets accounts, orders and tokens")
         lines.extend(f"  note: {note}" for note in self.notes)
         lines.append(f'  try: curl -H "Authorization: Bearer {self.dev_token}" {self.gateway.url}/hub/statuses')
         lines.append("  Ctrl-C stops everything.")
@@ -269,7 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Metrics are disabled locally; Powertools still warns about every empty flush.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    config = LocalConfig.from_env()
+    try:
+        config = LocalConfig.from_env()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     config.start_shop = not args.no_shop
     config.access_log = not args.quiet
     other = running_state(config.state_path)

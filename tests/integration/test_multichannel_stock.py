@@ -23,6 +23,7 @@ from tests.integration.test_orders_fixtures import (
     shops,  # fixture
 )
 from tests.support.api import ApiClient
+from tests.support.logs import account_log_items
 
 
 def _stock_pusher():
@@ -50,8 +51,7 @@ def _operation(operation: dict) -> str:
 
 
 def _logs(shop, action: str) -> list[dict]:
-    items = shop.container.table.query(keys.account_pk(shop.account_id), sk_prefix=keys.LOG_PREFIX)
-    return [i for i in items if i["action"] == action]
+    return account_log_items(shop.container.table, shop.account.tenant_id, shop.account_id, action)
 
 
 @pytest.fixture
@@ -220,17 +220,100 @@ def test_an_order_placed_before_the_stock_was_taken_from_the_shop_does_not_move_
     shops.append(shop)
     placed = datetime.now(UTC) - timedelta(hours=2)
     oid = shop.sim.data.place_order([OrderLine(1, 0, 2)], at=placed)
-    # the shop's stock (already without this order) was imported an hour later
-    product = shop.link(1, 0, stock=8, stock_taken_at=placed + timedelta(hours=1))
+    # the shop's stock (already without this order) was imported later
+    product = shop.link(1, 0, stock=8, shop_stock=8)
 
     shop.poll()
 
     assert _hub_stock(container, product) == (8, 1)
     order = shop.stored_order(oid)
-    assert [(s.reason, s.hub_product_id) for s in order.stock.skipped] == [("counted_in_import", product)]
+    assert [(s.reason, s.hub_product_id) for s in order.stock.skipped] == [("placed_before_link", product)]
     (entry,) = _logs(shop, "stock.order_not_taken")
-    assert "before" in entry["message"] or "przed" in entry["message"]
+    assert "przed powiązaniem" in entry["message"]
     assert queued(stack, "StockQueue") == []
+
+
+def test_an_order_placed_before_a_link_without_stock_never_moves_hub_stock(stack, container, shops):
+    """Linked (not imported with stock) variants: the hub's own figure already counts the
+    shop's earlier orders, so they move nothing, and the reason is logged once per order."""
+    shop = connect_shop(stack, container, products=3, combinations=0)
+    shops.append(shop)
+    placed = datetime.now(UTC) - timedelta(hours=2)
+    early = shop.sim.data.place_order([OrderLine(1, 0, 2), OrderLine(2, 0, 1)], at=placed)
+    first = shop.link(1, 0, stock=50)
+    second = shop.link(2, 0, stock=40)
+    late = shop.sim.data.place_order([OrderLine(1, 0, 3)])
+
+    shop.poll()
+
+    assert _hub_stock(container, first) == (47, 2)  # only the order placed after the link
+    assert _hub_stock(container, second) == (40, 1)
+    skipped = shop.stored_order(early).stock.skipped
+    assert sorted((s.reason, s.hub_product_id) for s in skipped) == [
+        ("placed_before_link", first),
+        ("placed_before_link", second),
+    ]
+    assert shop.stored_order(late).stock.skipped == []
+    (entry,) = _logs(shop, "stock.order_not_taken")  # one entry for the order, not one per line
+    assert f"#{first}, #{second}" in entry["message"]
+
+
+def test_an_order_already_cancelled_when_first_fetched_takes_nothing(stack, container, shops):
+    """PrestaShop put the stock of a cancelled order back itself: the hub takes nothing, and
+    the shop and the hub still agree afterwards."""
+    shop = connect_shop(stack, container, products=3, combinations=0)
+    shops.append(shop)
+    shop.sync_stock()
+    product = shop.link(1, 0, stock=10, shop_stock=10)
+    oid = shop.sim.data.place_order([OrderLine(1, 0, 4)])
+    shop.sim.data.change_order_state(oid, 6)  # Canceled: the shop restocks
+    assert shop.sim.data.stock_quantity(1, 0) == 10
+
+    shop.poll()
+
+    order = shop.stored_order(oid)
+    assert _hub_stock(container, product) == (10, 1)
+    assert [(s.reason, s.quantity) for s in order.stock.skipped] == [("returned_in_shop", 4)]
+    assert order.stock.taken == []
+    (entry,) = _logs(shop, "stock.order_not_taken")
+    assert "anulowane" in entry["message"]
+    assert queued(stack, "StockQueue") == []
+    assert shop.sim.data.stock_quantity(1, 0) == 10
+
+
+def test_a_shop_restock_of_an_order_placed_before_the_link_is_corrected_by_the_next_push(stack, container, shops):
+    """An order placed before the stock was taken, cancelled after: PrestaShop puts its stock
+    back, the hub's figure (which never counted it) stays, and the shop row gets the hub's
+    figure again (the recorded shop figure is raised, so the push is not taken for a no-op)."""
+    shop = connect_shop(stack, container, products=3, combinations=0)
+    shops.append(shop)
+    shop.sync_stock()
+    oid = shop.sim.data.place_order([OrderLine(1, 0, 2)], at=datetime.now(UTC) - timedelta(hours=2))
+    product = shop.link(1, 0, stock=8, shop_stock=8)
+    shop.poll()
+    shop.sim.data.change_order_state(oid, 6)  # Canceled: the shop restocks
+    assert shop.sim.data.stock_quantity(1, 0) == 10
+
+    shop.poll()
+    run_queue(stack, "StockQueue", _stock_pusher())
+
+    assert _hub_stock(container, product) == (8, 1)
+    assert shop.sim.data.stock_quantity(1, 0) == 8
+    (entry,) = _logs(shop, "stock.shop_restocked")
+    assert f"#{product}" in entry["message"]
+
+
+def test_an_order_in_an_unmapped_or_live_state_at_first_fetch_still_takes_stock(stack, container, shops):
+    shop = connect_shop(stack, container, products=3, combinations=0)
+    shops.append(shop)
+    product = shop.link(1, 0, stock=10, shop_stock=10)
+    oid = shop.sim.data.place_order([OrderLine(1, 0, 2)])
+    shop.sim.data.change_order_state(oid, 4)  # Shipped
+
+    shop.poll()
+
+    assert _hub_stock(container, product) == (8, 2)
+    assert shop.stored_order(oid).stock.skipped == []
 
 
 def test_the_stock_pusher_drains_the_queue_of_order_changes(stack, container, two_shops):

@@ -1,8 +1,8 @@
 """Hub orders: what the hub keeps of a shop order, and what it sends back to the shop.
 
 A :class:`HubOrder` is stored at ``PK=ACCOUNT#<a>, SK=ORDER#<shop order id>`` (plus
-``GSI1PK=ORDERS#<t>, GSI1SK=<imported at>#<a>#<shop order id>`` for the tenant's newest-first
-list). It is created exactly once; its lines never change afterwards (a later change of the
+``GSI1PK=ORDERS#<t>, GSI1SK=PLACED#<placed at>#<padded shop order id>#<a>`` for the tenant's
+list, newest placed first). It is created exactly once; its lines never change afterwards (a later change of the
 shop's cart is recorded in ``drift``). Its hub id is ``<account id>-<shop order id>``
 (:func:`hub_order_id`): readable in support tickets, but clients treat it as opaque.
 """
@@ -112,13 +112,25 @@ class OrderAddress(HubModel):
     vat_number: str = ""
 
 
+#: ``problem`` of a tracking number or document the merchant keeps in the hub only (sending is off)
+SENDING_DISABLED = "sending_disabled"
+#: ``problem`` values written before :data:`SENDING_DISABLED` (message keys) → the code
+_LEGACY_PROBLEMS = {"log_push_tracking_disabled": SENDING_DISABLED, "log_push_document_disabled": SENDING_DISABLED}
+
+
+def problem_code(problem: str | None) -> str | None:
+    """The stable code of a stored ``problem``: :data:`SENDING_DISABLED` or the shop error's code."""
+    return _LEGACY_PROBLEMS.get(problem, problem) if problem else None
+
+
 class TrackingNumber(HubModel):
     number: str
     added_at: datetime
     actor: str = "api"
     shop_sync: ShopSync = "pending"
     synced_at: datetime | None = None
-    #: why it was not sent (a message key of the orders catalogue) or the shop's refusal
+    #: why it was not sent: :data:`SENDING_DISABLED` or the code of the shop's refusal (see
+    #: :func:`problem_code` for values written before)
     problem: str | None = None
 
 
@@ -174,11 +186,16 @@ class StockMoveSkip(HubModel):
     line_id: int
     hub_product_id: int
     quantity: int
-    #: ``counted_in_import``: the order is older than the offer's imported shop stock figure;
-    #: ``product_missing``: the linked hub product no longer exists; ``not_taken``: on a return,
-    #: the line's stock never left the hub
-    reason: Literal["counted_in_import", "product_missing", "not_taken"]
-    #: for ``counted_in_import``: when the offer's shop stock was taken into the hub
+    #: ``placed_before_link``: the order was placed before the line's offer was linked (or
+    #: imported), so the hub's figure at linking already counts it; ``returned_in_shop``: the
+    #: order was already in a stock-return state when the hub first saw it (the shop had given its
+    #: stock back); ``product_missing``: the linked hub product no longer exists; ``not_taken``:
+    #: on a return, the line's stock never left the hub. ``counted_in_import`` is the older name of
+    #: ``placed_before_link`` (orders stored before it was renamed).
+    reason: Literal["placed_before_link", "returned_in_shop", "counted_in_import", "product_missing", "not_taken"]
+    #: for ``placed_before_link``: when the line's offer was linked
+    linked_at: datetime | None = None
+    #: for ``counted_in_import`` (older orders): when the offer's shop stock was taken into the hub
     stock_taken_at: datetime | None = None
 
 
@@ -268,6 +285,11 @@ class PollCursor(HubModel):
     clean_run_started_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
+    #: when a poll of the account last ended (whatever it found; cursors written before this
+    #: field carry only ``last_success_at``)
+    last_poll_at: datetime | None = None
+    #: when a poll last imported a new order
+    last_order_at: datetime | None = None
 
 
 # --- queue messages ---------------------------------------------------------------------------------

@@ -117,6 +117,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Zamówienie {reference}: numer przesyłki {number} był już zapisany w sklepie.",
         "en": "Order {reference}: tracking number {number} was already stored in the shop.",
     },
+    # why a tracking number or document stayed in the hub (``problem`` of an order answer)
+    "order_push_tracking_disabled": {
+        "pl": "Nie wysłano do sklepu: wysyłanie numerów przesyłek jest wyłączone w ustawieniach zamówień.",
+        "en": "Not sent to the shop: sending tracking numbers is switched off in the order settings.",
+    },
+    "order_push_document_disabled": {
+        "pl": "Nie wysłano do sklepu: wysyłanie dokumentów jest wyłączone w ustawieniach zamówień.",
+        "en": "Not sent to the shop: sending documents is switched off in the order settings.",
+    },
+    "order_push_refused": {
+        "pl": "Nie udało się wysłać do sklepu (kod błędu: {code}). Szczegóły są w dzienniku zdarzeń konta.",
+        "en": "Could not be sent to the shop (error code: {code}). The account's activity log has the details.",
+    },
     "log_push_tracking_disabled": {
         "pl": "Zamówienie {reference}: numer przesyłki {number} zapisany tylko w hubie "
         "(wysyłanie numerów przesyłek jest wyłączone).",
@@ -173,19 +186,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Order {reference} cancelled: stock returned ({moves}).",
     },
     "log_stock_shortfall": {
-        "pl": "Zamówienie {reference}: za mało towaru w hubie dla produktu {product} "
-        "(zamówiono {quantity}, było {before}); stan zatrzymany na 0.",
-        "en": "Order {reference}: not enough stock in the hub for product {product} "
-        "(ordered {quantity}, had {before}); stock stopped at 0.",
+        "pl": "Zamówienie {reference}: za mało towaru w hubie ({lines}); stan zatrzymany na 0.",
+        "en": "Order {reference}: not enough stock in the hub ({lines}); stock stopped at 0.",
     },
-    "log_stock_counted_in_import": {
-        "pl": "Zamówienie {reference}: stan produktu {product} nie zmieniony, bo zamówienie złożono "
-        "({ordered_at}) przed pobraniem stanu ze sklepu ({taken_at}) i jest już w nim uwzględnione.",
-        "en": "Order {reference}: stock of product {product} not changed: the order was placed "
-        "({ordered_at}) before the shop's stock was taken ({taken_at}), so it is already counted.",
+    "log_stock_not_taken": {
+        "pl": "Zamówienie {reference}: stan nie zmieniony — {reasons}.",
+        "en": "Order {reference}: stock not changed — {reasons}.",
     },
-    "log_stock_product_missing": {
-        "pl": "Zamówienie {reference}: powiązany produkt {product} nie istnieje w hubie; stan nie zmieniony.",
-        "en": "Order {reference}: the linked product {product} does not exist in the hub; stock not changed.",
+    "log_stock_shop_restocked": {
+        "pl": "Zamówienie {reference} anulowane w sklepie po pobraniu stanu: sklep oddał towar na stan; "
+        "stan huba (produkty {products}) zostanie ponownie wysłany do sklepu.",
+        "en": "Order {reference} cancelled in the shop after its stock was taken: the shop put the stock back; "
+        "the hub's stock (products {products}) is sent to the shop again.",
+    },
+    "stock_skip_placed_before_link": {
+        "pl": "produkty {products}: zamówienie złożono ({ordered_at}) przed powiązaniem produktu ze sklepem "
+        "({linked_at}), więc jest już uwzględnione w stanie huba",
+        "en": "products {products}: the order was placed ({ordered_at}) before the product was linked to the "
+        "shop ({linked_at}), so the hub's stock already counts it",
+    },
+    "stock_skip_returned_in_shop": {
+        "pl": "produkty {products}: przy pierwszym pobraniu zamówienie było już anulowane (w stanie zwracającym "
+        "towar), a sklep oddał już towar na stan",
+        "en": "products {products}: the order was already cancelled (in a stock-return state) when first fetched, "
+        "and the shop has already put its stock back",
+    },
+    "stock_skip_product_missing": {
+        "pl": "powiązane produkty {products} nie istnieją w hubie",
+        "en": "the linked products {products} do not exist in the hub",
+    },
+    "stock_skip_not_taken": {
+        "pl": "produkty {products}: stan nie został wcześniej pobrany",
+        "en": "products {products}: their stock was never taken",
     },
 }

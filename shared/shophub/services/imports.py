@@ -15,7 +15,9 @@ running import per account), stores the run with the account's lock and queues s
 Stock (``with_stock``): a hub product the import creates takes the shop's quantity (version 1)
 and the offer records that quantity as already in the shop. A variant linked to an existing hub
 product leaves the hub's stock alone (the hub's figure wins; the stock sync pushes it later) and
-its offer gets no ``stock_taken_at``.
+its offer gets no ``stock_taken_at``. Either way the offer's ``linked_at`` is the moment from which
+the shop's orders move hub stock (the stock rule, ``services/stock_movements.py``): orders placed
+before it are already counted in the hub's figure.
 
 A shop failure that may pass (timeouts, 5xx, 429) fails the SQS record, so the chunk comes back;
 on the last delivery the chunk's products are marked failed instead. A bad key or missing
@@ -28,6 +30,7 @@ import contextlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Literal, NoReturn
 
 from pydantic import Field
@@ -56,10 +59,9 @@ from shophub.errors import (
     ShopPermissionError,
     ShopTransientError,
 )
-from shophub.i18n import translate
 from shophub.ids import new_id
 from shophub.observability import logger
-from shophub.services.linking import Transactions, VariantLinker, render_reason
+from shophub.services.linking import Transactions, VariantLinker, reason_part, render_reason
 from shophub.store.catalog import CatalogRepository, TemplateGone
 from shophub.store.dynamo import TransactionConflict
 from shophub.store.imports import ImportRepository
@@ -151,11 +153,12 @@ class ImportService:
             self._close(run, "failed", "import_not_queued", {})
             raise
         self.activity.append(
-            action="import.started",
+            action="imports.started",
             outcome="ok",
-            message=translate(f"import_started_{run.mode}", "pl"),
+            message_key=f"import_started_{run.mode}",
             actor=actor,
             account_id=account_id,
+            tenant_id=tenant_id,
             details={
                 "import_id": run.id,
                 "mode": run.mode,
@@ -248,7 +251,7 @@ class ImportService:
             ]
             failures = {p: ("reason_internal_error", "") for p in pending}
             names = {p: stage1[(p, None)].name for p in pending}
-            self._settle_chunk(run, message.chunk, pending, [], failures, names)
+            self._settle_chunk(run, message.chunk, pending, [], failures, names, self.clock())
         self._maybe_finish(run)
 
     # stage 1 ----------------------------------------------------------------------------------------
@@ -362,6 +365,7 @@ class ImportService:
             return
         failures: dict[int, tuple[str, str]] = {}
         variants: list[ShopVariant] = []
+        read_at = self.clock()  # the offers' link time: the shop's orders from here on move hub stock
         if pending and account is not None:
             try:
                 batch = self._connector(account).fetch_variants(pending, with_stock=run.with_stock)
@@ -382,7 +386,7 @@ class ImportService:
                 failures = {p: ("reason_shop_failure", error.shop_message) for p in pending}
         try:
             names = {p: stage1[(p, None)].name for p in pending}
-            self._settle_chunk(run, message.chunk, pending, variants, failures, names)
+            self._settle_chunk(run, message.chunk, pending, variants, failures, names, read_at)
         except TemplateGone:
             self._close(run, "failed", "import_failed_template", {"template_id": run.template_id or ""})
             return
@@ -396,12 +400,13 @@ class ImportService:
         variants: list[ShopVariant],
         failures: dict[int, tuple[str, str]],
         names: dict[int, str],
+        read_at: datetime,
     ) -> None:
         """Link or create the variants, then count the chunk exactly once (its marker and the
         counters in one transaction: a repeated delivery finds the marker and counts nothing;
         a delivery cut short before it counts again from the items it already wrote)."""
         variants = [v for v in variants if v.product_id not in failures]
-        outcomes = self.linker.settle(run, variants) if variants else {}
+        outcomes = self.linker.settle(run, variants, linked_at=read_at) if variants else {}
         with_variants = {v.product_id for v in variants}
         counts: Counter[str] = Counter(item.status for item in outcomes.values())
         settled: list[ImportItem] = []
@@ -534,19 +539,19 @@ class ImportService:
             },
         )
         self.activity.append(
-            action=f"import.{run.status}",
+            action=f"imports.{run.status}",
             outcome="ok" if run.status == "finished" else "error",
-            message=translate(
-                f"import_{run.status}_log",
-                "pl",
-                created=run.created,
-                linked=run.linked,
-                skipped=run.skipped,
-                failed=run.failed,
-                reason=self.reason_of(run, "pl"),
-            ),
+            message_key=f"import_{run.status}_log",
+            params={
+                "created": run.created,
+                "linked": run.linked,
+                "skipped": run.skipped,
+                "failed": run.failed,
+                "reason": reason_part(run.reason_key, run.reason_params),
+            },
             actor=actor,
             account_id=run.account_id,
+            tenant_id=run.tenant_id,
             details={"import_id": run.id, "report_id": run.id, **summary},
         )
         self.imports.update(run, set_={"reported": True})

@@ -65,7 +65,7 @@ from shophub.domain.orders import (
 from shophub.domain.shop import OrderCursor, OrderPage, ShopAddress, ShopOrder
 from shophub.domain.stock import StockLevel
 from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopError, ShopTransientError, ValidationError
-from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, text, text_list
 from shophub.ids import new_ulid
 from shophub.observability import logger
 from shophub.services.orders import ORDER_IMPORTED, ORDER_UPDATED, EventPublisher, StockAnnouncer, with_status
@@ -165,6 +165,12 @@ class _Run:
     def tenant_id(self) -> str:
         return self.account.tenant_id
 
+    @property
+    def return_states(self) -> set[int]:
+        """The shop states mapped to a stock-return status (the shop has given the stock back)."""
+        returning = set(self.return_statuses)
+        return {int(state) for state, status in self.mappings.status.items() if status in returning and state.isdigit()}
+
 
 class OrderPollDispatcher:
     """The schedule's side: one message per account with fetching enabled."""
@@ -238,7 +244,7 @@ class OrderPollService:
             logger.info("order poll skipped: fetching is disabled", extra={"account_id": account.id})
             return PollResult("skipped")
         if settings.landing_status is None:
-            self._log_run(account, "error", translate("log_poll_landing_status_missing", language), job.actor, {})
+            self._log_run(account, "error", "log_poll_landing_status_missing", {}, job.actor, {})
             return PollResult("failed")
         run_id = new_ulid()
         cursor = self.cursors.acquire(account.id, run_id, now=self.clock(), lease_seconds=self.lease_seconds)
@@ -261,7 +267,8 @@ class OrderPollService:
             self._log_run(
                 account,
                 "error",
-                translate(key, language, detail=error.shop_message),
+                key,
+                {"detail": error.shop_message},
                 job.actor,
                 {"code": error.code, "attempt": attempt, "will_retry": not final, **run.stats.as_dict()},
             )
@@ -274,7 +281,8 @@ class OrderPollService:
             self._log_run(
                 account,
                 "error",
-                translate("log_poll_failed", language, detail=detail),
+                "log_poll_failed",
+                {"detail": detail},
                 job.actor,
                 {"code": error.code, "attempt": attempt, "will_retry": False, **run.stats.as_dict()},
             )
@@ -287,25 +295,25 @@ class OrderPollService:
             return PollResult(outcome, run.stats, run_id)
         self._release(run, cursor, finished=outcome == "done", error=None)
         stats = run.stats
-        self._log_run(
-            account,
-            "ok",
-            translate(
+        if stats.imported or stats.updated:  # a poll that found nothing is only the cursor's last_poll_at
+            self._log_run(
+                account,
+                "ok",
                 "log_poll_done",
-                language,
-                imported=stats.imported,
-                updated=stats.updated,
-                unchanged=stats.unchanged,
-                skipped=stats.skipped,
-            ),
-            job.actor,
-            {
-                "reason": job.reason,
-                "complete": outcome == "done",
-                **stats.as_dict(),
-                "imported_orders": run.imported_ids[:MAX_LOGGED_IDS],
-            },
-        )
+                {
+                    "imported": stats.imported,
+                    "updated": stats.updated,
+                    "unchanged": stats.unchanged,
+                    "skipped": stats.skipped,
+                },
+                job.actor,
+                {
+                    "reason": job.reason,
+                    "complete": outcome == "done",
+                    **stats.as_dict(),
+                    "imported_orders": run.imported_ids[:MAX_LOGGED_IDS],
+                },
+            )
         if outcome == "partial":
             self.poll_queue().send(
                 PollOrdersJob(
@@ -413,6 +421,7 @@ class OrderPollService:
             now=self.clock(),
             started_at=run.started_at if error is None else None,
             error=error,
+            new_orders=run.stats.imported > 0,
         )
         if not released:
             logger.warning("order poll lease was taken over before release", extra={"account_id": run.account.id})
@@ -425,9 +434,10 @@ class OrderPollService:
             stats.unreadable += 1
             self._log_order(
                 run,
-                "order.unreadable",
+                "orders.unreadable",
                 "error",
-                translate("log_order_unreadable", run.language, shop_order_id=failure.order_id, reason=failure.reason),
+                "log_order_unreadable",
+                {"shop_order_id": failure.order_id, "reason": failure.reason},
                 {"shop_order_id": failure.order_id, "reason": failure.reason},
             )
         latest: dict[int, ShopOrder] = {}
@@ -500,7 +510,11 @@ class OrderPollService:
         now = self.clock()
         built = [build_order(o, run, offers, now) for o in shop_orders]
         unmapped: list[HubOrder] = []
-        for outcome in self.stock_moves.create_orders(run.tenant_id, built, offers, language=run.language):
+        return_states = run.return_states
+        outcomes = self.stock_moves.create_orders(
+            run.tenant_id, built, offers, return_states=return_states, language=run.language
+        )
+        for outcome in outcomes:
             if not outcome.created:
                 run.stats.duplicates += 1
                 continue
@@ -508,6 +522,8 @@ class OrderPollService:
             run.stats.imported += 1
             imported.append(event_detail(order))
             levels.extend(outcome.levels)
+            if order.shop_state_id in return_states:
+                levels.extend(self.stock_moves.shop_restocked(order, offers))
             run.imported_ids.append(order.shop_order_id)
             if order.unmapped:
                 unmapped.append(order)
@@ -516,25 +532,23 @@ class OrderPollService:
 
     def _log_unmapped(self, run: _Run, orders: Sequence[HubOrder]) -> None:
         """One entry per page for the orders imported without some mapping (each named)."""
-        language = run.language
-        described = [
-            translate(
+        described: list[Any] = [
+            text(
                 "log_order_unmapped_item",
-                language,
                 reference=_ref(order),
                 shop_order_id=order.shop_order_id,
-                missing=", ".join(
-                    translate(f"unmapped_{u.kind}", language, value=u.shop_value or "-") for u in order.unmapped
-                ),
+                missing=[text(f"unmapped_{u.kind}", value=u.shop_value or "-") for u in order.unmapped],
             )
-            for order in orders
+            for order in orders[:MAX_DESCRIBED]
         ]
-        shown = "; ".join(described[:MAX_DESCRIBED]) + ("; …" if len(described) > MAX_DESCRIBED else "")
+        if len(orders) > MAX_DESCRIBED:
+            described.append("…")
         self._log_order(
             run,
-            "order.imported",
+            "orders.imported",
             "error",
-            translate("log_orders_imported_unmapped", language, count=len(orders), orders=shown),
+            "log_orders_imported_unmapped",
+            {"count": len(orders), "orders": text_list(described, "; ")},
             {
                 "orders": [
                     {
@@ -576,25 +590,55 @@ class OrderPollService:
         run.stats.updated += 1
         saved = outcome.order
         levels.extend(outcome.levels)
-        for action, outcome_kind, message, details in notes:
-            self._log_order(run, action, outcome_kind, message, {"order_id": saved.id, **details})
+        return_states = run.return_states
+        if shop_order.current_state in return_states and existing.shop_state_id not in return_states:
+            levels.extend(self.stock_moves.shop_restocked(saved))
+        for action, outcome_kind, message_key, params, details in notes:
+            self._log_order(run, action, outcome_kind, message_key, params, {"order_id": saved.id, **details})
         if changes:
             updated.append(event_detail(saved, previous_status=existing.status, changes=changes))
 
     # --- log --------------------------------------------------------------------------------------
 
     def _log_order(
-        self, run: _Run, action: str, outcome: Literal["ok", "error"], message: str, details: dict[str, Any]
+        self,
+        run: _Run,
+        action: str,
+        outcome: Literal["ok", "error"],
+        message_key: str,
+        params: dict[str, Any],
+        details: dict[str, Any],
     ) -> None:
         self.activity.append(
-            action=action, outcome=outcome, message=message, actor=run.actor, account_id=run.account.id, details=details
+            action=action,
+            outcome=outcome,
+            message_key=message_key,
+            params=params,
+            actor=run.actor,
+            tenant_id=run.tenant_id,
+            account_id=run.account.id,
+            details=details,
         )
 
     def _log_run(
-        self, account: Account, outcome: Literal["ok", "error"], message: str, actor: str, details: dict[str, Any]
+        self,
+        account: Account,
+        outcome: Literal["ok", "error"],
+        message_key: str,
+        params: dict[str, Any],
+        actor: str,
+        details: dict[str, Any],
     ) -> None:
+        """A poll run's entry: ``orders.fetched`` when it found orders, ``orders.fetch_failed``."""
         self.activity.append(
-            action="orders.poll", outcome=outcome, message=message, actor=actor, account_id=account.id, details=details
+            action="orders.fetched" if outcome == "ok" else "orders.fetch_failed",
+            outcome=outcome,
+            message_key=message_key,
+            params=params,
+            actor=actor,
+            tenant_id=account.tenant_id,
+            account_id=account.id,
+            details=details,
         )
 
 
@@ -745,7 +789,8 @@ def drift_lines(lines: Iterable[OrderLine], shop: ShopOrder) -> list[DriftLine]:
     ]
 
 
-Note = tuple[str, Literal["ok", "error"], str, dict[str, Any]]
+#: ``(action, outcome, message key, its params, details)`` of one activity entry
+Note = tuple[str, Literal["ok", "error"], str, dict[str, Any], dict[str, Any]]
 
 
 def apply_shop_change(
@@ -774,14 +819,15 @@ def apply_shop_change(
                 shop_paid_gross=_money(shop.totals.paid_gross),
             )
             changes.append("drift")
-            text = ", ".join(
+            changed_lines = ", ".join(
                 f"{d.shop_product_id}:{d.shop_combination_id} {d.hub_quantity} → {d.shop_quantity}" for d in differences
             )
             notes.append(
                 (
-                    "order.drift",
+                    "orders.drifted",
                     "error",
-                    translate("log_order_drift", run.language, reference=ref, changes=text),
+                    "log_order_drift",
+                    {"reference": ref, "changes": changed_lines},
                     {"drift": [d.model_dump(mode="json") for d in differences]},
                 )
             )
@@ -793,17 +839,16 @@ def apply_shop_change(
         if existing.status not in settings.update_statuses:
             after = after.model_copy(update={"frozen": True})
             changes.append("frozen")
-            notes.append(("order.frozen", "ok", translate("log_order_frozen", run.language, reference=ref), {}))
+            notes.append(("orders.frozen", "ok", "log_order_frozen", {"reference": ref}, {}))
         elif settings.sync.update_statuses:
             target = run.mappings.status.get(str(shop.current_state))
             if target is None:
                 notes.append(
                     (
-                        "order.status_unmapped",
+                        "orders.status_unmapped",
                         "error",
-                        translate(
-                            "log_order_state_unmapped", run.language, reference=ref, shop_state=shop.current_state
-                        ),
+                        "log_order_state_unmapped",
+                        {"reference": ref, "shop_state": shop.current_state},
                         {"shop_state_id": shop.current_state},
                     )
                 )
@@ -812,20 +857,15 @@ def apply_shop_change(
                 changes.append("status")
                 notes.append(
                     (
-                        "order.status",
+                        "orders.status_changed",
                         "ok",
-                        translate(
-                            "log_order_status_from_shop",
-                            run.language,
-                            reference=ref,
-                            status=target,
-                            shop_state=shop.current_state,
-                        ),
+                        "log_order_status_from_shop",
+                        {"reference": ref, "status": target, "shop_state": shop.current_state},
                         {"previous_status": existing.status, "status": target, "shop_state_id": shop.current_state},
                     )
                 )
                 if after.frozen:
-                    notes.append(("order.frozen", "ok", translate("log_order_frozen", run.language, reference=ref), {}))
+                    notes.append(("orders.frozen", "ok", "log_order_frozen", {"reference": ref}, {}))
     if changes:
         after = after.model_copy(update={"updated_at": now, "run_id": run.run_id, "last_event": ORDER_UPDATED})
     return after, changes, notes

@@ -11,9 +11,16 @@
   updates, again in one transaction.
 * Hub stock never goes below zero: a line that wants more than the hub has takes what there is,
   the order is flagged (``stock.shortfall``) and the log says so.
-* A line of an order placed before the offer's shop stock was taken into the hub
-  (``Offer.stock_taken_at``, compared with the order's creation time in the shop, both UTC) is
-  already counted in that figure and does not move stock.
+
+**The stock rule.** An order moves hub stock only for the lines whose offer was linked or imported
+(``Offer.linked_at``) before the order was placed in the shop (``HubOrder.shop_created_at``, both
+UTC). An order placed before that, whatever the import mode and with or without stock, is already
+counted in whatever figure the hub had when it linked, and never moves hub stock. An order whose
+shop state is a stock-return state when the hub first sees it (a shop state mapped to one of the
+tenant's ``stock_return_statuses``: the shop has already given its stock back) takes nothing.
+Reconnecting a shop (a new account, or the same shop in another tenant) links its variants anew,
+so the orders the shop already had move nothing again. Each order that moves nothing for some of
+its lines says why once, in one activity-log entry.
 
 Every change is an ordinary hub stock change: a new version per product, announced with a
 ``StockChanged`` message (by the caller, batched, after the writes) and logged with before → after.
@@ -23,8 +30,9 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from shophub.clock import Clock, utc_now
@@ -32,7 +40,7 @@ from shophub.domain.catalog import Offer
 from shophub.domain.orders import HubOrder, OrderStock, StockMoveLine, StockMoveSkip
 from shophub.domain.stock import StockLevel
 from shophub.errors import ConcurrentUpdateError
-from shophub.i18n import translate
+from shophub.i18n import text, text_list
 from shophub.store.activity import ActivityLogRepository
 from shophub.store.catalog import CatalogRepository
 from shophub.store.orders import OrderRepository
@@ -103,19 +111,23 @@ class OrderStockService:
         orders: Sequence[HubOrder],
         offers: Mapping[tuple[int, int], Offer],
         *,
+        return_states: Collection[int] = (),
         language: str = "pl",
     ) -> list[CreateOutcome]:
         """Create these new orders (each exactly once), each with its stock movement.
 
-        Product levels are read once for all the orders (consistent) and kept current as the
-        orders are written, so a page of orders costs one read plus one write per order.
+        ``return_states``: the shop states mapped to a stock-return status; an order first seen
+        in one of them takes nothing. Product levels are read once for all the orders
+        (consistent) and kept current as the orders are written, so a page of orders costs one
+        read plus one write per order.
         """
         wanted_products = {
             line.hub_product_id for order in orders for line in order.lines if line.hub_product_id is not None
         }
         levels = self.stock.levels(tenant_id, wanted_products) if wanted_products else {}
         known = dict(offers)
-        return [self._create_one(tenant_id, order, known, levels, language) for order in orders]
+        returned = frozenset(return_states)
+        return [self._create_one(tenant_id, order, known, levels, returned, language) for order in orders]
 
     def _create_one(
         self,
@@ -123,9 +135,10 @@ class OrderStockService:
         order: HubOrder,
         offers: dict[tuple[int, int], Offer],
         levels: dict[int, StockLevel],
+        return_states: frozenset[int],
         language: str,
     ) -> CreateOutcome:
-        wanted, skipped = self._sale_lines(order, offers)
+        wanted, skipped = _sale_lines(order, offers, returned_in_shop=order.shop_state_id in return_states)
         if not wanted and not skipped:
             return CreateOutcome(self.orders.create(order), order)
         for attempt in range(1, ATTEMPTS + 1):
@@ -218,32 +231,6 @@ class OrderStockService:
             else:
                 offers.pop(pair, None)
 
-    def _sale_lines(
-        self, order: HubOrder, offers: Mapping[tuple[int, int], Offer]
-    ) -> tuple[list[tuple[int, int, int]], list[StockMoveSkip]]:
-        """``(line id, product, quantity)`` that take stock, and the linked lines that do not."""
-        wanted: list[tuple[int, int, int]] = []
-        skipped: list[StockMoveSkip] = []
-        for line in order.lines:
-            if line.hub_product_id is None or line.quantity <= 0:
-                continue
-            offer = offers.get(offer_pair(line.shop_product_id, line.shop_combination_id))
-            taken_at = offer.stock_taken_at if offer else None
-            ordered_at = order.shop_created_at
-            if taken_at is not None and ordered_at is not None and ordered_at < taken_at:
-                skipped.append(
-                    StockMoveSkip(
-                        line_id=line.line_id,
-                        hub_product_id=line.hub_product_id,
-                        quantity=line.quantity,
-                        reason="counted_in_import",
-                        stock_taken_at=taken_at,
-                    )
-                )
-                continue
-            wanted.append((line.line_id, line.hub_product_id, line.quantity))
-        return wanted, skipped
-
     # --- giving stock back ------------------------------------------------------------------------
 
     def save_order(
@@ -297,6 +284,51 @@ class OrderStockService:
             self._refresh(tenant_id, levels, moved or [w.product_id for w in writes], attempt)
         raise ConcurrentUpdateError("stock kept changing while an order's stock was returned")
 
+    def shop_restocked(
+        self, order: HubOrder, offers: Mapping[tuple[int, int], Offer] | None = None
+    ) -> list[StockLevel]:
+        """The shop put this order's stock back (the order is in a stock-return state, seen at
+        ``order.shop_updated_at``). For the lines the hub never took, a shop row whose figure the
+        hub recorded after the order was placed and before that restock now holds more than the
+        record says: the record goes up by the line's quantity, and the product's current level
+        is returned, to be announced, so the push writes the hub's figure there again."""
+        restocked_at = order.shop_updated_at
+        if order.shop_created_at is None or restocked_at is None:
+            return []
+        taken = {m.line_id for m in (order.stock.taken if order.stock else []) if m.applied > 0}
+        quantities: dict[tuple[int, int], int] = defaultdict(int)
+        for line in order.lines:
+            if line.line_id not in taken and line.quantity > 0:
+                quantities[offer_pair(line.shop_product_id, line.shop_combination_id)] += line.quantity
+        if not quantities:
+            return []
+        if offers is None:
+            offers = self.catalog.batch_get_offers(order.account_id, list(quantities), consistent=True)
+        stale = [
+            (offer, quantities[pair])
+            for pair in quantities
+            if (offer := offers.get(pair)) is not None and _recorded_between(offer, order.shop_created_at, restocked_at)
+        ]
+        settled = [
+            offer
+            for offer, quantity in stale
+            if self.orders.transact([self.orders.tx_settle_offer(offer, quantity)]) is None
+        ]
+        if not settled:
+            return []
+        self._log(
+            order,
+            "stock.shop_restocked",
+            "ok",
+            "log_stock_shop_restocked",
+            {
+                "reference": _ref(order),
+                "products": ", ".join(f"#{pid}" for pid in sorted({o.hub_product_id for o in settled})),
+            },
+            {"offers": [[o.shop_product_id, o.shop_combination_id] for o in settled]},
+        )
+        return list(self.stock.levels(order.tenant_id, {o.hub_product_id for o in settled}).values())
+
     def current_levels(self, order: HubOrder) -> list[StockLevel]:
         """The current levels of the products this order moved (to announce them again)."""
         if order.stock is None:
@@ -320,6 +352,8 @@ class OrderStockService:
             self.sleep(min(0.01 * 2**attempt, 0.5))
 
     def _log_sale(self, order: HubOrder, language: str) -> None:
+        """At most one entry per kind of outcome for the order: what it took, where it fell
+        short, and why some of its lines moved nothing."""
         stock = order.stock
         if stock is None:
             return
@@ -329,51 +363,33 @@ class OrderStockService:
                 order,
                 "stock.order_taken",
                 "ok",
-                translate("log_stock_taken", language, reference=_ref(order), moves=_moves_text(moved)),
+                "log_stock_taken",
+                {"reference": _ref(order), "moves": _moves_text(moved)},
                 {"moves": [m.model_dump(mode="json") for m in stock.taken]},
             )
-        for move in stock.taken:
-            if move.applied < move.quantity:
-                self._log(
-                    order,
-                    "stock.order_shortfall",
-                    "error",
-                    translate(
-                        "log_stock_shortfall",
-                        language,
-                        reference=_ref(order),
-                        product=move.hub_product_id,
-                        quantity=move.quantity,
-                        before=move.before,
-                    ),
-                    {"move": move.model_dump(mode="json")},
-                )
-        for skip in stock.skipped:
-            if skip.reason == "counted_in_import":
-                self._log(
-                    order,
-                    "stock.order_not_taken",
-                    "ok",
-                    translate(
-                        "log_stock_counted_in_import",
-                        language,
-                        reference=_ref(order),
-                        product=skip.hub_product_id,
-                        ordered_at=order.shop_created_at.isoformat() if order.shop_created_at else "-",
-                        taken_at=skip.stock_taken_at.isoformat() if skip.stock_taken_at else "-",
-                    ),
-                    {"skip": skip.model_dump(mode="json")},
-                )
-            elif skip.reason == "product_missing":
-                self._log(
-                    order,
-                    "stock.order_not_taken",
-                    "error",
-                    translate(
-                        "log_stock_product_missing", language, reference=_ref(order), product=skip.hub_product_id
-                    ),
-                    {"skip": skip.model_dump(mode="json")},
-                )
+        short = [m for m in stock.taken if m.applied < m.quantity]
+        if short:
+            self._log(
+                order,
+                "stock.order_shortfall",
+                "error",
+                "log_stock_shortfall",
+                {
+                    "reference": _ref(order),
+                    "lines": ", ".join(f"#{m.hub_product_id}: {m.quantity} > {m.before}" for m in short),
+                },
+                {"moves": [m.model_dump(mode="json") for m in short]},
+            )
+        if stock.skipped:
+            missing = any(skip.reason == "product_missing" for skip in stock.skipped)
+            self._log(
+                order,
+                "stock.order_not_taken",
+                "error" if missing else "ok",
+                "log_stock_not_taken",
+                {"reference": _ref(order), "reasons": text_list(_skip_reasons(order, stock.skipped), "; ")},
+                {"skipped": [skip.model_dump(mode="json") for skip in stock.skipped]},
+            )
 
     def _log_return(self, order: HubOrder, language: str) -> None:
         if order.stock is None or not order.stock.returned:
@@ -382,17 +398,26 @@ class OrderStockService:
             order,
             "stock.order_returned",
             "ok",
-            translate("log_stock_returned", language, reference=_ref(order), moves=_moves_text(order.stock.returned)),
+            "log_stock_returned",
+            {"reference": _ref(order), "moves": _moves_text(order.stock.returned)},
             {"moves": [m.model_dump(mode="json") for m in order.stock.returned]},
         )
 
     def _log(
-        self, order: HubOrder, action: str, outcome: Literal["ok", "error"], message: str, details: dict[str, Any]
+        self,
+        order: HubOrder,
+        action: str,
+        outcome: Literal["ok", "error"],
+        message_key: str,
+        params: dict[str, Any],
+        details: dict[str, Any],
     ) -> None:
         self.activity.append(
             action=action,
             outcome=outcome,
-            message=message,
+            message_key=message_key,
+            params=params,
+            tenant_id=order.tenant_id,
             account_id=order.account_id,
             details={"order_id": order.id, "shop_order_id": order.shop_order_id, **details},
         )
@@ -400,6 +425,66 @@ class OrderStockService:
 
 def _ref(order: HubOrder) -> str:
     return order.reference or f"#{order.shop_order_id}"
+
+
+def _recorded_between(offer: Offer, ordered_at: datetime, restocked_at: datetime) -> bool:
+    """The offer's shop figure was recorded after the order was placed and no later than the
+    shop's restock (shop dates have whole seconds)."""
+    recorded_at = offer.pushed_at or offer.stock_taken_at
+    if offer.pushed_quantity is None or recorded_at is None:
+        return False
+    recorded = recorded_at.replace(microsecond=0)
+    return ordered_at < recorded <= restocked_at
+
+
+def _skip_reasons(order: HubOrder, skipped: Sequence[StockMoveSkip]) -> list[dict[str, Any]]:
+    """One phrase per reason, naming the hub products it concerns (rendered per reader)."""
+    by_reason: dict[str, list[StockMoveSkip]] = defaultdict(list)
+    for skip in skipped:
+        by_reason["placed_before_link" if skip.reason == "counted_in_import" else str(skip.reason)].append(skip)
+    phrases = []
+    for reason, skips in by_reason.items():
+        products = ", ".join(f"#{pid}" for pid in dict.fromkeys(s.hub_product_id for s in skips))
+        linked = [s.linked_at or s.stock_taken_at for s in skips]
+        phrases.append(
+            text(
+                f"stock_skip_{reason}",
+                products=products,
+                ordered_at=order.shop_created_at.isoformat() if order.shop_created_at else "-",
+                linked_at=min(t for t in linked if t is not None).isoformat() if any(linked) else "-",
+            )
+        )
+    return phrases
+
+
+def _sale_lines(
+    order: HubOrder, offers: Mapping[tuple[int, int], Offer], *, returned_in_shop: bool
+) -> tuple[list[tuple[int, int, int]], list[StockMoveSkip]]:
+    """``(line id, product, quantity)`` that take stock, and the linked lines that do not (the
+    stock rule in the module's docstring)."""
+    wanted: list[tuple[int, int, int]] = []
+    skipped: list[StockMoveSkip] = []
+    ordered_at = order.shop_created_at
+    for line in order.lines:
+        if line.hub_product_id is None or line.quantity <= 0:
+            continue
+        offer = offers.get(offer_pair(line.shop_product_id, line.shop_combination_id))
+        linked_at = offer.linked_at if offer else None
+        # shop dates have whole seconds: an order of the link's own second counts as after it
+        before_link = linked_at is not None and ordered_at is not None and ordered_at < linked_at.replace(microsecond=0)
+        if returned_in_shop or before_link:
+            skipped.append(
+                StockMoveSkip(
+                    line_id=line.line_id,
+                    hub_product_id=line.hub_product_id,
+                    quantity=line.quantity,
+                    reason="returned_in_shop" if returned_in_shop else "placed_before_link",
+                    linked_at=None if returned_in_shop else linked_at,
+                )
+            )
+        else:
+            wanted.append((line.line_id, line.hub_product_id, line.quantity))
+    return wanted, skipped
 
 
 def _take(
