@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from shophub.api import catalog, health, hub, templates
+from shophub.api import catalog, docs, health, hub, templates
 from shophub.api import config as config_routes
 from shophub.api import orders as order_routes
 from shophub.api import reports as report_routes
@@ -16,6 +16,7 @@ from shophub.observability import logger, metrics, tracer
 
 app = build_resolver()
 app.include_router(health.router)
+app.include_router(docs.router)
 app.include_router(hub.router)
 app.include_router(config_routes.router)
 app.include_router(templates.router)

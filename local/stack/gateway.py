@@ -1,11 +1,14 @@
 """A local HTTP API (API Gateway v2) in front of the template's functions.
 
 Routes come from the template's ``HttpApi`` events; the most specific route wins as in API
-Gateway (static segments beat ``{param}``, which beats ``{proxy+}``). An unknown route or method
-is ``404 {"message":"Not Found"}``. For routes with the default authorizer, the authorizer
-function runs first with a REQUEST authorizer event (payload 2.0, simple responses):
-``isAuthorized`` false → ``403 {"message":"Forbidden"}``, true → its ``context`` becomes
-``requestContext.authorizer.lambda`` of the route's event. The route's function gets a real
+Gateway (static segments beat ``{param}``, which beats ``{proxy+}``). A path that matches no
+route answers in the API's error shape (API.md), in the language of ``Accept-Language``: 404
+``not_found``, or 405 ``method_not_allowed`` with an ``Allow`` header when the path has routes
+for other methods (API Gateway itself would answer ``404 {"message":"Not Found"}`` for both; the
+functions answer the same way for a route they do not serve). For routes with the default
+authorizer, the authorizer function runs first with a REQUEST authorizer event (payload 2.0,
+simple responses): ``isAuthorized`` false → ``403 {"message":"Forbidden"}``, true → its
+``context`` becomes ``requestContext.authorizer.lambda`` of the route's event. The route's function gets a real
 payload 2.0 event and its answer is written back (status, headers, multi-value headers,
 cookies, base64 bodies). A handler or authorizer that raises, or answers something API Gateway
 cannot use, is ``500 {"message":"Internal Server Error"}`` with the traceback on stderr.
@@ -30,7 +33,6 @@ from local.stack.events import authorizer_event, http_api_event
 from local.stack.runtime import FunctionUnavailable, Invoker
 from local.stack.template import HttpRoute, StackModel
 
-NOT_FOUND = (404, {"message": "Not Found"})
 FORBIDDEN = (403, {"message": "Forbidden"})
 INTERNAL_ERROR = (500, {"message": "Internal Server Error"})
 
@@ -73,6 +75,10 @@ class Router:
                 return RouteMatch(route, {k: unquote(v) for k, v in found.groupdict().items()})
         return None
 
+    def methods_for(self, raw_path: str) -> list[str]:
+        """The methods that have a route for this path (sorted; empty: no route at all)."""
+        return sorted({route.method for route in self.routes if route.pattern.match(raw_path)})
+
 
 @dataclass
 class GatewayAnswer:
@@ -83,6 +89,26 @@ class GatewayAnswer:
 
 def _json_answer(status: int, body: Any) -> GatewayAnswer:
     return GatewayAnswer(status, [("content-type", "application/json")], json.dumps(body).encode())
+
+
+def _no_route_answer(method: str, raw_path: str, allowed: list[str], headers: list[tuple[str, str]]) -> GatewayAnswer:
+    """404 ``not_found`` or 405 ``method_not_allowed`` in the API's error shape and language."""
+    # imported here: ``shared/`` is put on sys.path when the stack starts (runtime.ensure_import_paths)
+    from shophub.errors import MethodNotAllowedError, NotFoundError, ShopHubError
+    from shophub.http import error_body
+    from shophub.i18n import pick_language
+
+    language = pick_language(next((value for name, value in headers if name.lower() == "accept-language"), None))
+    error: ShopHubError
+    if allowed:
+        error = MethodNotAllowedError(f"{method} {raw_path}")
+    else:
+        error = NotFoundError("route", message_key="route_not_found")
+    body = json.dumps(error_body(error, language), ensure_ascii=False).encode()
+    answer_headers = [("content-type", "application/json")]
+    if allowed:
+        answer_headers.append(("allow", ", ".join(allowed)))
+    return GatewayAnswer(error.status, answer_headers, body)
 
 
 class Gateway:
@@ -150,7 +176,7 @@ class Gateway:
         raw_path = parts.path or "/"
         match = self.router.match(method, raw_path)
         if match is None:
-            return _json_answer(*NOT_FOUND)
+            return _no_route_answer(method.upper(), raw_path, self.router.methods_for(raw_path), headers)
         joined: dict[str, str] = {}
         for name, value in headers:
             key = name.lower()

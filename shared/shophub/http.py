@@ -6,7 +6,13 @@ shape, the tenant check and language selection. Handlers register routes on it a
 service call per route.
 
 Error shape (API.md): ``{"error": {"code", "message", "details"}}``; 400 malformed JSON or
-unknown fields, 401 no tenant, 404, 405, 409 rule, 422 invalid values, 502 shop failure.
+unknown fields, 401 no tenant, 404, 405, 409 rule, 413 body too large, 415 not JSON, 422 invalid
+values, 502 shop failure.
+
+Order of the checks of a request: the tenant (401; public routes skip it), then the path, query
+and body (a JSON body is read within the limits of :mod:`shophub.api.request_body`, before it
+is parsed), then the route. A route this function does not serve is 404 ``not_found`` (405
+``method_not_allowed`` when the path exists with another method), with or without a token.
 """
 
 from __future__ import annotations
@@ -20,9 +26,13 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as PowertoolsNotFound
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.compat import lenient_issubclass
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.shared.json_encoder import Encoder
+from pydantic import BaseModel
 
+from shophub.api.request_body import read_json_body
 from shophub.errors import (
     BadRequestError,
     FieldProblem,
@@ -36,8 +46,27 @@ from shophub.errors import (
 from shophub.i18n import pick_language, translate
 from shophub.observability import logger
 
-#: Routes any caller may use without a token.
-PUBLIC_ROUTES = frozenset({("GET", "/health")})
+#: Routes any caller may use without a token (``Auth: Authorizer: NONE`` in template.yaml).
+PUBLIC_ROUTES = frozenset({("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs")})
+
+#: The error codes this module answers for any route, by status (``local/openapi.py`` documents
+#: them on every operation they apply to; routes add their own codes).
+EDGE_ERRORS: dict[int, tuple[str, ...]] = {
+    400: (
+        "malformed_json",
+        "unknown_fields",
+        "body_not_base64",
+        "body_not_utf8",
+        "json_too_deep",
+        "json_number_too_long",
+    ),
+    401: ("unauthorized",),
+    404: ("not_found",),
+    405: ("method_not_allowed",),
+    413: ("body_too_large",),
+    415: ("unsupported_media_type",),
+    422: ("validation_failed", "body_not_object"),
+}
 
 
 def language_of(app: Any) -> str:
@@ -129,6 +158,7 @@ _MESSAGE_TYPES: dict[str, tuple[str, str]] = {
     "date_parsing": ("Oczekiwano daty (RRRR-MM-DD).", "A date (YYYY-MM-DD) is expected."),
     "date_from_datetime_parsing": ("Oczekiwano daty (RRRR-MM-DD).", "A date (YYYY-MM-DD) is expected."),
     "timezone_aware": ("Data musi zawierać strefę czasową.", "The date must include a time zone."),
+    "datetime_out_of_range": ("Data jest poza dozwolonym zakresem.", "The date is out of range."),
     "string_pattern_mismatch": ("Wartość ma nieprawidłowy format.", "The value has an invalid format."),
     "url_parsing": ("Nieprawidłowy adres URL.", "Invalid URL."),
     "url_scheme": ("Nieprawidłowy schemat adresu URL.", "Invalid URL scheme."),
@@ -166,11 +196,55 @@ def validation_to_error(exc: RequestValidationError, language: str) -> ShopHubEr
     return ValidationError("invalid values", details=problems)
 
 
-def _auth_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+def _is_served_route(app: Any) -> bool:
+    """Whether the request matched one of this resolver's routes (not the not-found route)."""
+    route = app.context.get("_route")
+    return any(route is served for served in (*app._static_routes, *app._dynamic_routes))
+
+
+def _require_tenant(app: Any) -> None:
+    """401 for a request without a tenant on a protected route this function serves."""
     event = app.current_event
-    if (event.request_context.http.method, event.path) not in PUBLIC_ROUTES:
+    if _is_served_route(app) and (event.request_context.http.method, event.path) not in PUBLIC_ROUTES:
         tenant_of(app)  # raises UnauthorizedError → 401 in the API's shape
+
+
+def _auth_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    _require_tenant(app)
     return next_middleware(app)
+
+
+def _expects_object(app: Any) -> bool:
+    route = app.context.get("_route")
+    params = route.dependant.body_params if route is not None else []
+    return bool(params) and all(lenient_issubclass(param.type_, BaseModel) for param in params)
+
+
+class _RequestValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, after the tenant check and with the body read by
+    :func:`shophub.api.request_body.read_json_body` (limits checked before parsing; 400, 413 or
+    415 in the API's shape instead of a 500 or Powertools' own answers)."""
+
+    def handler(self, app: Any, next_middleware: NextMiddleware) -> Response:
+        _require_tenant(app)  # an anonymous caller learns nothing about its input
+        return super().handler(app, next_middleware)
+
+    def _get_body(self, app: Any) -> Any:
+        event = app.current_event
+        headers = event.headers or {}
+        value = read_json_body(
+            event.body,
+            base64_encoded=event.is_base64_encoded,
+            content_type=headers.get("content-type") or headers.get("Content-Type"),
+        )
+        if event.body and not isinstance(value, dict) and _expects_object(app):
+            language = language_of(app)
+            raise ValidationError(
+                "body is not an object",
+                code="body_not_object",
+                details=[FieldProblem("body", _problem_message({"type": "dict_type"}, language))],
+            )
+        return value
 
 
 def _route_exists_with_other_method(app: APIGatewayHttpResolver, method: str, path: str) -> bool:
@@ -185,6 +259,9 @@ def build_resolver(*, enable_validation: bool = True) -> APIGatewayHttpResolver:
         # UTF-8 bodies: "Połączenie jest poprawne.", not "Po\u0142\u0105czenie ..."
         serializer=partial(json.dumps, separators=(",", ":"), cls=Encoder, ensure_ascii=False),
     )
+    if enable_validation:
+        # Powertools runs this middleware first for every route; ours reads bodies within limits.
+        app._request_validation_middleware = _RequestValidation()
     app.use(middlewares=[_auth_middleware])
 
     @app.exception_handler(ShopHubError)

@@ -4,14 +4,15 @@ settings and the product field mapping. Another tenant's account is a 404 on eve
 PUT bodies of order settings and field mapping change the fields they name; omitted fields keep
 their current values (a full document behaves as a replacement)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import AwareDatetime, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
 
 from shophub.domain.common import Model, RequestModel
 from shophub.domain.config import (
@@ -149,11 +150,19 @@ class ProductSettingsRequest(RequestModel):
     update_stock: StrictBool | None = None
 
 
+def _in_utc(value: datetime) -> datetime:
+    """The moment in UTC; one that UTC cannot hold (``9999-12-31T23:59-05:00``) is invalid."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_out_of_range", "The date is out of range.") from None
+
+
 class OrderSettingsRequest(RequestModel):
     fetch_enabled: StrictBool | None = Field(
         default=None, description="true needs payment, carrier and status mappings and a landing status"
     )
-    fetch_from: AwareDatetime | None = Field(
+    fetch_from: Annotated[AwareDatetime, AfterValidator(_in_utc)] | None = Field(
         default=None, description="Orders changed since then are fetched; null = the account's creation time"
     )
     landing_status: HubId | None = Field(default=None, description="Hub status new orders get; null = unset")

@@ -21,6 +21,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Żądanie zawiera nieznane pola: {fields}.",
         "en": "The request contains unknown fields: {fields}.",
     },
+    # request bodies (shophub/api/request_body.py): checked before the JSON is parsed
+    "body_too_large": {
+        "pl": "Treść żądania jest za duża (dozwolony rozmiar: {limit_kb} KB).",
+        "en": "The request body is too large (at most {limit_kb} KB are allowed).",
+    },
+    "unsupported_media_type": {
+        "pl": "Nieobsługiwany typ treści żądania: „{content_type}”. Wyślij dane jako application/json (UTF-8).",
+        "en": 'Unsupported request content type: "{content_type}". Send the data as application/json (UTF-8).',
+    },
+    "body_not_base64": {
+        "pl": "Treść żądania nie jest poprawnie zakodowana w base64.",
+        "en": "The request body is not valid base64.",
+    },
+    "body_not_utf8": {
+        "pl": "Treść żądania nie jest poprawnym tekstem UTF-8.",
+        "en": "The request body is not valid UTF-8 text.",
+    },
+    "json_too_deep": {
+        "pl": "Dokument JSON jest zagnieżdżony zbyt głęboko (dozwolona głębokość: {max_depth}).",
+        "en": "The JSON document is nested too deeply (at most {max_depth} levels are allowed).",
+    },
+    "json_number_too_long": {
+        "pl": "Liczba w dokumencie JSON jest za długa (dozwolona długość: {max_chars}).",
+        "en": "A number in the JSON document is too long (at most {max_chars} characters are allowed).",
+    },
+    "body_not_object": {
+        "pl": "Treść żądania musi być obiektem JSON ({{…}}).",
+        "en": "The request body must be a JSON object ({{…}}).",
+    },
     "invalid_paging_token": {
         "pl": "Nieprawidłowy znacznik stronicowania (next).",
         "en": "Invalid paging token (next).",
