@@ -322,7 +322,11 @@ class BenchStack:
             warnings.filterwarnings("ignore", message="No application metrics to publish")
             model = load_stack(STAGE, overrides={"LogLevel": self.log_level})
             self.provisioned = provision(
-                model, dynamodb=boto3.client("dynamodb"), sqs=boto3.client("sqs"), events=boto3.client("events")
+                model,
+                dynamodb=boto3.client("dynamodb"),
+                sqs=boto3.client("sqs"),
+                events=boto3.client("events"),
+                s3=boto3.client("s3"),
             )
             os.environ.update(self.provisioned.union_environment())
             from shophub import wiring

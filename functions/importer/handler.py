@@ -1,18 +1,21 @@
-"""``functions/importer``: imports and linking over HTTP, import stages from ``ImportQueue``.
+"""``functions/importer``: imports and linking over HTTP, import stages and links file jobs from
+``ImportQueue``.
 
 One function, two doors, chosen by the event's shape: an SQS batch (``"Records"``) goes to the
-import worker (``BatchProcessor``, partial batch failures: a record fails only when its shop
-failure may pass, so SQS brings it back), anything else is an HTTP API event.
+worker (``BatchProcessor``, partial batch failures: a record fails only when its shop failure
+may pass, so SQS brings it back), anything else is an HTTP API event. A message's ``kind``
+picks its service: ``prepare`` / ``chunk`` the import, ``links_file`` a links file job.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import Field, RootModel
 
 from shophub.api import imports
 from shophub.clock import lambda_deadline
@@ -20,6 +23,7 @@ from shophub.http import build_resolver
 from shophub.jobs import attempt_of, read_job
 from shophub.observability import logger, metrics, tracer
 from shophub.services.imports import ImportMessage
+from shophub.services.link_jobs import LinkJobMessage
 from shophub.wiring import container
 
 app = build_resolver()
@@ -33,18 +37,31 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 _DEADLINE_MARGIN = 5.0
 
 
+class ImporterMessage(RootModel[Annotated[ImportMessage | LinkJobMessage, Field(discriminator="kind")]]):
+    """A message on ``ImportQueue``, whichever its kind."""
+
+
 def import_record(record: SQSRecord, lambda_context: Any = None) -> None:
-    """One import stage message; raises (the record comes back) only for transient failures."""
-    message = read_job(record, ImportMessage, "import")
-    if message is None:
+    """One import stage or links job message; raises (the record comes back) only for
+    failures that may pass."""
+    job = read_job(record, ImporterMessage, "import")
+    if job is None:
         return
+    message = job.root
     attempt = attempt_of(record)
     deadline = lambda_deadline(lambda_context, _DEADLINE_MARGIN)
-    logger.append_keys(import_id=message.import_id, account_id=message.account_id)
-    try:
-        container().import_service.handle(message, attempt=attempt, deadline=deadline)
-    finally:
-        logger.remove_keys(["import_id", "account_id"])
+    if isinstance(message, LinkJobMessage):
+        logger.append_keys(links_job_id=message.job_id, account_id=message.account_id)
+        try:
+            container().link_job_service.handle(message, attempt=attempt, deadline=deadline)
+        finally:
+            logger.remove_keys(["links_job_id", "account_id"])
+    else:
+        logger.append_keys(import_id=message.import_id, account_id=message.account_id)
+        try:
+            container().import_service.handle(message, attempt=attempt, deadline=deadline)
+        finally:
+            logger.remove_keys(["import_id", "account_id"])
     metrics.add_metric(name=f"Import_{message.kind}", unit=MetricUnit.Count, value=1)
 
 

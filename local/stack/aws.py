@@ -2,7 +2,7 @@
 
 :class:`EmbeddedAws` starts a ``ThreadedMotoServer`` (on the requested port, or a free one when
 that port is busy), hands out boto3 clients pointed at it, and :meth:`EmbeddedAws.provision`
-creates every table, queue, DLQ and bus of ``template.yaml`` through
+creates every table, queue, DLQ, bus and bucket of ``template.yaml`` through
 :func:`local.stack.template.provision` — the only place resources are defined.
 
 :func:`local_environment` is what the functions' process needs to talk to it: the endpoint,
@@ -38,9 +38,14 @@ BASE_ENV = {
 }
 
 
-def local_environment(endpoint: str) -> dict[str, str]:
-    """Variables that point every boto3 client of the process at the embedded AWS."""
-    return {**BASE_ENV, "AWS_ENDPOINT_URL": endpoint}
+def local_environment(endpoint: str, *, allow_local_shops: bool = True) -> dict[str, str]:
+    """Variables that point every boto3 client of the process at the embedded AWS.
+    ``allow_local_shops=False`` keeps the URL guard on (``http://127.0.0.1`` shops refused)."""
+    return {
+        **BASE_ENV,
+        "AWS_ENDPOINT_URL": endpoint,
+        "SHOPHUB_ALLOW_LOCAL_SHOPS": "true" if allow_local_shops else "false",
+    }
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -133,12 +138,13 @@ class EmbeddedAws:
         )
 
     def provision(self, model: StackModel) -> ProvisionedStack:
-        """Create the template's table, queues (with DLQs) and buses on this server."""
+        """Create the template's table, queues (with DLQs), buses and buckets on this server."""
         return provision(
             model,
             dynamodb=self.client("dynamodb"),
             sqs=self.client("sqs"),
             events=self.client("events"),
+            s3=self.client("s3"),
         )
 
     def __enter__(self) -> EmbeddedAws:

@@ -5,9 +5,9 @@ defined twice.
 resolves ``Ref`` / ``Fn::Sub`` / ``Fn::GetAtt`` for the given stage, and returns a
 :class:`StackModel` with the table, queues (and their redrive policies), event buses and every
 function with its handler, timeout, environment and events (HTTP API routes, SQS sources,
-schedules). ``provision(model, clients)`` creates the AWS resources through boto3 clients — the
-moto server of ``make run`` or moto's in-process mock in tests — and returns the physical names
-and URLs that the functions' environment refers to.
+schedules). ``provision(model, clients)`` creates the AWS resources (table, queues, buses,
+buckets) through boto3 clients — the moto server of ``make run`` or moto's in-process mock in
+tests — and returns the physical names and URLs that the functions' environment refers to.
 """
 
 from __future__ import annotations
@@ -206,6 +206,9 @@ def _physical_ids(template: dict[str, Any], parameters: dict[str, Any]) -> dict[
                 "Arn": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}",
                 "Name": name,
             }
+        elif kind == "AWS::S3::Bucket":
+            name = partial.resolve(props["BucketName"])
+            physical[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
         elif kind == "AWS::Serverless::Function":
             physical[logical] = {"Ref": logical, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical}"}
         else:
@@ -277,6 +280,7 @@ class ProvisionedStack:
     queue_urls: dict[str, str]  # logical id -> URL
     table_name: str
     bus_names: dict[str, str]
+    bucket_names: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
 
     def environment(self, function: str) -> dict[str, str]:
         """The function's environment with queue URLs filled in."""
@@ -313,8 +317,9 @@ class ProvisionedStack:
         return env
 
 
-def provision(model: StackModel, *, dynamodb: Any, sqs: Any, events: Any) -> ProvisionedStack:
-    """Create the template's table, queues (DLQs first) and buses through the given clients."""
+def provision(model: StackModel, *, dynamodb: Any, sqs: Any, events: Any, s3: Any = None) -> ProvisionedStack:
+    """Create the template's table, queues (DLQs first), buses and buckets through the given
+    clients (``s3`` is required when the template has buckets)."""
     table_name = ""
     for props in (r["Properties"] for r in model.of_type("AWS::DynamoDB::Table").values()):
         table_name = props["TableName"]
@@ -350,4 +355,45 @@ def provision(model: StackModel, *, dynamodb: Any, sqs: Any, events: Any) -> Pro
         name = resource["Properties"]["Name"]
         events.create_event_bus(Name=name)
         buses[logical] = name
-    return ProvisionedStack(model, urls, table_name, buses)
+    buckets = _provision_buckets(model, s3)
+    return ProvisionedStack(model, urls, table_name, buses, buckets)
+
+
+def _provision_buckets(model: StackModel, s3: Any) -> dict[str, str]:
+    """Each ``AWS::S3::Bucket`` with its encryption, public access block and lifecycle."""
+    resources = model.of_type("AWS::S3::Bucket")
+    if resources and s3 is None:
+        raise ValueError("the template has S3 buckets: provision() needs an s3 client")
+    names: dict[str, str] = {}
+    for logical, resource in resources.items():
+        props = resource["Properties"]
+        name = props["BucketName"]
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        if "BucketEncryption" in props:
+            rules = [
+                {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}  # CFN → API name
+                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        lifecycle = props.get("LifecycleConfiguration", {}).get("Rules", [])
+        if lifecycle:
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=name, LifecycleConfiguration={"Rules": [_lifecycle_rule(rule) for rule in lifecycle]}
+            )
+        names[logical] = name
+    return names
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the S3 API's shape."""
+    out: dict[str, Any] = {"ID": rule.get("Id", "rule"), "Status": rule["Status"], "Filter": {"Prefix": ""}}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    abort = rule.get("AbortIncompleteMultipartUpload")
+    if abort:
+        out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(abort["DaysAfterInitiation"])}
+    return out

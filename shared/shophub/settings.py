@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     order_update_queue_url: str | None = None
     stock_queue_url: str | None = None
     discovery_queue_url: str | None = None
+    #: S3 bucket of links files worked through as jobs and their reports (the importer's).
+    links_bucket: str | None = None
     #: Local stack and tests only: allows http://127.0.0.1:<port> shop URLs. Never set when deployed.
     allow_local_shops: bool = False
     #: Shop requests in flight per account (stock pusher pacing).

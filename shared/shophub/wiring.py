@@ -51,6 +51,14 @@ class Container:
     def events(self) -> Any:
         return self._client("events")
 
+    @cached_property
+    def s3(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        # SigV4 for presigned downloads (every region accepts it)
+        return boto3.client("s3", config=Config(signature_version="s3v4"))
+
     # --- store ----------------------------------------------------------------------------------
 
     @cached_property
@@ -200,7 +208,14 @@ class Container:
             connect=self.connector_for_new_shop,
             clock=self.clock,
             allow_local=self.settings.allow_local_shops,
+            cursors=self.poll_cursor_repository,
         )
+
+    @cached_property
+    def activity_service(self) -> Any:
+        from shophub.services.activity import ActivityService
+
+        return ActivityService(self.accounts, self.activity)
 
     # config: hub dictionaries, mappings, order settings, field mapping, templates
 
@@ -289,6 +304,28 @@ class Container:
             imports=self.imports,
             activity=self.activity,
             connector_for=self.connector_for,
+            clock=self.clock,
+            jobs=lambda: self.link_job_service,
+        )
+
+    @cached_property
+    def link_files(self) -> Any:
+        from shophub.store.files import FileStore
+
+        return FileStore(self.s3, self.settings.links_bucket)
+
+    @cached_property
+    def link_job_service(self) -> Any:
+        from shophub.services.link_jobs import LinkJobService
+        from shophub.store.link_jobs import LinkJobRepository
+
+        return LinkJobService(
+            accounts=self.accounts,
+            jobs=LinkJobRepository(self.table),
+            links=self.link_file_service,
+            files=lambda: self.link_files,
+            queue=lambda: self.queue(self.settings.import_queue_url),
+            activity=self.activity,
             clock=self.clock,
         )
 

@@ -77,6 +77,7 @@ def aws_stack(**env: str) -> Iterator[TestStack]:
                 dynamodb=boto3.client("dynamodb"),
                 sqs=boto3.client("sqs"),
                 events=boto3.client("events"),
+                s3=boto3.client("s3"),
             )
             os.environ.update(stack.union_environment())
             os.environ.update(env)

@@ -86,7 +86,8 @@ def test_a_shop_variant_paired_twice_is_rejected_the_second_time() -> None:
         (b"\n \n", "links_file_empty"),
         (b"a,b,c\n1,2,3\n", "links_file_header"),
         (b"hub_product_id,shop_product_id\n1,2\n", "links_file_header"),
-        ("hub_product_id,Żółw\n".encode("cp1250"), "links_file_not_utf8"),
+        (b"hub_product_id,\x81\x98\n", "links_file_encoding"),
+        (HEADER.encode() + b'\n12,"Kubek,,,,5,0,\n13,,,,,6,0,\n', "links_file_malformed"),
         (HEADER.encode() + b"\n" + b"1,,,,,1,0,\n" * 600_000, "links_file_too_large"),
     ],
 )

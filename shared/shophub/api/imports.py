@@ -1,14 +1,16 @@
 """Imports and linking (``functions/importer``): start, follow, list and abort imports; the
-links file (download the hub catalogue with the shop's variants, upload pairs). Every route is
-tenant-scoped: another tenant's account or import is a 404."""
+links file (download the hub catalogue with the shop's variants, upload pairs; a large file
+becomes a job with progress and a report). Every route is tenant-scoped: another tenant's
+account, import or job is a 404."""
 
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from shophub.clock import lambda_deadline
@@ -23,11 +25,15 @@ from shophub.domain.imports import (
     ImportStarted,
     ItemStatus,
     LinkFileResult,
+    LinkJob,
+    LinkJobResponse,
+    LinkJobStarted,
 )
 from shophub.errors import BadRequestError, ValidationError
 from shophub.http import actor_of, json_response, language_of, require_id, tenant_of
 from shophub.services.imports import ImportService
-from shophub.services.linking import MAX_LINKS_FILE_BYTES, render_reason
+from shophub.services.linking import render_reason
+from shophub.services.links_csv import MAX_LINKS_FILE_BYTES
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()
@@ -155,12 +161,36 @@ def download_links_file(id: str) -> Response[str]:
     )
 
 
+_ERROR_CONTENT: dict[str, Any] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "Up to 1,000 data lines, settled at once: every line counted once "
+        "(`linked + unchanged + skipped + rejected_total == lines`), the first 1,000 rejected lines listed",
+        "content": {"application/json": {"model": LinkFileResult}},
+    },
+    202: {
+        "description": "More than 1,000 data lines: stored and worked through by the importer; follow "
+        "`GET /accounts/{id}/links/jobs/{job_id}`",
+        "content": {"application/json": {"model": LinkJobStarted}},
+    },
+    422: {
+        "description": "The file as a whole cannot be read: `links_file_too_large` (over 5 MB), "
+        "`links_file_encoding` (not UTF-8, UTF-16 or Windows-1250), `links_file_empty`, `links_file_header` "
+        "(required columns missing), `links_file_malformed` (a quotation mark never closed; the message and "
+        '`details: [{"line": n}]` name the line)',
+        "content": _ERROR_CONTENT,
+    },
+}
+
+
 @router.post(
     "/accounts/<id>/links/file",
-    summary="Upload the links file with pairs filled in (CSV, comma or semicolon, UTF-8)",
+    summary="Upload the links file with pairs filled in (CSV: comma or semicolon; UTF-8, UTF-16 or "
+    "Windows-1250, sent as application/octet-stream unless UTF-8; any line ending)",
     tags=LINK_TAGS,
+    responses=_UPLOAD_RESPONSES,
 )
-def upload_links_file(id: str) -> LinkFileResult:
+def upload_links_file(id: str) -> Response[LinkFileResult | LinkJobStarted]:
     event = _http().current_event
     raw = event.body or ""
     if event.is_base64_encoded:
@@ -171,12 +201,72 @@ def upload_links_file(id: str) -> LinkFileResult:
         except (binascii.Error, ValueError):
             raise BadRequestError("body is not base64", code="bad_request") from None
     else:
-        body = raw.encode("utf-8")
-    return container().link_file_service.link_file(
+        body = raw.encode("utf-8", errors="replace")
+    outcome = container().link_file_service.link_file(
         tenant_of(_http()),
         require_id(id),
         body,
         actor=actor_of(_http()),
         language=language_of(_http()),
         deadline=_deadline(),
+    )
+    if isinstance(outcome, LinkJob):
+        started = LinkJobStarted(id=outcome.id, status=outcome.status, lines=outcome.lines)
+        return json_response(202, started.model_dump())
+    return json_response(200, outcome.model_dump())
+
+
+@router.get(
+    "/accounts/<id>/links/jobs/<job_id>",
+    summary="Progress and counters of a links file job",
+    tags=LINK_TAGS,
+    responses={
+        200: {
+            "description": "Status, counters (`linked + unchanged + skipped + rejected == processed`) and percent",
+            "content": {"application/json": {"model": LinkJobResponse}},
+        },
+        404: {"description": "`links_job_not_found` (or the account's 404)", "content": _ERROR_CONTENT},
+    },
+)
+def get_links_job(id: str, job_id: str) -> LinkJobResponse:
+    service = container().link_job_service
+    job: LinkJob = service.get(tenant_of(_http()), require_id(id), require_id(job_id, "links job"))
+    return LinkJobResponse(
+        id=job.id,
+        status=job.status,
+        lines=job.lines,
+        processed=job.processed,
+        linked=job.linked,
+        unchanged=job.unchanged,
+        skipped=job.skipped,
+        rejected=job.rejected,
+        percent=job.percent,
+        reason=service.reason_of(job, language_of(_http())),
+        report_ready=bool(job.report_key) and job.status != "running",
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+@router.get(
+    "/accounts/<id>/links/jobs/<job_id>/report",
+    summary="The job's report (CSV: every rejected line with its reason): 303 to a download link",
+    tags=LINK_TAGS,
+    responses={
+        303: {
+            "description": "`Location`: a presigned download of the report (valid 10 minutes; "
+            'the body repeats it as `{"url": ...}`). A report of 100,000 rejected lines is several MB',
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}}},
+        },
+        404: {"description": "`links_job_not_found` (or the account's 404)", "content": _ERROR_CONTENT},
+        409: {"description": "`links_job_running`: the report is written when the job ends", "content": _ERROR_CONTENT},
+    },
+)
+def get_links_job_report(id: str, job_id: str) -> Response[dict[str, str]]:
+    url = container().link_job_service.report_link(tenant_of(_http()), require_id(id), require_id(job_id, "links job"))
+    return Response(
+        status_code=303,
+        content_type="application/json",
+        body={"url": url},
+        headers={"Location": url, "Cache-Control": "no-store"},
     )

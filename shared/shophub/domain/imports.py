@@ -12,7 +12,7 @@ could not deliver counts as one failed variant).
 """
 
 from datetime import date, datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -32,6 +32,10 @@ ITEM_STATUSES: tuple[str, ...] = ("prepared", "imported", "linked", "skipped", "
 IDENTIFIER_KINDS: dict[str, str] = {"ean": "EAN", "symbol": "SYMBOL", "catalog_number": "CATNO"}
 
 MAX_EXPLICIT_IDS = 1000
+#: The largest id a shop can have (PrestaShop: ``INT(10) UNSIGNED``). Also keeps ids within what
+#: DynamoDB stores as a number (38 digits): a larger one would fail the write, not the request.
+MAX_SHOP_ID = 4_294_967_295
+ShopId = Annotated[int, Field(ge=1, le=MAX_SHOP_ID)]
 
 
 class ImportFilters(Model):
@@ -118,9 +122,9 @@ class ImportItem(HubModel):
 
 
 class ImportFiltersRequest(RequestModel):
-    id_from: int | None = Field(default=None, ge=1)
-    id_to: int | None = Field(default=None, ge=1)
-    ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_EXPLICIT_IDS)
+    id_from: ShopId | None = None
+    id_to: ShopId | None = None
+    ids: list[ShopId] | None = Field(default=None, min_length=1, max_length=MAX_EXPLICIT_IDS)
     date_from: date | None = None
     only_active: bool = False
 
@@ -208,12 +212,93 @@ class ImportItemListResponse(Model):
     next: str | None
 
 
+# --- the links file ------------------------------------------------------------------------------
+
+#: Rejected lines listed in an answer at most (``rejected_total`` counts them all).
+REJECTIONS_LISTED_MAX = 1000
+
+LinkJobStatus = Literal["running", "finished", "failed"]
+
+
 class LinkRejection(Model):
     line: int
     reason: str
 
 
 class LinkFileResult(Model):
+    """A links file of up to 1,000 data lines, settled at once. Every data line counts once:
+    ``linked + unchanged + skipped + rejected_total == lines``."""
+
+    #: data lines (rows after the header; a row whose quoted cell holds a line break counts once)
+    lines: int = 0
     linked: int
+    #: already linked to the same hub product
     unchanged: int = 0
+    #: no pair given: empty, hub-only or shop-only rows
+    skipped: int = 0
+    #: refused lines with their reasons, in line order (the first 1,000)
     rejected: list[LinkRejection] = Field(default_factory=list)
+    rejected_total: int = 0
+
+
+class LinkJob(HubModel):
+    """``PK=ACCOUNT#<a>, SK=LINKJOB#<id>``: a links file of more than 1,000 data lines, worked
+    through by the importer in chunks; counters change with atomic ``ADD`` (each chunk once)."""
+
+    id: str
+    tenant_id: str
+    account_id: str
+    status: LinkJobStatus = "running"
+    lines: int
+    chunks_total: int
+    chunks_done: int = 0
+    processed: int = 0
+    linked: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    #: the uploader's language: the report is written in it
+    language: str = "pl"
+    actor: str = "api"
+    #: the uploaded file (S3 key; deleted when the job ends) and the report (S3 key, size)
+    file_key: str
+    report_key: str = ""
+    report_bytes: int = 0
+    reason_key: str = ""
+    reason_params: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def percent(self) -> int:
+        if self.status == "finished":
+            return 100
+        if self.lines <= 0:
+            return 0
+        return min(100, self.processed * 100 // self.lines)
+
+
+class LinkJobStarted(Model):
+    """202: the file is stored and will be worked through by the importer."""
+
+    id: str
+    status: LinkJobStatus
+    lines: int
+
+
+class LinkJobResponse(Model):
+    id: str
+    status: LinkJobStatus
+    lines: int
+    processed: int
+    linked: int
+    unchanged: int
+    skipped: int
+    rejected: int
+    percent: int
+    #: why the job failed, in the reader's language
+    reason: str
+    #: ``GET /accounts/{id}/links/jobs/{job_id}/report`` once the job has finished
+    report_ready: bool
+    created_at: datetime
+    finished_at: datetime | None

@@ -29,9 +29,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Plik powiązań jest za duży (limit: {limit_mb} MB). Podziel go na mniejsze części.",
         "en": "The links file is too large (limit: {limit_mb} MB). Split it into smaller parts.",
     },
-    "links_file_not_utf8": {
-        "pl": "Plik powiązań musi być zapisany w kodowaniu UTF-8 (CSV UTF-8).",
-        "en": "The links file must be saved as UTF-8 (CSV UTF-8).",
+    "links_file_encoding": {
+        "pl": "Nie udało się odczytać pliku powiązań: zapisz go jako CSV UTF-8 (albo UTF-16 lub Windows-1250).",
+        "en": "The links file could not be read: save it as CSV UTF-8 (or UTF-16 or Windows-1250).",
+    },
+    "links_file_malformed": {
+        "pl": "Plik powiązań nie jest poprawnym plikiem CSV: cudzysłów otwarty w wierszu {line} nie jest zamknięty. "
+        "Popraw ten wiersz i wyślij plik ponownie.",
+        "en": "The links file is not valid CSV: the quotation mark opened on line {line} is never closed. "
+        "Correct that line and upload the file again.",
+    },
+    "links_job_not_found": {"pl": "Nie ma takiego zadania pliku powiązań.", "en": "There is no such links file job."},
+    "links_job_running": {
+        "pl": "Raport będzie gotowy po przetworzeniu pliku powiązań (postęp: {percent}%).",
+        "en": "The report is ready once the links file has been processed (progress: {percent}%).",
     },
     "links_file_empty": {
         "pl": "Plik powiązań jest pusty. Pobierz plik, uzupełnij pary i wyślij go ponownie.",
@@ -119,6 +130,41 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Plik powiązań: powiązano {linked}, odrzucono wierszy: {rejected}.",
         "en": "Links file: {linked} linked, {rejected} rows rejected.",
     },
+    "links_job_started_log": {
+        "pl": "Plik powiązań ({lines} wierszy) przyjęty do przetworzenia w tle.",
+        "en": "Links file ({lines} lines) accepted for processing in the background.",
+    },
+    "links_job_finished_log": {
+        "pl": "Plik powiązań przetworzony: wierszy {lines}, powiązano {linked}, bez zmian {unchanged}, "
+        "pominięto {skipped}, odrzucono {rejected}.",
+        "en": "Links file processed: {lines} lines, {linked} linked, {unchanged} unchanged, {skipped} skipped, "
+        "{rejected} rejected.",
+    },
+    "links_job_failed_log": {
+        "pl": "Przetwarzanie pliku powiązań nie powiodło się po {processed} z {lines} wierszy: {reason}",
+        "en": "Processing the links file failed after {processed} of {lines} lines: {reason}",
+    },
+    # --- links file job ends ----------------------------------------------------------------------
+    "links_job_failed_account": {
+        "pl": "Konto sklepu zostało usunięte w trakcie przetwarzania pliku.",
+        "en": "The shop account was deleted while the file was being processed.",
+    },
+    "links_job_failed_file": {
+        "pl": "Przesłany plik nie jest już dostępny. Wyślij go ponownie.",
+        "en": "The uploaded file is no longer available. Upload it again.",
+    },
+    "links_job_failed_template": {
+        "pl": "Domyślny szablon ofert konta został usunięty w trakcie przetwarzania pliku.",
+        "en": "The account's default offer template was deleted while the file was being processed.",
+    },
+    "links_job_failed_internal": {
+        "pl": "Nie udało się przetworzyć pliku mimo kilku prób (błąd po stronie hubu).",
+        "en": "The file could not be processed after several attempts (an error on the hub's side).",
+    },
+    "links_job_not_queued": {
+        "pl": "Nie udało się zlecić przetwarzania pliku. Spróbuj ponownie.",
+        "en": "Processing the file could not be queued. Please try again.",
+    },
     # --- links file rejections --------------------------------------------------------------------
     "link_unknown_hub_product": {
         "pl": "Nie ma produktu {hub_product_id} w katalogu hubu.",
@@ -132,13 +178,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Wariant {shop_product_id}/{shop_combination_id} jest już powiązany z innym produktem hubu ({linked_to}).",
         "en": "Variant {shop_product_id}/{shop_combination_id} is already linked to another hub product ({linked_to}).",
     },
-    "link_malformed_row": {
-        "pl": "Nieprawidłowy wiersz: {detail}",
-        "en": "Malformed row: {detail}",
-    },
     "link_bad_ids": {
-        "pl": "kolumny {columns} muszą zawierać liczby całkowite (identyfikatory).",
-        "en": "the columns {columns} must hold whole numbers (ids).",
+        "pl": "Nieprawidłowy wiersz: kolumny {columns} muszą zawierać liczby całkowite (identyfikatory).",
+        "en": "Malformed row: the columns {columns} must hold whole numbers (ids).",
+    },
+    "link_short_row": {
+        "pl": "Nieprawidłowy wiersz: ma {found} kolumn, a potrzeba co najmniej {expected} (do kolumny "
+        "shop_combination_id włącznie).",
+        "en": "Malformed row: it has {found} columns, at least {expected} are needed (up to shop_combination_id).",
+    },
+    "link_bad_quotes": {
+        "pl": "Nieprawidłowy wiersz: po cudzysłowie zamykającym komórkę stoi tekst zamiast separatora. "
+        "Sprawdź cudzysłowy w tym wierszu.",
+        "en": "Malformed row: text follows the quotation mark that closes a cell instead of a separator. "
+        "Check the quotation marks on this line.",
+    },
+    "link_shop_failure": {
+        "pl": "Sklep nie potwierdził wariantu {shop_product_id}/{shop_combination_id}: {detail}",
+        "en": "The shop did not confirm variant {shop_product_id}/{shop_combination_id}: {detail}",
     },
     "link_duplicate_row": {
         "pl": "Wariant {shop_product_id}/{shop_combination_id} pojawia się w pliku ponownie (pierwszy raz w wierszu {first_line}).",

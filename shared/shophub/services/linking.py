@@ -15,6 +15,12 @@ Automatic matching (:class:`VariantLinker`):
 
 Every offer write carries the variant's import item in the same transaction, so a chunk that is
 run again recognises its own earlier work (the items' statuses are the idempotency record).
+
+By file (:class:`LinkFileService`): the file is read by :mod:`shophub.services.links_csv` (any
+encoding and line ending a spreadsheet writes; one outcome per data line). Up to
+:data:`SYNC_LINES_MAX` data lines are settled in the request; a larger file becomes a job
+(:mod:`shophub.services.link_jobs`). Shop variants no import listed are confirmed with the shop
+in batches (an existence check by ids first when there are many).
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ import csv
 import io
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,11 +38,27 @@ from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import HubProduct, Offer
 from shophub.domain.config import FieldMapping
-from shophub.domain.imports import IDENTIFIER_KINDS, Import, ImportItem, LinkFileResult, LinkRejection
-from shophub.domain.shop import ShopVariant
-from shophub.errors import ConflictError, ValidationError
-from shophub.i18n import translate
+from shophub.domain.imports import (
+    IDENTIFIER_KINDS,
+    REJECTIONS_LISTED_MAX,
+    Import,
+    ImportItem,
+    LinkFileResult,
+    LinkJob,
+    LinkRejection,
+)
+from shophub.domain.shop import ProductListFilter, ShopVariant
+from shophub.errors import ConflictError, ShopError
+from shophub.i18n import text, translate
 from shophub.observability import logger
+from shophub.services.links_csv import (
+    LINKS_FILE_COLUMNS,
+    Pair,
+    ParsedRow,
+    Rejection,
+    Skip,
+    parse_links_file,
+)
 from shophub.store import keys
 from shophub.store.catalog import TRANSACTION_ATTEMPTS, CatalogRepository, TemplateGone, TxWrite, WriteSet, write_sets
 from shophub.store.dynamo import TransactionConflict
@@ -44,21 +66,14 @@ from shophub.store.imports import ImportRepository, item_sk
 
 VariantKey = tuple[int, int]
 
-#: The links file: size cap and the header of the download.
-MAX_LINKS_FILE_BYTES = 5 * 1024 * 1024
-LINKS_FILE_COLUMNS = (
-    "hub_product_id",
-    "hub_name",
-    "ean",
-    "symbol",
-    "catalog_number",
-    "shop_product_id",
-    "shop_combination_id",
-    "shop_name",
-)
-_REQUIRED_COLUMNS = ("hub_product_id", "shop_product_id", "shop_combination_id")
 #: Product ids per connector call when the links file names variants no import listed.
 FETCH_BATCH = 50
+#: Product ids per existence check (ids only; the connector splits them by URL length) when a
+#: links file names more products no import listed than one :data:`FETCH_BATCH`.
+EXISTENCE_BATCH = 1000
+#: Data lines a links file may have to be settled at once (200); a larger one becomes a job
+#: (202) worked through by the importer, so no request holds more than this many lines.
+SYNC_LINES_MAX = 1000
 #: Cells starting with one of these are formulas to a spreadsheet; they are written quoted
 #: behind an apostrophe so opening the file cannot run them.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -71,6 +86,17 @@ def hub_identifiers(variant: ShopVariant, mapping: FieldMapping) -> dict[str, st
         "symbol": variant.identifier(mapping.symbol).strip(),
         "catalog_number": variant.identifier(mapping.catalog_number).strip(),
     }
+
+
+def reason_part(key: str, params: Mapping[str, Any]) -> Any:
+    """A stored reason (message key + parameters) as a part of a log message, rendered in the
+    reader's language (the identifier named by its label); "" without a reason."""
+    if not key:
+        return ""
+    values = dict(params)
+    if "identifier" in values:
+        values["identifier"] = text(f"identifier_{values['identifier']}")
+    return text(key, **values)
 
 
 def identifier_label(unique_identifier: str, language: str) -> str:
@@ -130,9 +156,14 @@ class VariantLinker:
         self.clock = clock
         self.sleep = sleep
 
-    def settle(self, run: Import, variants: Sequence[ShopVariant]) -> dict[VariantKey, ImportItem]:
-        """The outcome item of every variant (written; earlier outcomes of the run are kept)."""
-        now = self.clock()
+    def settle(
+        self, run: Import, variants: Sequence[ShopVariant], *, linked_at: datetime | None = None
+    ) -> dict[VariantKey, ImportItem]:
+        """The outcome item of every variant (written; earlier outcomes of the run are kept).
+
+        ``linked_at`` (default: now) is when the variants were read from the shop: the new offers'
+        link time, from which the shop's orders move hub stock (``services/stock_movements.py``)."""
+        now = linked_at or self.clock()
         wanted = [(v.product_id, v.combination_id) for v in variants]
         earlier = self.imports.get_items(run.id, wanted)
         results: dict[VariantKey, ImportItem] = {}
@@ -367,8 +398,6 @@ class VariantLinker:
 
 
 # --- the links file ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ListedVariant:
     """A shop variant an import or link run listed (or the shop confirmed)."""
@@ -379,12 +408,29 @@ class ListedVariant:
     stock_available_id: int | None
 
 
-@dataclass(frozen=True)
-class _Pair:
-    line: int
-    hub_product_id: int
-    shop_product_id: int
-    shop_combination_id: int
+@dataclass
+class RowsOutcome:
+    """What a run of data lines came to (every line counted once)."""
+
+    linked: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        rejected = len(self.rejections)
+        processed = self.linked + self.unchanged + self.skipped + rejected
+        return {
+            "processed": processed,
+            "linked": self.linked,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rejected": rejected,
+        }
+
+
+def render_rejection(rejection: Rejection, language: str) -> str:
+    return translate(rejection.key, language, **rejection.params)
 
 
 def _safe_cell(value: Any) -> str:
@@ -394,18 +440,24 @@ def _safe_cell(value: Any) -> str:
     return text
 
 
-def _parse_id(text: str, *, allow_zero: bool = False) -> int | None:
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
-        return None
-    value = int(text)
-    if value == 0 and not allow_zero:
-        return None
-    return value
+def _key(pair: Pair) -> VariantKey:
+    return (pair.shop_product_id, pair.shop_combination_id)
+
+
+def _ids(pair: Pair) -> dict[str, str | int]:
+    return {
+        "hub_product_id": pair.hub_product_id,
+        "shop_product_id": pair.shop_product_id,
+        "shop_combination_id": pair.shop_combination_id,
+    }
 
 
 class LinkFileService:
-    """The links file: download the hub catalogue with the shop's variants, upload pairs."""
+    """The links file: download the hub catalogue with the shop's variants, upload pairs.
+
+    An upload of up to :data:`SYNC_LINES_MAX` data lines is settled at once; a larger one is
+    handed to ``jobs()`` (:class:`shophub.services.link_jobs.LinkJobService`), which works
+    through it with :meth:`settle_rows` in the importer."""
 
     def __init__(
         self,
@@ -416,6 +468,7 @@ class LinkFileService:
         activity: Any,
         connector_for: Callable[..., Any],
         clock: Clock = utc_now,
+        jobs: Callable[[], Any] | None = None,
     ) -> None:
         self.accounts = accounts
         self.catalog = catalog
@@ -423,6 +476,7 @@ class LinkFileService:
         self.activity = activity
         self.connector_for = connector_for
         self.clock = clock
+        self.jobs = jobs
 
     # --- download ---------------------------------------------------------------------------------
 
@@ -485,65 +539,116 @@ class LinkFileService:
         actor: str = "api",
         language: str = "pl",
         deadline: Callable[[], float] | None = None,
-    ) -> LinkFileResult:
-        """Link every valid pair of the uploaded file; every rejected row says why."""
+    ) -> LinkFileResult | LinkJob:
+        """Settle a file of up to :data:`SYNC_LINES_MAX` data lines at once (every line
+        accounted for); a larger one is stored and started as a job (returned)."""
         account = self.accounts.get(tenant_id, account_id)
-        pairs, rejected = self.parse(body, language)
-        products = self.catalog.batch_get_products(tenant_id, {p.hub_product_id for p in pairs})
-        offers = self.catalog.batch_get_offers(
-            account_id, {(p.shop_product_id, p.shop_combination_id) for p in pairs}, consistent=True
+        parsed = parse_links_file(body)
+        if parsed.lines > SYNC_LINES_MAX and self.jobs is not None:
+            job: LinkJob = self.jobs().start(account, body, parsed, actor=actor, language=language)
+            return job
+        outcome = self.settle_rows(account, parsed.rows, deadline=deadline)
+        counts = outcome.counts()
+        self.activity.append(
+            action="linking.file",
+            outcome="ok" if not outcome.rejections else "error",
+            message_key="links_file_log",
+            params={"linked": outcome.linked, "rejected": counts["rejected"]},
+            actor=actor,
+            account_id=account_id,
+            tenant_id=tenant_id,
+            details={"lines": parsed.lines, **counts},
         )
-        listed = self.listed_variants(account_id) if pairs else {}
+        return LinkFileResult(
+            lines=parsed.lines,
+            linked=outcome.linked,
+            unchanged=outcome.unchanged,
+            skipped=outcome.skipped,
+            rejected=[
+                LinkRejection(line=r.line, reason=render_rejection(r, language))
+                for r in outcome.rejections[:REJECTIONS_LISTED_MAX]
+            ],
+            rejected_total=counts["rejected"],
+        )
+
+    def settle_rows(
+        self,
+        account: Account,
+        rows: Sequence[ParsedRow],
+        *,
+        deadline: Callable[[], float] | None = None,
+        on_shop_error: Callable[[ShopError], None] | None = None,
+    ) -> RowsOutcome:
+        """Link every pair of ``rows`` that can be linked; every row ends in one outcome.
+
+        A shop failure while confirming variants no import listed raises, unless
+        ``on_shop_error`` is given: it is called (it may raise) and the pairs that needed the
+        shop are rejected with the shop's message."""
+        outcome = RowsOutcome()
+        pairs: list[Pair] = []
+        for row in rows:
+            if isinstance(row, Skip):
+                outcome.skipped += 1
+            elif isinstance(row, Rejection):
+                outcome.rejections.append(row)
+            else:
+                pairs.append(row)
+        if pairs:
+            self._settle_pairs(account, pairs, outcome, deadline, on_shop_error)
+        outcome.rejections.sort(key=lambda r: r.line)
+        return outcome
+
+    def _settle_pairs(
+        self,
+        account: Account,
+        pairs: list[Pair],
+        outcome: RowsOutcome,
+        deadline: Callable[[], float] | None,
+        on_shop_error: Callable[[ShopError], None] | None,
+    ) -> None:
+        products = self.catalog.batch_get_products(account.tenant_id, {p.hub_product_id for p in pairs})
+        offers = self.catalog.batch_get_offers(account.id, {_key(p) for p in pairs}, consistent=True)
+        open_pairs = [p for p in pairs if p.hub_product_id in products and _key(p) not in offers]
+        listed = self.listed(account.id, {_key(p) for p in open_pairs})
         needed = sorted(
-            {
-                p.shop_product_id
-                for p in pairs
-                if (p.shop_product_id, p.shop_combination_id) not in offers
-                and p.hub_product_id in products
-                and (listed.get((p.shop_product_id, p.shop_combination_id)) or _NO_STOCK).stock_available_id is None
-            }
+            {p.shop_product_id for p in open_pairs if (listed.get(_key(p)) or _NO_STOCK).stock_available_id is None}
         )
+        shop_failure = ""
         if needed:
-            listed = {**listed, **self._confirm(account, needed, deadline)}
+            try:
+                listed.update(self._confirm(account, needed, deadline))
+            except ShopError as error:
+                if on_shop_error is None:
+                    raise
+                on_shop_error(error)
+                shop_failure = error.shop_message or error.code
         template_id = account.default_template_id
         now = self.clock()
-        to_link: list[tuple[_Pair, Offer]] = []
-        unchanged = 0
+        to_link: list[tuple[Pair, Offer]] = []
         for pair in pairs:
-            key = (pair.shop_product_id, pair.shop_combination_id)
-            params = {
-                "hub_product_id": pair.hub_product_id,
-                "shop_product_id": pair.shop_product_id,
-                "shop_combination_id": pair.shop_combination_id,
-            }
+            params = _ids(pair)
             if pair.hub_product_id not in products:
-                rejected.append(
-                    LinkRejection(line=pair.line, reason=translate("link_unknown_hub_product", language, **params))
-                )
+                outcome.rejections.append(Rejection(pair.line, "link_unknown_hub_product", params))
                 continue
-            existing = offers.get(key)
+            existing = offers.get(_key(pair))
             if existing is not None:
                 if existing.hub_product_id == pair.hub_product_id:
-                    unchanged += 1
+                    outcome.unchanged += 1
                 else:
-                    rejected.append(
-                        LinkRejection(
-                            line=pair.line,
-                            reason=translate(
-                                "link_already_linked", language, linked_to=existing.hub_product_id, **params
-                            ),
-                        )
-                    )
+                    params["linked_to"] = existing.hub_product_id
+                    outcome.rejections.append(Rejection(pair.line, "link_already_linked", params))
                 continue
-            variant = listed.get(key)
+            variant = listed.get(_key(pair))
             if variant is None or variant.stock_available_id is None:
-                rejected.append(
-                    LinkRejection(line=pair.line, reason=translate("link_unknown_shop_variant", language, **params))
-                )
+                if shop_failure and pair.shop_product_id in needed:
+                    params["detail"] = shop_failure
+                    outcome.rejections.append(Rejection(pair.line, "link_shop_failure", params))
+                else:
+                    outcome.rejections.append(Rejection(pair.line, "link_unknown_shop_variant", params))
                 continue
             offer = Offer(
-                tenant_id=tenant_id,
-                account_id=account_id,
+                tenant_id=account.tenant_id,
+                account_id=account.id,
                 hub_product_id=pair.hub_product_id,
                 shop_product_id=pair.shop_product_id,
                 shop_combination_id=pair.shop_combination_id,
@@ -559,152 +664,68 @@ class LinkFileService:
             raise ConflictError("default template gone", code="no_default_template") from None
         refused_keys = {(o.shop_product_id, o.shop_combination_id) for o in refused}
         for pair, _offer in to_link:
-            if (pair.shop_product_id, pair.shop_combination_id) in refused_keys:
-                rejected.append(
-                    LinkRejection(
-                        line=pair.line,
-                        reason=translate(
-                            "link_already_linked",
-                            language,
-                            linked_to="?",
-                            hub_product_id=pair.hub_product_id,
-                            shop_product_id=pair.shop_product_id,
-                            shop_combination_id=pair.shop_combination_id,
-                        ),
-                    )
-                )
-        linked = len(to_link) - len(refused)
-        rejected.sort(key=lambda r: r.line)
-        self.activity.append(
-            action="links.file",
-            outcome="ok" if not rejected else "error",
-            message=translate("links_file_log", "pl", linked=linked, rejected=len(rejected)),
-            actor=actor,
-            account_id=account_id,
-            details={"linked": linked, "unchanged": unchanged, "rejected": len(rejected)},
-        )
-        return LinkFileResult(linked=linked, unchanged=unchanged, rejected=rejected)
+            if _key(pair) in refused_keys:
+                outcome.rejections.append(Rejection(pair.line, "link_already_linked", {**_ids(pair), "linked_to": "?"}))
+        outcome.linked += len(to_link) - len(refused)
+
+    def listed(self, account_id: str, wanted: Iterable[VariantKey]) -> dict[VariantKey, ListedVariant]:
+        """The ``wanted`` shop variants some import of the account listed (the newest run's
+        view wins), read in batches: bounded by the lines, not by the account's history."""
+        missing = set(wanted)
+        found: dict[VariantKey, ListedVariant] = {}
+        if not missing:
+            return found
+        for run in self.imports.iter_runs(account_id):
+            items = self.imports.get_items(run.id, sorted(missing), consistent=False)
+            for (product_id, combination_id), item in items.items():
+                if combination_id is None:
+                    continue
+                key = (product_id, combination_id)
+                found[key] = ListedVariant(product_id, combination_id, item.name, item.stock_available_id)
+                missing.discard(key)
+            if not missing:
+                break
+        return found
 
     def _confirm(
         self, account: Account, product_ids: list[int], deadline: Callable[[], float] | None
     ) -> dict[VariantKey, ListedVariant]:
-        """Ask the shop about variants no import listed (batched)."""
+        """Ask the shop about variants no import listed, in batches. More products than one
+        fetch batch are first checked for existence (ids only, up to :data:`EXISTENCE_BATCH`
+        per call), so a file naming thousands of products the shop does not have costs a few
+        listing requests, not one full read per 50 products."""
         connector = self.connector_for(account, deadline=deadline)
         found: dict[VariantKey, ListedVariant] = {}
         try:
-            for start in range(0, len(product_ids), FETCH_BATCH):
-                batch = connector.fetch_variants(product_ids[start : start + FETCH_BATCH], with_stock=False)
-                for variant in batch.variants:
+            existing = product_ids
+            if len(product_ids) > FETCH_BATCH:
+                existing = []
+                for start in range(0, len(product_ids), EXISTENCE_BATCH):
+                    batch = product_ids[start : start + EXISTENCE_BATCH]
+                    listed = connector.list_products(ProductListFilter(ids=batch), limit=len(batch))
+                    existing += sorted(p.id for p in listed)
+            for start in range(0, len(existing), FETCH_BATCH):
+                fetched = connector.fetch_variants(existing[start : start + FETCH_BATCH], with_stock=False)
+                for variant in fetched.variants:
                     key = (variant.product_id, variant.combination_id)
                     found[key] = ListedVariant(key[0], key[1], variant.name, variant.stock_id)
-                if batch.failures:
-                    logger.info("links file: shop could not deliver %d product(s)", len(batch.failures))
+                if fetched.failures:
+                    logger.info("links file: shop could not deliver %d product(s)", len(fetched.failures))
         finally:
             connector.close()
         return found
 
-    def parse(self, body: bytes, language: str) -> tuple[list[_Pair], list[LinkRejection]]:
+    def parse(self, body: bytes, language: str) -> tuple[list[Pair], list[LinkRejection]]:
         """The pairs of an uploaded links file and the rows refused while reading it."""
-        if len(body) > MAX_LINKS_FILE_BYTES:
-            raise ValidationError(
-                "links file too large",
-                code="links_file_too_large",
-                params={"limit_mb": MAX_LINKS_FILE_BYTES // (1024 * 1024)},
-            )
-        try:
-            text = body.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("links file is not UTF-8", code="links_file_not_utf8") from None
-        lines = text.splitlines()
-        header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
-        if header_index is None:
-            raise ValidationError("links file empty", code="links_file_empty")
-        header_line = lines[header_index]
-        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        header: list[str] = []
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                header = [cell.strip().lower() for cell in row]
-                break
-        missing = [c for c in _REQUIRED_COLUMNS if c not in header]
-        if missing:
-            raise ValidationError(
-                "links file header",
-                code="links_file_header",
-                params={"columns": ", ".join(missing), "header": ",".join(LINKS_FILE_COLUMNS)},
-            )
-        columns = {name: header.index(name) for name in _REQUIRED_COLUMNS}
-        pairs: list[_Pair] = []
-        rejected: list[LinkRejection] = []
-        first_seen: dict[VariantKey, int] = {}
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                rejected.append(
-                    LinkRejection(line=line, reason=translate("link_malformed_row", language, detail=str(exc)))
-                )
-                break
-            if not any(cell.strip() for cell in row):
-                continue
-
-            def cell(name: str, row: list[str] = row) -> str:
-                index = columns[name]
-                return row[index].strip() if index < len(row) else ""
-
-            hub_text, product_text, combination_text = (
-                cell("hub_product_id"),
-                cell("shop_product_id"),
-                cell("shop_combination_id"),
-            )
-            if not hub_text or not (product_text or combination_text):
-                continue  # one side only: not a pair
-            hub_id = _parse_id(hub_text)
-            product_id = _parse_id(product_text)
-            combination_id = _parse_id(combination_text or "0", allow_zero=True)
-            if hub_id is None or product_id is None or combination_id is None:
-                bad = [
-                    name
-                    for name, value in (
-                        ("hub_product_id", hub_id),
-                        ("shop_product_id", product_id),
-                        ("shop_combination_id", combination_id),
-                    )
-                    if value is None
-                ]
-                rejected.append(
-                    LinkRejection(
-                        line=line,
-                        reason=translate(
-                            "link_malformed_row",
-                            language,
-                            detail=translate("link_bad_ids", language, columns=", ".join(bad)),
-                        ),
-                    )
-                )
-                continue
-            key = (product_id, combination_id)
-            if key in first_seen:
-                rejected.append(
-                    LinkRejection(
-                        line=line,
-                        reason=translate(
-                            "link_duplicate_row",
-                            language,
-                            shop_product_id=product_id,
-                            shop_combination_id=combination_id,
-                            first_line=first_seen[key],
-                        ),
-                    )
-                )
-                continue
-            first_seen[key] = line
-            pairs.append(_Pair(line, hub_id, product_id, combination_id))
-        return pairs, rejected
+        rows = parse_links_file(body).rows
+        return (
+            [r for r in rows if isinstance(r, Pair)],
+            [
+                LinkRejection(line=r.line, reason=render_rejection(r, language))
+                for r in rows
+                if isinstance(r, Rejection)
+            ],
+        )
 
 
 _NO_STOCK = ListedVariant(0, 0, "", None)
