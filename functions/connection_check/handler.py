@@ -2,7 +2,7 @@
 
 One function, two doors, chosen by the event's shape: an SQS batch (``"Records"``) goes to the
 discovery worker (``BatchProcessor``, partial batch failures), anything else is an HTTP API event
-for the accounts router.
+for the accounts router or the tenant's activity log (``GET /logs``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from shophub.api import accounts
+from shophub.api import accounts, logs
 from shophub.clock import lambda_deadline
 from shophub.errors import ShopError
 from shophub.http import build_resolver
@@ -25,6 +25,7 @@ from shophub.wiring import container
 
 app = build_resolver()
 app.include_router(accounts.router)
+app.include_router(logs.router)
 
 #: a failed record is reported in ``batchItemFailures`` (also when it is the whole batch)
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

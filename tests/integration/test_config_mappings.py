@@ -99,7 +99,7 @@ def test_put_replaces_the_whole_set(stack):
     assert [u["module"] for u in answer.json["unmapped"]] == ["ps_checkpayment"]
     # and the change is logged with the old and the new set
     entry = logs(stack, account_id=account.id)[0]
-    assert entry.action == "mappings.updated"
+    assert entry.action == "mappings.changed"
     assert entry.outcome == "ok"
     assert entry.details == {
         "kind": "payments",

@@ -122,7 +122,7 @@ def test_enabling_stores_everything_and_joins_the_fetch_index(stack):
     assert settings.fetch_from.isoformat() == "2026-11-01T00:00:00+00:00"
     # and the change is logged with the old and the new values
     entry = logs(stack, account_id=account.id)[0]
-    assert entry.action == "order_settings.updated"
+    assert entry.action == "order_settings.changed"
     assert entry.details["old"]["fetch_enabled"] is False
     assert entry.details["new"]["fetch_enabled"] is True
     assert entry.details["old"]["fetch_from"] == "2026-03-01T08:30:00Z"
@@ -276,7 +276,7 @@ def test_field_mapping_defaults_changes_and_logs(stack):
     mapping = stack.container.config_repository.get_field_mapping(account.id)
     assert (mapping.ean, mapping.symbol, mapping.catalog_number) == ("upc", "reference", "supplier_reference")
     entry = logs(stack, account_id=account.id)[0]
-    assert entry.action == "field_mapping.updated"
+    assert entry.action == "field_mapping.changed"
     assert entry.details == {
         "old": {"ean": "ean13", "catalog_number": "mpn"},
         "new": {"ean": "upc", "catalog_number": "supplier_reference"},

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shophub.domain.activity import LogFilter
 from shophub.domain.config import FieldMapping
 from shophub.store import keys
 from shophub.store.reports import ReportRepository
@@ -111,8 +112,10 @@ def test_import_creates_one_hub_product_per_variant_with_stock_offers_and_a_repo
         )
     ]
     assert world.container.table.get(keys.account_pk(account.id), keys.RUNNING_IMPORT_SK) is None
-    logs, _ = world.container.activity.list(account_id=account.id, limit=10)
-    assert [e.action for e in logs][:2] == ["import.finished", "import.started"]
+    logs, _ = world.container.activity.list(
+        account.tenant_id, LogFilter(account_id=account.id, account_verified=True), limit=10
+    )
+    assert [e.action for e in logs][:2] == ["imports.finished", "imports.started"]
 
 
 def test_stage_one_lists_ids_and_names_only_and_shows_the_total(world_factory: Factory) -> None:

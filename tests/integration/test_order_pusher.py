@@ -23,6 +23,7 @@ from tests.integration.test_orders_fixtures import (
     stored_order,
 )
 from tests.support.api import ApiClient
+from tests.support.logs import account_log_items
 
 ALL_ON = SyncSettings(update_statuses=True, send_tracking_numbers=True, send_documents=True, push_statuses=True)
 
@@ -34,8 +35,7 @@ def _pusher():
 
 
 def _logs(shop, action: str) -> list[dict]:
-    items = shop.container.table.query(keys.account_pk(shop.account_id), sk_prefix=keys.LOG_PREFIX)
-    return [i for i in items if i["action"] == action]
+    return account_log_items(shop.container.table, shop.account.tenant_id, shop.account_id, action)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_tracking_number_reaches_the_shop_once(stack, shop, api):
     assert shop.sim.count("PATCH", "order_carriers") == 1
     (entry,) = shop.stored_order(oid).tracking_numbers
     assert entry.shop_sync == "sent" and entry.synced_at is not None
-    assert len(_logs(shop, "order.push.TrackingNumber")) == 1
+    assert len(_logs(shop, "orders.tracking_sent")) == 1
 
 
 def test_a_document_is_posted_as_one_order_message(stack, shop, api):
@@ -131,7 +131,7 @@ def test_a_status_without_a_shop_state_is_logged_and_not_sent(stack, shop, api):
 
     assert answers == [{"batchItemFailures": []}]
     assert shop.sim.count("POST", "order_histories") == 0
-    (entry,) = _logs(shop, "order.push.StatusPush")
+    (entry,) = _logs(shop, "orders.status_sent")
     assert entry["outcome"] == "error" and "zwrocone" in entry["message"]
 
 
@@ -147,7 +147,7 @@ def test_a_refusal_by_the_shop_is_logged_and_the_message_dropped(stack, containe
     assert answers == [{"batchItemFailures": []}]
     (entry,) = shop.stored_order(999).tracking_numbers
     assert entry.shop_sync == "failed" and entry.problem == "shop_not_found"
-    (log,) = _logs(shop, "order.push.TrackingNumber")
+    (log,) = _logs(shop, "orders.tracking_sent")
     assert log["outcome"] == "error"
 
 
@@ -161,12 +161,12 @@ def test_a_transient_failure_comes_back_and_the_last_attempt_is_logged_as_given_
     message_id = event["Records"][0]["messageId"]
     assert _pusher()(event, LambdaContext("pusher")) == {"batchItemFailures": [{"itemIdentifier": message_id}]}
     assert shop.stored_order(oid).tracking_numbers[0].shop_sync == "pending"
-    assert _logs(shop, "order.push.TrackingNumber") == []
+    assert _logs(shop, "orders.tracking_sent") == []
 
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "5"
     assert _pusher()(event, LambdaContext("pusher")) == {"batchItemFailures": [{"itemIdentifier": message_id}]}
     assert shop.stored_order(oid).tracking_numbers[0].shop_sync == "failed"
-    (log,) = _logs(shop, "order.push.TrackingNumber")
+    (log,) = _logs(shop, "orders.tracking_sent")
     assert log["outcome"] == "error" and log["details"]["attempt"] == 5
 
 

@@ -20,13 +20,14 @@ from tests.integration.test_orders_fixtures import (
     queued,
     shops,  # fixture
 )
+from tests.support.api import ApiClient
+from tests.support.logs import account_log_items
 
 THREE_LINES = [OrderLine(1, 1, 1), OrderLine(2, 4, 2), OrderLine(3, 0, 1)]
 
 
 def _logs(shop, action: str | None = None) -> list[dict]:
-    items = shop.container.table.query(keys.account_pk(shop.account_id), sk_prefix=keys.LOG_PREFIX)
-    return [i for i in items if action is None or i["action"] == action]
+    return account_log_items(shop.container.table, shop.account.tenant_id, shop.account_id, action)
 
 
 def _poller():
@@ -62,11 +63,11 @@ def test_new_orders_are_imported_once_in_the_landing_status_with_mappings_resolv
     ]
     # the unlinked line is listed and logged, the order is not dropped
     assert [(u.kind, u.shop_value) for u in order.unmapped] == [("product", "3:0")]
-    imported = _logs(shop, "order.imported")
+    imported = _logs(shop, "orders.imported")
     assert len(imported) == 1 and imported[0]["outcome"] == "error"
     assert "3:0" in imported[0]["message"]
-    # every run is logged
-    assert [e["outcome"] for e in _logs(shop, "orders.poll")] == ["ok", "ok"]
+    # the run that found the order is logged; the second found nothing and wrote no entry
+    assert [e["outcome"] for e in _logs(shop, "orders.fetched")] == ["ok"]
 
 
 def test_unmapped_payment_and_unknown_carrier_never_drop_an_order(stack, container, shops):
@@ -96,7 +97,7 @@ def test_unmapped_payment_and_unknown_carrier_never_drop_an_order(stack, contain
         ("shipping_method", "6"),
         ("product", "1:0"),
     }
-    (entry,) = _logs(shop, "order.imported")
+    (entry,) = _logs(shop, "orders.imported")
     assert "ps_cashondelivery" in entry["message"] and entry["outcome"] == "error"
 
 
@@ -141,14 +142,14 @@ def test_shop_state_changes_move_the_status_until_it_leaves_update_statuses_then
     shop.poll()
     order = shop.stored_order(oid)
     assert order.status == "w-realizacji" and order.shop_state_id == 9
-    assert len(_logs(shop, "order.status_unmapped")) == 1
+    assert len(_logs(shop, "orders.status_unmapped")) == 1
 
     # "Wysłane" is outside update_statuses: the order follows and is frozen for good
     shop.sim.data.change_order_state(oid, 4)
     shop.poll()
     order = shop.stored_order(oid)
     assert order.status == "wyslane" and order.frozen
-    assert len(_logs(shop, "order.frozen")) == 1
+    assert len(_logs(shop, "orders.frozen")) == 1
 
     shop.sim.data.change_order_state(oid, 6)
     shop.poll()
@@ -184,7 +185,7 @@ def test_a_changed_cart_is_recorded_as_drift_and_the_lines_stay(stack, container
         (2, 1, 0),
         (4, 0, 1),
     ]
-    assert len(_logs(shop, "order.drift")) == 1
+    assert len(_logs(shop, "orders.drifted")) == 1
 
 
 def test_a_second_poll_while_the_lease_is_held_does_nothing_and_an_expired_lease_is_taken_over(stack, container, shops):
@@ -290,9 +291,9 @@ def test_duplicate_deliveries_of_a_poll_message_import_each_order_once(stack, co
 
     assert len(shop.stored_orders()) == 3
     # the three orders have unlinked lines: one entry of the page names them all
-    (entry,) = _logs(shop, "order.imported")
+    (entry,) = _logs(shop, "orders.imported")
     assert sorted(o["shop_order_id"] for o in entry["details"]["orders"]) == [1, 2, 3]
-    assert [e["details"]["imported"] for e in _logs(shop, "orders.poll")] == [3, 0]
+    assert [e["details"]["imported"] for e in _logs(shop, "orders.fetched")] == [3]  # the empty run: no entry
 
 
 def test_a_transient_shop_failure_fails_the_record_and_a_permanent_one_is_logged(stack, container, shops):
@@ -307,7 +308,7 @@ def test_a_transient_shop_failure_fails_the_record_and_a_permanent_one_is_logged
     shop.sim.inject_fault("503", count=10, path_prefix="orders")
     answer = _poller()(event, LambdaContext("poller", timeout_seconds=120))
     assert answer == {"batchItemFailures": [{"itemIdentifier": message_id}]}
-    retry = _logs(shop, "orders.poll")[-1]
+    retry = _logs(shop, "orders.fetch_failed")[-1]
     assert retry["outcome"] == "error" and retry["details"]["will_retry"] is True
     shop.sim.clear_faults()
 
@@ -315,7 +316,7 @@ def test_a_transient_shop_failure_fails_the_record_and_a_permanent_one_is_logged
     shop.sim.remove_key(shop.sim.key)
     answer = _poller()(event, LambdaContext("poller", timeout_seconds=120))
     assert answer == {"batchItemFailures": []}
-    failed = _logs(shop, "orders.poll")[-1]
+    failed = _logs(shop, "orders.fetch_failed")[-1]
     assert failed["outcome"] == "error" and failed["details"]["will_retry"] is False
     assert shop.stored_orders() == []
     # the lease was released both times
@@ -348,3 +349,34 @@ def test_orders_imported_publish_one_hub_event_each(stack, container, shops):
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     kinds = [(e["detail-type"], e["detail"]["shop_order_id"], e["detail"]["status"]) for e in received]
     assert kinds == [("OrderImported", oid, LANDING), ("OrderUpdated", oid, "w-realizacji")]
+
+
+def test_a_poll_that_finds_nothing_writes_no_entry_but_moves_the_accounts_last_poll(stack, container, shops):
+    # Given an account whose shop has one new order
+    shop = connect_shop(stack, container, products=3, combinations=0)
+    shops.append(shop)
+    shop.sim.data.place_order([OrderLine(1, 0, 1)])
+    api = ApiClient(token=container.tokens.create(shop.account.tenant_id), language="en")
+    before = api.get(f"/accounts/{shop.account_id}").json
+    assert (before["last_poll_at"], before["last_order_at"]) == (None, None)
+
+    # When it is polled (the order comes in), then polled again twice, 30 s apart, finding nothing
+    shop.poll()
+    found = api.get(f"/accounts/{shop.account_id}").json
+    for _ in range(2):
+        container.offset += timedelta(seconds=30)
+        assert shop.poll().outcome == "done"
+
+    # Then only the run that found the order is in the log
+    assert [e["action"] for e in _logs(shop) if e["action"].startswith("orders.fetch")] == ["orders.fetched"]
+    # and the account shows its last poll (the empty ones) and its last new order (the first run)
+    after = api.get(f"/accounts/{shop.account_id}").json
+    assert found["last_order_at"] is not None and found["last_poll_at"] >= found["last_order_at"]
+    assert after["last_order_at"] == found["last_order_at"]
+    assert _parse(after["last_poll_at"]) - _parse(found["last_poll_at"]) >= timedelta(seconds=60)
+    (listed,) = [a for a in api.get("/accounts").json["items"] if a["id"] == shop.account_id]
+    assert (listed["last_poll_at"], listed["last_order_at"]) == (after["last_poll_at"], after["last_order_at"])
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
 from shophub.domain.common import Model, RequestModel
-from shophub.domain.orders import DocumentType, HubOrder, OrderDocument, TrackingNumber
+from shophub.domain.orders import SENDING_DISABLED, DocumentType, HubOrder, OrderDocument, TrackingNumber, problem_code
 from shophub.errors import FieldProblem, ValidationError
 from shophub.http import actor_of, language_of, require_id, tenant_of
 from shophub.i18n import translate
@@ -76,7 +76,8 @@ class TrackingNumberResponse(Model):
     added_at: datetime
     shop_sync: str = Field(description="pending | sent | unchanged | not_sent | failed")
     synced_at: datetime | None
-    problem: str | None
+    problem: str | None = Field(description="Why it was not sent, in the reader's language")
+    problem_code: str | None = Field(description="`sending_disabled` or the shop error's code")
 
 
 class DocumentResponse(Model):
@@ -86,7 +87,8 @@ class DocumentResponse(Model):
     added_at: datetime
     shop_sync: str = Field(description="pending | sent | not_sent | failed")
     synced_at: datetime | None
-    problem: str | None
+    problem: str | None = Field(description="Why it was not sent, in the reader's language")
+    problem_code: str | None = Field(description="`sending_disabled` or the shop error's code")
 
 
 class OrderResponse(Model):
@@ -127,17 +129,28 @@ class FetchResponse(Model):
     status: Literal["queued"]
 
 
-def _tracking(entry: TrackingNumber) -> TrackingNumberResponse:
+def _problem(problem: str | None, kind: Literal["tracking", "document"], language: str) -> str | None:
+    """A stored push problem as the merchant reads it (the code itself is ``problem_code``)."""
+    code = problem_code(problem)
+    if code is None:
+        return None
+    if code == SENDING_DISABLED:
+        return translate(f"order_push_{kind}_disabled", language)
+    return translate("order_push_refused", language, code=code)
+
+
+def _tracking(entry: TrackingNumber, language: str) -> TrackingNumberResponse:
     return TrackingNumberResponse(
         number=entry.number,
         added_at=entry.added_at,
         shop_sync=entry.shop_sync,
         synced_at=entry.synced_at,
-        problem=entry.problem,
+        problem=_problem(entry.problem, "tracking", language),
+        problem_code=problem_code(entry.problem),
     )
 
 
-def _document(entry: OrderDocument) -> DocumentResponse:
+def _document(entry: OrderDocument, language: str) -> DocumentResponse:
     return DocumentResponse(
         type=entry.type,
         number=entry.number,
@@ -145,11 +158,12 @@ def _document(entry: OrderDocument) -> DocumentResponse:
         added_at=entry.added_at,
         shop_sync=entry.shop_sync,
         synced_at=entry.synced_at,
-        problem=entry.problem,
+        problem=_problem(entry.problem, "document", language),
+        problem_code=problem_code(entry.problem),
     )
 
 
-def order_response(order: HubOrder) -> OrderResponse:
+def order_response(order: HubOrder, language: str) -> OrderResponse:
     totals = order.totals
     return OrderResponse(
         id=order.id,
@@ -192,8 +206,8 @@ def order_response(order: HubOrder) -> OrderResponse:
         delivery_address=order.delivery_address.model_dump(mode="json") if order.delivery_address else None,
         invoice_address=order.invoice_address.model_dump(mode="json") if order.invoice_address else None,
         note=order.note,
-        tracking_numbers=[_tracking(t) for t in order.tracking_numbers],
-        documents=[_document(d) for d in order.documents],
+        tracking_numbers=[_tracking(t, language) for t in order.tracking_numbers],
+        documents=[_document(d, language) for d in order.documents],
         drift=order.drift.model_dump(mode="json") if order.drift else None,
         stock=order.stock.model_dump(mode="json") if order.stock else None,
         created_at=order.shop_created_at,
@@ -270,12 +284,14 @@ def list_orders(
         limit=limit,
         next_token=next_token,
     )
-    return OrderListResponse(items=[order_response(o) for o in orders], next=token)
+    language = language_of(_http())
+    return OrderListResponse(items=[order_response(o, language) for o in orders], next=token)
 
 
 @router.get("/orders/<oid>", summary="One hub order", tags=TAGS)
 def get_order(oid: str) -> OrderResponse:
-    return order_response(container().order_service.get(tenant_of(_http()), require_id(oid, "order")))
+    order = container().order_service.get(tenant_of(_http()), require_id(oid, "order"))
+    return order_response(order, language_of(_http()))
 
 
 @router.patch(
@@ -291,7 +307,7 @@ def patch_order(oid: str, body: StatusRequest) -> OrderResponse:
         actor=actor_of(_http()),
         language=language_of(_http()),
     )
-    return order_response(order)
+    return order_response(order, language_of(_http()))
 
 
 @router.post(
@@ -310,7 +326,7 @@ def post_shipment(oid: str, body: ShipmentRequest) -> TrackingNumberResponse:
         actor=actor_of(_http()),
         language=language,
     )
-    return _tracking(entry)
+    return _tracking(entry, language)
 
 
 @router.post(
@@ -331,4 +347,4 @@ def post_document(oid: str, body: DocumentRequest) -> DocumentResponse:
         actor=actor_of(_http()),
         language=language,
     )
-    return _document(entry)
+    return _document(entry, language)

@@ -64,3 +64,38 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     entry = MESSAGES.get(key) or MESSAGES["internal_error"]
     template = entry.get(language) or entry[DEFAULT_LANGUAGE]
     return template.format_map(_SafeParams(params))
+
+
+# --- stored messages: a key and JSON-safe parameters, rendered per reader ---------------------------
+
+_KEY = "$key"
+_LIST = "$list"
+
+
+def text(key: str, **params: Any) -> dict[str, Any]:
+    """A localized part of a stored message (e.g. a reason inside a sentence): rendered in the
+    reader's language by :func:`render`, JSON-safe so it can be stored."""
+    return {_KEY: key, "params": params}
+
+
+def text_list(items: list[Any], separator: str = ", ") -> dict[str, Any]:
+    """A list of parts (texts or plain values) joined with ``separator`` when rendered."""
+    return {_LIST: items, "separator": separator}
+
+
+def render(key: str, language: str = DEFAULT_LANGUAGE, params: dict[str, Any] | None = None) -> str:
+    """The stored message ``key`` in ``language``, nested :func:`text` / :func:`text_list` parts
+    rendered in the same language."""
+    return translate(key, language, **{name: render_part(value, language) for name, value in (params or {}).items()})
+
+
+def render_part(value: Any, language: str) -> Any:
+    """A stored parameter in ``language``: a :func:`text` or :func:`text_list` rendered, a list
+    joined with commas, anything else as it is."""
+    if isinstance(value, dict) and _KEY in value:
+        return render(str(value[_KEY]), language, value.get("params") or {})
+    if isinstance(value, dict) and _LIST in value:
+        return str(value.get("separator", ", ")).join(str(render_part(v, language)) for v in value[_LIST])
+    if isinstance(value, list):
+        return ", ".join(str(render_part(v, language)) for v in value)
+    return value

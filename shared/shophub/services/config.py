@@ -150,16 +150,19 @@ class ConfigService:
                 if attempt == REPLACE_ATTEMPTS:
                     raise
             except FetchingEnabled:
-                self._log_refusal(account_id, actor, "mappings.updated", "mappings_in_use", {"kind": info.path})
+                self._log_refusal(
+                    tenant_id, account_id, actor, "mappings.change_refused", "mappings_in_use", {"kind": info.path}
+                )
                 raise ConflictError(
                     "fetching enabled", code="mappings_required", message_key="mappings_in_use"
                 ) from None
         if changed:
             self.activity.append(
-                action="mappings.updated",
+                action="mappings.changed",
                 outcome="ok",
-                message=translate(f"activity_mappings_updated_{info.path}", "pl"),
+                message_key=f"activity_mappings_updated_{info.path}",
                 actor=actor,
+                tenant_id=tenant_id,
                 account_id=account_id,
                 details={"kind": info.path, "old": current.items, "new": new},
             )
@@ -184,7 +187,7 @@ class ConfigService:
             merged = self._merge(account, current, changes)
             self._check_statuses(tenant_id, merged, language)
             if merged.fetch_enabled:
-                self._check_fetch_prerequisites(account_id, merged, actor, language)
+                self._check_fetch_prerequisites(account, merged, actor, language)
             old = _comparable(current.model_copy(update={"fetch_from": current.fetch_from or account.created_at}))
             new = _comparable(merged)
             if old == new:
@@ -200,15 +203,21 @@ class ConfigService:
             except MissingMappings as missing:
                 problems = [self._missing_mapping_problem(PATH_OF_KIND[k], language) for k in missing.kinds]
                 self._log_refusal(
-                    account_id, actor, "order_settings.updated", "mappings_required", {"missing": problems}
+                    tenant_id,
+                    account_id,
+                    actor,
+                    "order_settings.change_refused",
+                    "mappings_required",
+                    {"missing": problems},
                 )
                 raise ConflictError("mappings required", code="mappings_required", details=problems) from None
         changed = {k for k in new if old.get(k) != new.get(k)}
         self.activity.append(
-            action="order_settings.updated",
+            action="order_settings.changed",
             outcome="ok",
-            message=translate("activity_order_settings_updated", "pl"),
+            message_key="activity_order_settings_updated",
             actor=actor,
+            tenant_id=tenant_id,
             account_id=account_id,
             details={"old": {k: old.get(k) for k in sorted(changed)}, "new": {k: new[k] for k in sorted(changed)}},
         )
@@ -253,16 +262,17 @@ class ConfigService:
     def _missing_mapping_problem(self, path: str, language: str) -> FieldProblem:
         return FieldProblem(f"mappings.{path}", translate(f"mapping_missing_{path}", language))
 
-    def _check_fetch_prerequisites(self, account_id: str, settings: OrderSettings, actor: str, language: str) -> None:
-        counts = self.config.mapping_counts(account_id)
+    def _check_fetch_prerequisites(self, account: Account, settings: OrderSettings, actor: str, language: str) -> None:
+        counts = self.config.mapping_counts(account.id)
         problems = [self._missing_mapping_problem(PATH_OF_KIND[kind], language) for kind, n in counts.items() if n == 0]
         if settings.landing_status is None:
             problems.append(FieldProblem("landing_status", translate("landing_status_missing", language)))
         if problems:
             self._log_refusal(
-                account_id,
+                account.tenant_id,
+                account.id,
                 actor,
-                "order_settings.updated",
+                "order_settings.change_refused",
                 "mappings_required",
                 {"missing": [p.field for p in problems]},
             )
@@ -287,10 +297,11 @@ class ConfigService:
             return current
         self.config.save_field_mapping(account_id, new)
         self.activity.append(
-            action="field_mapping.updated",
+            action="field_mapping.changed",
             outcome="ok",
-            message=translate("activity_field_mapping_updated", "pl"),
+            message_key="activity_field_mapping_updated",
             actor=actor,
+            tenant_id=tenant_id,
             account_id=account_id,
             details={"old": {f: getattr(current, f) for f in changed}, "new": {f: getattr(new, f) for f in changed}},
         )
@@ -298,12 +309,15 @@ class ConfigService:
 
     # --- activity -------------------------------------------------------------------------------
 
-    def _log_refusal(self, account_id: str, actor: str, action: str, message_key: str, details: dict[str, Any]) -> None:
+    def _log_refusal(
+        self, tenant_id: str, account_id: str, actor: str, action: str, message_key: str, details: dict[str, Any]
+    ) -> None:
         self.activity.append(
             action=action,
             outcome="error",
-            message=translate(message_key, "pl"),
+            message_key=message_key,
             actor=actor,
+            tenant_id=tenant_id,
             account_id=account_id,
             details={k: _plain(v) for k, v in details.items()},
         )

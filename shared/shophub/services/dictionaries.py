@@ -33,9 +33,10 @@ class DictionaryService:
         entry = DictionaryEntry(kind=kind, id=new_id(), name=" ".join(name.split()), created_at=self.clock())
         self.dictionaries.add(tenant_id, entry)
         self.activity.append(
-            action="dictionary.entry_created",
+            action="mappings.dictionary_entry_added",
             outcome="ok",
-            message=translate("activity_dictionary_entry_created", "pl", name=entry.name),
+            message_key="activity_dictionary_entry_created",
+            params={"name": entry.name},
             actor=actor,
             tenant_id=tenant_id,
             details={"dictionary": ACTIVITY_KIND_NAMES[kind], "id": entry.id, "old": None, "new": entry.name},
@@ -63,9 +64,9 @@ class DictionaryService:
             return old
         self.dictionaries.save_tenant_settings(tenant_id, new)
         self.activity.append(
-            action="hub_settings.updated",
+            action="order_settings.return_statuses_changed",
             outcome="ok",
-            message=translate("activity_hub_settings_updated", "pl"),
+            message_key="activity_hub_settings_updated",
             actor=actor,
             tenant_id=tenant_id,
             details={"old": old.model_dump(mode="json"), "new": new.model_dump(mode="json")},

@@ -36,9 +36,9 @@ from shophub.domain.accounts import (
 )
 from shophub.domain.common import Model
 from shophub.errors import NotFoundError, ShopError, ShopTransientError, UnsafeShopUrlError
-from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from shophub.observability import logger
-from shophub.services.accounts import describe_shop_error, render_problem
+from shophub.services.accounts import describe_shop_error
 
 if TYPE_CHECKING:
     from shophub.connectors.base import Connector
@@ -125,10 +125,12 @@ class DiscoveryService:
                 discovery_problem=problem.model_dump(mode="json"),
             )
             self.activity.append(
-                action="account.discovery",
+                action="account.discovery_failed",
                 outcome="error",
-                message=render_problem(problem, language),
+                message_key=problem.reason,
+                params=dict(problem.params),
                 actor=actor,
+                tenant_id=account.tenant_id,
                 account_id=account.id,
             )
         return account
@@ -212,10 +214,12 @@ class DiscoveryService:
             "analyzed_orders": result.analyzed_orders,
         }
         self.activity.append(
-            action="account.discovery",
+            action="account.discovered",
             outcome="ok",
-            message=translate("discovery_done", language, **counts),
+            message_key="discovery_done",
+            params=counts,
             actor=job.actor,
+            tenant_id=account.tenant_id,
             account_id=account.id,
             details={
                 **counts,
@@ -234,12 +238,13 @@ class DiscoveryService:
             discovery_status="failed" if final else "pending",
             discovery_problem=problem.model_dump(mode="json"),
         )
-        detail = render_problem(problem, language)
         self.activity.append(
-            action="account.discovery",
+            action="account.discovery_failed",
             outcome="error",
-            message=translate("discovery_failed" if final else "discovery_retrying", language, detail=detail),
+            message_key="discovery_failed" if final else "discovery_retrying",
+            params={"detail": text(problem.reason, **problem.params)},
             actor=job.actor,
+            tenant_id=account.tenant_id,
             account_id=account.id,
             details={"reason": problem.reason, **problem.params, "will_retry": not final},
         )

@@ -26,9 +26,9 @@ from typing import Any, Literal
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account
-from shophub.domain.orders import HubOrder, OrderPushJob, ShopSync
+from shophub.domain.orders import SENDING_DISABLED, HubOrder, OrderPushJob, ShopSync
 from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopError, ShopHubError, ShopTransientError
-from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, text, translate
 from shophub.observability import logger
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
@@ -42,6 +42,12 @@ SAVE_ATTEMPTS = 5
 
 PushOutcome = Literal["sent", "unchanged", "not_sent", "skipped", "failed"]
 
+#: the activity log's action for each kind of push
+_PUSH_ACTION = {
+    "TrackingNumber": "orders.tracking_sent",
+    "Document": "orders.document_sent",
+    "StatusPush": "orders.status_sent",
+}
 _OPERATION_KEY = {
     "TrackingNumber": "push_operation_tracking",
     "Document": "push_operation_document",
@@ -137,9 +143,15 @@ class OrderPushService:
     ) -> None:
         """Record the push as failed on the order and log why (``message_key`` with ``params``)."""
         self._record(job, order, "failed", code)
-        operation = translate(_OPERATION_KEY[job.type], language)
-        message = translate(message_key, language, reference=_ref(order), operation=operation, **params)
-        self._log(job, order, "error", message, {"code": code, **details})
+        operation = text(_OPERATION_KEY[job.type])
+        self._log(
+            job,
+            order,
+            "error",
+            message_key,
+            {"reference": _ref(order), "operation": operation, **params},
+            {"code": code, **details},
+        )
 
     # --- the three kinds ------------------------------------------------------------------------
 
@@ -157,14 +169,12 @@ class OrderPushService:
             return "skipped"
         ref = _ref(order)
         if not enabled:
-            self._record(job, order, "not_sent", "log_push_tracking_disabled")
+            self._record(job, order, "not_sent", SENDING_DISABLED)
             return "not_sent"
         changed = connect().set_tracking_number(order.shop_order_id, entry.number)
         self._record(job, order, "sent" if changed else "unchanged", None)
         key = "log_push_tracking_sent" if changed else "log_push_tracking_unchanged"
-        self._log(
-            job, order, "ok", translate(key, language, reference=ref, number=entry.number), {"number": entry.number}
-        )
+        self._log(job, order, "ok", key, {"reference": ref, "number": entry.number}, {"number": entry.number})
         return "sent" if changed else "unchanged"
 
     def _document(
@@ -179,18 +189,19 @@ class OrderPushService:
         entry = next((d for d in order.documents if d.type == job.document_type and d.number == job.number), None)
         if entry is None or entry.shop_sync == "sent":
             return "skipped"
-        label = translate(f"document_type_{entry.type}", language)
         if not enabled:
-            self._record(job, order, "not_sent", "log_push_document_disabled")
+            self._record(job, order, "not_sent", SENDING_DISABLED)
             return "not_sent"
-        text = translate("order_document_message", language, type=label, number=entry.number, url=entry.url)
-        message_id = connect().post_order_message(order.shop_order_id, text)
+        label = translate(f"document_type_{entry.type}", language)
+        body = translate("order_document_message", language, type=label, number=entry.number, url=entry.url)
+        message_id = connect().post_order_message(order.shop_order_id, body)
         self._record(job, order, "sent", None, shop_message_id=message_id)
         self._log(
             job,
             order,
             "ok",
-            translate("log_push_document_sent", language, reference=_ref(order), type=label, number=entry.number),
+            "log_push_document_sent",
+            {"reference": _ref(order), "type": text(f"document_type_{entry.type}"), "number": entry.number},
             {"type": entry.type, "number": entry.number, "shop_message_id": message_id},
         )
         return "sent"
@@ -214,7 +225,8 @@ class OrderPushService:
                 job,
                 order,
                 "error",
-                translate("log_push_status_no_mapping", language, reference=ref, status=job.status),
+                "log_push_status_no_mapping",
+                {"reference": ref, "status": job.status},
                 {"status": job.status},
             )
             return "failed"
@@ -223,7 +235,8 @@ class OrderPushService:
                 job,
                 order,
                 "ok",
-                translate("log_push_status_unchanged", language, reference=ref, shop_state=order.shop_state_id),
+                "log_push_status_unchanged",
+                {"reference": ref, "shop_state": order.shop_state_id},
                 {"status": job.status, "shop_state_id": order.shop_state_id},
             )
             return "unchanged"
@@ -235,7 +248,8 @@ class OrderPushService:
             job,
             order,
             "ok",
-            translate(key, language, reference=ref, shop_state=state),
+            key,
+            {"reference": ref, "shop_state": state},
             {"status": job.status, "shop_state_id": state},
         )
         return "sent" if changed else "unchanged"
@@ -293,13 +307,21 @@ class OrderPushService:
         logger.warning("order push outcome not recorded: the order kept changing", extra={"order_id": order.id})
 
     def _log(
-        self, job: OrderPushJob, order: HubOrder, outcome: Literal["ok", "error"], message: str, details: dict[str, Any]
+        self,
+        job: OrderPushJob,
+        order: HubOrder,
+        outcome: Literal["ok", "error"],
+        message_key: str,
+        params: dict[str, Any],
+        details: dict[str, Any],
     ) -> None:
         self.activity.append(
-            action=f"order.push.{job.type}",
+            action=_PUSH_ACTION[job.type],
             outcome=outcome,
-            message=message,
+            message_key=message_key,
+            params=params,
             actor=job.actor,
+            tenant_id=order.tenant_id,
             account_id=order.account_id,
             details={"order_id": order.id, "shop_order_id": order.shop_order_id, **details},
         )

@@ -27,6 +27,7 @@ from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.config import OrderSettings
 from shophub.domain.orders import (
+    SENDING_DISABLED,
     DocumentType,
     HubOrder,
     OrderDocument,
@@ -38,7 +39,7 @@ from shophub.domain.orders import (
 )
 from shophub.domain.stock import StockLevel
 from shophub.errors import ConcurrentUpdateError, ConflictError, FieldProblem, NotFoundError, ValidationError
-from shophub.i18n import translate
+from shophub.i18n import text, translate
 from shophub.services.stock_movements import OrderStockService
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
@@ -167,15 +168,14 @@ class OrderService:
             self.stock_announcer.enqueue_changes(tenant_id, outcome.levels)
         self._log(
             saved,
-            "order.status",
-            translate("log_order_status_changed", language, reference=_ref(saved), status=status),
+            "orders.status_changed",
+            "log_order_status_changed",
+            {"reference": _ref(saved), "status": status},
             actor=actor,
             details={"previous_status": order.status, "status": status, "frozen": saved.frozen},
         )
         if saved.frozen and not order.frozen:
-            self._log(
-                saved, "order.frozen", translate("log_order_frozen", language, reference=_ref(saved)), actor=actor
-            )
+            self._log(saved, "orders.frozen", "log_order_frozen", {"reference": _ref(saved)}, actor=actor)
         self.events.publish(ORDER_UPDATED, event_detail(saved, previous_status=order.status, changes=["status"]))
         if settings.sync.push_statuses:
             self._queue_push(saved, "StatusPush", actor, language, status=status)
@@ -199,7 +199,7 @@ class OrderService:
                 added_at=self.clock(),
                 actor=actor,
                 shop_sync="pending" if send else "not_sent",
-                problem=None if send else "log_push_tracking_disabled",
+                problem=None if send else SENDING_DISABLED,
             )
             others = [t for t in current.tracking_numbers if t.number != number]
             return current.model_copy(update={"tracking_numbers": [*others, entry], "updated_at": self.clock()}), entry
@@ -209,8 +209,9 @@ class OrderService:
             key = "log_order_tracking_added" if send else "log_push_tracking_disabled"
             self._log(
                 saved,
-                "order.tracking_number",
-                translate(key, language, reference=_ref(saved), number=number),
+                "orders.tracking_added",
+                key,
+                {"reference": _ref(saved), "number": number},
                 actor=actor,
                 details={"number": number, "send_to_shop": send},
             )
@@ -247,19 +248,19 @@ class OrderService:
                 added_at=self.clock(),
                 actor=actor,
                 shop_sync="pending" if send else "not_sent",
-                problem=None if send else "log_push_document_disabled",
+                problem=None if send else SENDING_DISABLED,
             )
             others = [d for d in current.documents if not same(d)]
             return current.model_copy(update={"documents": [*others, entry], "updated_at": self.clock()}), entry
 
         saved, entry, changed = self._save_retrying(tenant_id, order_id, order, add)
         if changed:
-            label = translate(f"document_type_{document_type}", language)
             key = "log_order_document_added" if send else "log_push_document_disabled"
             self._log(
                 saved,
-                "order.document",
-                translate(key, language, reference=_ref(saved), type=label, number=number),
+                "orders.document_added",
+                key,
+                {"reference": _ref(saved), "type": text(f"document_type_{document_type}"), "number": number},
                 actor=actor,
                 details={"type": document_type, "number": number, "url": url, "send_to_shop": send},
             )
@@ -326,8 +327,9 @@ class OrderService:
         self.activity.append(
             action="orders.fetch_requested",
             outcome="ok",
-            message=translate("log_poll_requested", language),
+            message_key="log_poll_requested",
             actor=actor,
+            tenant_id=tenant_id,
             account_id=account.id,
         )
         return job
@@ -335,13 +337,22 @@ class OrderService:
     # --- helpers ----------------------------------------------------------------------------------
 
     def _log(
-        self, order: HubOrder, action: str, message: str, *, actor: str, details: dict[str, Any] | None = None
+        self,
+        order: HubOrder,
+        action: str,
+        message_key: str,
+        params: dict[str, Any],
+        *,
+        actor: str,
+        details: dict[str, Any] | None = None,
     ) -> None:
         self.activity.append(
             action=action,
             outcome="ok",
-            message=message,
+            message_key=message_key,
+            params=params,
             actor=actor,
+            tenant_id=order.tenant_id,
             account_id=order.account_id,
             details={"order_id": order.id, "shop_order_id": order.shop_order_id, **(details or {})},
         )

@@ -290,9 +290,11 @@ class _TenantRun:
             )
             self.service.reports.write(report, entries)
             self.service.activity.append(
-                action="stock_push",
+                action="stock.pushed",
                 outcome="error" if counts["failed"] else "ok",
-                message=translate("stock_push_logged", DEFAULT_LANGUAGE, **summary),
+                message_key="stock_push_logged",
+                params=summary,
+                tenant_id=self.tenant_id,
                 account_id=account.id,
                 details={"report_id": report.id, "rows": len(entries), **summary},
             )

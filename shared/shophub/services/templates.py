@@ -13,7 +13,6 @@ from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.config import Template, TemplateSync
 from shophub.errors import ConflictError, NotFoundError
-from shophub.i18n import translate
 from shophub.ids import new_id
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
@@ -77,10 +76,11 @@ class TemplateService:
         if not default:
             self.templates.create(account_id, template)
         self._log(
-            account_id,
+            account,
             actor,
-            "template.created",
-            translate("activity_template_created", "pl", name=template.name),
+            "templates.created",
+            "activity_template_created",
+            {"name": template.name},
             {"id": template.id, "old": None, "new": _public(template), "default": default},
         )
         return TemplateView(template, default)
@@ -105,10 +105,11 @@ class TemplateService:
             return TemplateView(current, default)
         updated = self.templates.update(account_id, template_id, name=new_name, sync=new_sync, at=self.clock())
         self._log(
-            account_id,
+            account,
             actor,
-            "template.updated",
-            translate("activity_template_updated", "pl", name=updated.name),
+            "templates.changed",
+            "activity_template_updated",
+            {"name": updated.name},
             {"id": template_id, "old": _public(current), "new": _public(updated)},
         )
         return TemplateView(updated, default)
@@ -121,10 +122,11 @@ class TemplateService:
             return TemplateView(template, True)
         self.templates.set_default(tenant_id, account_id, template_id)
         self._log(
-            account_id,
+            account,
             actor,
-            "template.default_changed",
-            translate("activity_template_default_changed", "pl", name=template.name),
+            "templates.default_changed",
+            "activity_template_default_changed",
+            {"name": template.name},
             {"old": account.default_template_id, "new": template_id},
         )
         return TemplateView(template, True)
@@ -140,37 +142,55 @@ class TemplateService:
                 raise TemplateInUse(template.offer_count)
             self.templates.delete(tenant_id, account_id, template_id)
         except TemplateIsDefault:
-            self._refuse(account_id, actor, template, "default_template")
+            self._refuse(account, actor, template, "default_template")
             raise ConflictError("default template", code="default_template", params={"name": template.name}) from None
         except TemplateInUse as in_use:
-            self._refuse(account_id, actor, template, "template_in_use", offers=in_use.offer_count)
+            self._refuse(account, actor, template, "template_in_use", offers=in_use.offer_count)
             raise ConflictError(
                 "template in use",
                 code="template_in_use",
                 params={"name": template.name, "count": in_use.offer_count},
             ) from None
         self._log(
-            account_id,
+            account,
             actor,
-            "template.deleted",
-            translate("activity_template_deleted", "pl", name=template.name),
+            "templates.deleted",
+            "activity_template_deleted",
+            {"name": template.name},
             {"id": template_id, "old": _public(template), "new": None},
         )
 
     # --- activity -------------------------------------------------------------------------------
 
-    def _log(self, account_id: str, actor: str, action: str, message: str, details: dict[str, Any]) -> None:
+    def _log(
+        self,
+        account: Account,
+        actor: str,
+        action: str,
+        message_key: str,
+        params: dict[str, Any],
+        details: dict[str, Any],
+    ) -> None:
         self.activity.append(
-            action=action, outcome="ok", message=message, actor=actor, account_id=account_id, details=details
+            action=action,
+            outcome="ok",
+            message_key=message_key,
+            params=params,
+            actor=actor,
+            tenant_id=account.tenant_id,
+            account_id=account.id,
+            details=details,
         )
 
-    def _refuse(self, account_id: str, actor: str, template: Template, code: str, *, offers: int = 0) -> None:
+    def _refuse(self, account: Account, actor: str, template: Template, code: str, *, offers: int = 0) -> None:
         self.activity.append(
-            action="template.deleted",
+            action="templates.delete_refused",
             outcome="error",
-            message=translate(code, "pl", name=template.name, count=offers),
+            message_key=code,
+            params={"name": template.name, "count": offers},
             actor=actor,
-            account_id=account_id,
+            tenant_id=account.tenant_id,
+            account_id=account.id,
             details={"id": template.id, "code": code},
         )
 
