@@ -17,10 +17,10 @@ CFN_LINT_VERSION := 1.58.0
 export SAM_CLI_TELEMETRY := 0
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
-.PHONY: help venv tools test test-fast lint format run token bench demo validate build deploy openapi clean
+.PHONY: help venv tools test test-fast lint format run token tokens token-revoke bench demo validate build deploy openapi clean
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.ready: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python $(PYTHON_VERSION) not found (install it with pyenv or set PYTHON=/path/to/python3.13)"; exit 1; fi
@@ -54,12 +54,22 @@ format: venv ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-run: venv ## Start the local stack: moto, API on :3000, simulator on :8081, schedule, queue pump
+run: venv ## Start the local stack: moto, API :3000, simulator :8081 (SHOPHUB_ALLOW_LOCAL_SHOPS=false: URL guard on)
 	$(PY) -m local.stack
 
-token: venv ## Print a new API token: make token TENANT=acme [STAGE=prod PROFILE=me REGION=eu-central-1]
-	@test -n "$(TENANT)" || { echo "usage: make token TENANT=acme [STAGE=... PROFILE=... REGION=...]"; exit 2; }
-	@$(PY) -m local.stack.token --tenant "$(TENANT)" $(if $(STAGE),--stage "$(STAGE)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(REGION),--region "$(REGION)")
+# Where token commands act: the running local stack, or STAGE=... [PROFILE=... REGION=...] deployed.
+TOKEN_TARGET = $(if $(STAGE),--stage "$(STAGE)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(REGION),--region "$(REGION)")
+
+token: venv ## Print a new API token: make token TENANT=acme [NAME=ci] [DAYS=90] [STAGE=prod PROFILE=me REGION=...]
+	@test -n "$(TENANT)" || { echo "usage: make token TENANT=acme [NAME=<tenant>-<date>] [DAYS=never] [STAGE=... PROFILE=... REGION=...]"; exit 2; }
+	@$(PY) -m local.stack.token --tenant "$(TENANT)" $(if $(NAME),--name "$(NAME)") $(if $(DAYS),--days "$(DAYS)") $(TOKEN_TARGET)
+
+tokens: venv ## List API tokens: name, tenant, created, expiry, state (never the token) [STAGE=...]
+	@$(PY) -m local.stack.token --list $(TOKEN_TARGET)
+
+token-revoke: venv ## Revoke an API token by name: make token-revoke NAME=acme-2026-11-27 [STAGE=...]
+	@test -n "$(NAME)" || { echo "usage: make token-revoke NAME=<token name> [STAGE=... PROFILE=... REGION=...] (make tokens lists the names)"; exit 2; }
+	@$(PY) -m local.stack.token --revoke "$(NAME)" $(TOKEN_TARGET)
 
 bench: venv ## Benchmarks against the simulator (prints tables, writes bench/results/*.json)
 	$(PY) -m bench

@@ -1,7 +1,7 @@
 """HTTP API Lambda authorizer: ``Authorization: Bearer <token>`` → tenant id.
 
 Simple-response format (payload 2.0). It never refuses on its own: a request whose token is
-missing, unknown or revoked gets an empty ``tenant_id`` and the API functions answer it with the
+missing, unknown, revoked or expired gets an empty ``tenant_id`` and the API functions answer it with the
 contract's 401 error body (an HTTP API cannot shape an authorizer's refusal).
 """
 

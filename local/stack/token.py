@@ -1,9 +1,15 @@
-"""Create an API token for a tenant and print it (once; only its hash is stored).
+"""API tokens of a stack: create one (printed once; only its hash is stored), list them, revoke one.
 
-python -m local.stack.token --tenant acme [--name NAME]
-    against the running local stack (found through ``.local-stack/state.json``)
-python -m local.stack.token --tenant acme --stage prod [--profile P] [--region R]
-    against a deployed stack: table ``shophub-<stage>-hub``, default boto3 credentials
+python -m local.stack.token --tenant acme [--name NAME] [--days N]
+    a new token for ``acme`` (name: ``acme-<date>`` unless given; expires after N days, else never)
+python -m local.stack.token --list
+    every token: name, tenant, created, expiry and state (never the token or its hash)
+python -m local.stack.token --revoke NAME
+    the token called NAME is refused from now on (the API answers 401)
+
+Each works against the running local stack (found through ``.local-stack/state.json``), or with
+``--stage prod [--profile P] [--region R]`` against a deployed stack: table ``shophub-<stage>-hub``,
+default boto3 credentials.
 """
 
 from __future__ import annotations
@@ -20,23 +26,72 @@ from local.stack.state import running_state, state_file
 from local.stack.template import REGION
 
 _TENANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")  # = shophub.store.tokens.TOKEN_NAME
 
 
 class TokenError(Exception):
-    """A token cannot be created; the message says why and what to do."""
+    """A token cannot be created, listed or revoked; the message says why and what to do."""
 
 
 def deployed_table_name(stage: str) -> str:
     return f"shophub-{stage}-hub"
 
 
-def create_token(client: Any, table_name: str, tenant: str, name: str, token: str | None = None) -> str:
-    """Store a token for ``tenant`` in ``table_name`` and return the plain token."""
+def _tokens(client: Any, table_name: str) -> Any:
     ensure_import_paths()
     from shophub.store.dynamo import HubTable
     from shophub.store.tokens import TokenRepository
 
-    return str(TokenRepository(HubTable(client, table_name)).create(tenant_id=tenant, name=name, token=token))
+    return TokenRepository(HubTable(client, table_name))
+
+
+def create_token(
+    client: Any,
+    table_name: str,
+    tenant: str,
+    name: str | None = None,
+    token: str | None = None,
+    *,
+    days: int | None = None,
+) -> str:
+    """Store a token for ``tenant`` in ``table_name`` and return the plain token (``name``:
+    ``<tenant>-<date>`` unless given; ``days``: expiry, None = never)."""
+    tokens = _tokens(client, table_name)
+    from shophub.store.tokens import TokenNameTaken
+
+    try:
+        plain = tokens.create(tenant_id=tenant, name=name, token=token, expires_in_days=days)
+    except TokenNameTaken:
+        raise TokenError(f"a token named {name!r} exists already; choose another NAME") from None
+    return str(plain)
+
+
+def _moment(stamp: str | None) -> str:
+    """``2026-11-27T09:31:00Z`` of a stored timestamp; ``never`` for none."""
+    return stamp[:19] + "Z" if stamp else "never"
+
+
+def list_tokens(client: Any, table_name: str) -> str:
+    """Every token as a table: name, tenant, created, expires, state (never the token or its hash)."""
+    tokens = _tokens(client, table_name)
+    from shophub.clock import utc_now
+
+    now = utc_now()
+    rows = [("NAME", "TENANT", "CREATED", "EXPIRES", "STATE")]
+    rows += [(t.name, t.tenant_id, _moment(t.created_at), _moment(t.expires_at), t.state(now)) for t in tokens.list()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def revoke_token(client: Any, table_name: str, name: str) -> None:
+    """Revoke the token called ``name``."""
+    tokens = _tokens(client, table_name)
+    from shophub.store.tokens import TokenNotFound
+
+    try:
+        tokens.revoke_named(name)
+    except TokenNotFound:
+        raise TokenError(f"no token is named {name!r} (make tokens lists them)") from None
 
 
 def _check_table(client: Any, table_name: str, where: str) -> None:
@@ -89,32 +144,56 @@ def deployed_client(stage: str, profile: str | None = None, region: str | None =
     return session.client("dynamodb"), deployed_table_name(stage)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.stack.token", description=__doc__.split("\n")[0])
-    parser.add_argument("--tenant", required=True, help="tenant id the token acts for")
-    parser.add_argument("--name", default=None, help="token name shown in the activity log (default: cli)")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--tenant", help="create a token for this tenant id")
+    action.add_argument("--list", action="store_true", help="list every token (never the token itself)")
+    action.add_argument("--revoke", metavar="NAME", help="revoke the token called NAME")
+    parser.add_argument("--name", default=None, help="the new token's name, unique (default: <tenant>-<date>)")
+    parser.add_argument("--days", type=int, default=None, help="the new token expires after this many days")
     parser.add_argument("--stage", default=None, help="a deployed stage instead of the local stack")
     parser.add_argument("--profile", default=None, help="AWS profile (with --stage)")
     parser.add_argument("--region", default=None, help="AWS region (with --stage)")
     parser.add_argument("--state-file", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not _TENANT.match(args.tenant):
+    if args.tenant is not None and not _TENANT.match(args.tenant):
         parser.error("--tenant: 1-64 letters, digits, '-' or '_'")
+    if (args.name is not None or args.days is not None) and args.tenant is None:
+        parser.error("--name and --days go with --tenant")
+    for label, name in (("--name", args.name), ("--revoke", args.revoke)):
+        if name is not None and not _NAME.match(name):
+            parser.error(f"{label}: 1-80 letters, digits, '.', '-' or '_' (starting with a letter or digit)")
+    if args.days is not None and not 1 <= args.days <= 3650:
+        parser.error("--days: a whole number of days from 1 to 3650")
     if args.stage is None and (args.profile or args.region):
         parser.error("--profile and --region need --stage")
+    return args
+
+
+def _run(args: argparse.Namespace) -> str:
+    if args.stage:
+        client, table = deployed_client(args.stage, args.profile, args.region)
+        where = f"for stage {args.stage}"
+    else:
+        client, table = local_client(args.state_file)
+        where = "in the local stack"
+    _check_table(client, table, where)
+    if args.list:
+        return list_tokens(client, table)
+    if args.revoke:
+        revoke_token(client, table, args.revoke)
+        return f"revoked: {args.revoke}"
+    return create_token(client, table, args.tenant, args.name, days=args.days)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     try:
-        if args.stage:
-            client, table = deployed_client(args.stage, args.profile, args.region)
-            where = f"for stage {args.stage}"
-        else:
-            client, table = local_client(args.state_file)
-            where = "in the local stack"
-        _check_table(client, table, where)
-        token = create_token(client, table, args.tenant, args.name or "cli")
+        print(_run(args))
     except TokenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(token)
     return 0
 
 

@@ -112,6 +112,24 @@ class ConcurrentUpdateError(ConflictError):
     message_key = "concurrent_update"
 
 
+class ShopAlreadyConnectedError(ConflictError):
+    """The tenant already has an account for this shop (same normalized URL); ``details`` names
+    that account (``account_id``, ``name``, ``shop_url``)."""
+
+    code = "shop_already_connected"
+    message_key = "shop_already_connected"
+
+    @classmethod
+    def naming(cls, *, account_id: str, name: str, shop_url: str) -> ShopAlreadyConnectedError:
+        """The refusal naming the tenant's account that has the shop."""
+        named = {"account_id": account_id, "name": name, "shop_url": shop_url}
+        return cls(f"shop already connected as account {account_id}", params=named, details=[named])
+
+    @property
+    def account_id(self) -> str:
+        return str(self.params.get("account_id", ""))
+
+
 # --- shop (connector) errors -------------------------------------------------------------------
 
 

@@ -8,13 +8,18 @@ import json
 import logging
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.prestashop.resources import CATALOGUE_NAMES
+from shophub.domain.accounts import Account
+from shophub.domain.activity import LogFilter
+from shophub.ids import new_id
 from shophub.services.accounts import AccountService
+from shophub.services.activity import entry_message
 from shophub.store import keys
 from tests.support.api import ApiAnswer, ApiClient
 from tests.support.aws import TestStack as Stack
@@ -136,7 +141,26 @@ def untrusted_tls_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 @pytest.fixture
 def api(stack: Stack) -> ApiClient:
-    return client(stack.container.tokens.create("tenant-a"))
+    return client(stack.container.tokens.create("tenant-a", name="default"))
+
+
+def stored_account(stack: Stack, shop_url: str, *, tenant_id: str = "tenant-a", name: str = "Sklep") -> str:
+    """An account saved straight through the repository (no shop call): a shop of its own."""
+    account_id = new_id()
+    now = datetime.now(UTC)
+    stack.container.accounts.create(
+        Account(
+            id=account_id,
+            tenant_id=tenant_id,
+            name=name,
+            shop_url=shop_url,
+            secret_ref=stack.container.secrets.put(account_id, KEY),
+            key_last4=KEY[-4:],
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return account_id
 
 
 # --- creating --------------------------------------------------------------------------------------
@@ -184,11 +208,11 @@ def test_create_saves_account_with_masked_key_and_queues_discovery(stack: Stack,
 
     # and the creation is logged
     logs = api.get(f"/accounts/{account_id}/logs").json["items"]
-    assert [(e["action"], e["outcome"], e["actor"]) for e in logs] == [("account.create", "ok", "default")]
+    assert [(e["action"], e["outcome"], e["actor"]) for e in logs] == [("account.created", "ok", "default")]
     assert logs[0]["message"] == f"Dodano konto sklepu „Sklep”. {OK_PL}"
 
-    # in English with Accept-Language: en
-    english = client(api.token, "en")
+    # in English with Accept-Language: en (another tenant: this one has the shop already)
+    english = client(stack.container.tokens.create("tenant-en"), "en")
     assert create_account(english, shop.url).json["connection"]["message"] == OK_EN
 
 
@@ -270,8 +294,8 @@ def test_failed_check_saves_nothing_and_explains_why(
         assert receive(stack) == []
         # but the attempt is logged under the tenant
         entries, _ = stack.container.activity.list(tenant_id="tenant-a", limit=1)
-        assert (entries[0].action, entries[0].outcome) == ("account.create", "error")
-        assert error["message"] in entries[0].message
+        assert (entries[0].action, entries[0].outcome) == ("account.create_failed", "error")
+        assert error["message"] in entry_message(entries[0], language)  # read in the reader's language
         assert key not in entries[0].model_dump_json()
     entries, _ = stack.container.activity.list(tenant_id="tenant-a")
     assert len(entries) == 2
@@ -296,9 +320,9 @@ def test_missing_optional_permissions_are_listed_but_the_account_is_created(shop
 
     # and PUT alone is enough to push stock
     shop.add_key(OTHER_KEY, permissions_without("stock_availables:PATCH"))
-    answer = create_account(api, shop.url, OTHER_KEY)
-    assert answer.status == 201, answer.text
-    assert answer.json["connection"]["missing_permissions"] == []
+    check = api.post(f"/accounts/{answer.json['id']}/check")
+    assert check.status == 200, check.text
+    assert check.json["ok"] is True and check.json["missing_permissions"] == []
 
 
 # --- the URL guard: refused before any request leaves ----------------------------------------------
@@ -356,8 +380,9 @@ def test_unsafe_shop_urls_are_refused_before_any_request(stack: Stack, shop: Sho
 # --- reading -------------------------------------------------------------------------------------------
 
 
-def test_accounts_list_is_paged_with_an_opaque_token(shop: ShopSimulator, api: ApiClient):
-    created = {create_account(api, shop.url, name=f"Sklep {i}").json["id"] for i in range(3)}
+def test_accounts_list_is_paged_with_an_opaque_token(stack: Stack, shop: ShopSimulator, api: ApiClient):
+    created = {create_account(api, shop.url).json["id"]}
+    created |= {stored_account(stack, f"https://shop{i}.example", name=f"Sklep {i}") for i in range(2)}
 
     seen: list[str] = []
     answer = api.get("/accounts", query="limit=2")
@@ -417,7 +442,7 @@ def test_check_reports_the_connection_and_records_it(stack: Stack, shop: ShopSim
     assert account["connection"]["ok"] is False
     assert account["connection"]["message"] == failed.json["message"]
     logs = api.get(f"/accounts/{account_id}/logs").json["items"]
-    assert [(e["action"], e["outcome"]) for e in logs[:2]] == [("account.check", "error"), ("account.check", "ok")]
+    assert [(e["action"], e["outcome"]) for e in logs[:2]] == [("account.checked", "error"), ("account.checked", "ok")]
 
     # and a good check restores it
     shop.webservice_enabled = True
@@ -443,7 +468,7 @@ def test_patch_with_a_bad_key_changes_nothing(stack: Stack, shop: ShopSimulator,
     assert ssm_parameters(stack)[f"/shophub/test/accounts/{account_id}"] == KEY
     assert api.post(f"/accounts/{account_id}/check").json["ok"] is True  # the old key still works
     logs = api.get(f"/accounts/{account_id}/logs").json["items"]
-    assert ("account.update", "error") in [(e["action"], e["outcome"]) for e in logs]
+    assert ("account.update_failed", "error") in [(e["action"], e["outcome"]) for e in logs]
 
 
 def test_patch_with_a_good_key_replaces_it(stack: Stack, shop: ShopSimulator, api: ApiClient):
@@ -472,7 +497,7 @@ def test_patch_name_only_does_not_call_the_shop(shop: ShopSimulator, api: ApiCli
     assert answer.json["name"] == "Sklep główny"
     assert shop.request_count == 0
     logs = api.get(f"/accounts/{account_id}/logs").json["items"]
-    assert logs[0]["action"] == "account.update"
+    assert logs[0]["action"] == "account.updated"
     assert logs[0]["details"]["fields"] == ["name"]
 
 
@@ -599,11 +624,11 @@ def test_delete_removes_key_and_configuration_but_keeps_orders(stack: Stack, sho
     account_item = table.get(keys.tenant_pk("tenant-a"), keys.account_sk(account_id))
     assert account_item is not None and account_item["status"] == "deleted"
     # the log entries stay (until they expire) and the deletion is logged for the tenant
-    entries, _ = stack.container.activity.list(account_id=account_id)
-    assert entries[0].action == "account.delete"
+    entries, _ = stack.container.activity.list("tenant-a", LogFilter(account_id=account_id))
+    assert entries[0].action == "account.deleted"
     assert entries[0].details["kept_orders"] == 2
     tenant_entries, _ = stack.container.activity.list(tenant_id="tenant-a")
-    assert [e.action for e in tenant_entries] == ["account.delete"]
+    assert [(e.action, e.account_id) for e in tenant_entries][:1] == [("account.deleted", account_id)]
 
 
 # --- logs -------------------------------------------------------------------------------------------
@@ -625,11 +650,11 @@ def test_logs_are_newest_first_and_paged(stack: Stack, shop: ShopSimulator, api:
         if not token:
             break
 
-    assert [e["action"] for e in items] == ["account.check"] * 4 + ["account.create"]
+    assert [e["action"] for e in items] == ["account.checked"] * 4 + ["account.created"]
     assert [e["at"] for e in items] == sorted((e["at"] for e in items), reverse=True)
     assert all(e["outcome"] == "ok" and e["actor"] == "default" for e in items)
     first = api.get(f"/accounts/{account_id}/logs", query="limit=2").json["next"]
-    other_id = create_account(api, shop.url).json["id"]
+    other_id = stored_account(stack, "https://other.example")
     assert api.get(f"/accounts/{other_id}/logs", query=f"next={first}").status == 400  # token of another list
     assert api.get(f"/accounts/{account_id}/logs", query="limit=101").status == 422
     expires = [i["expires_at"]["N"] for i in table_items(stack) if i["SK"]["S"].startswith("LOG#")]

@@ -187,7 +187,7 @@ def test_adding_an_entry_is_logged_under_the_tenant(stack):
 
     entries = logs(stack, tenant_id="tenant-a")
 
-    assert entries[0].action == "dictionary.entry_created"
+    assert entries[0].action == "mappings.dictionary_entry_added"
     assert entries[0].details["id"] == added["id"]
     assert entries[0].details["old"] is None
     assert entries[0].details["new"] == "InPost Kurier"
@@ -216,7 +216,7 @@ def test_hub_settings_can_be_changed_and_are_logged(stack):
     assert answer.json == {"stock_return_statuses": ["anulowane", returned]}
     assert client.get("/hub/settings").json == answer.json
     entry = logs(stack, tenant_id="tenant-a")[0]
-    assert entry.action == "hub_settings.updated"
+    assert entry.action == "order_settings.return_statuses_changed"
     assert entry.details["old"] == {"stock_return_statuses": ["anulowane"]}
     assert entry.details["new"] == {"stock_return_statuses": ["anulowane", returned]}
 

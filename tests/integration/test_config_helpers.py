@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from shophub.domain.accounts import Account
+from shophub.domain.activity import LogFilter
 from shophub.ids import new_id
 from shophub.store import keys
 from shophub.store.accounts import AccountRepository
@@ -49,7 +50,7 @@ def make_account(stack: TestStack, tenant: str = "tenant-a", name: str = "Sklep"
         id=account_id,
         tenant_id=tenant,
         name=name,
-        shop_url="https://shop.example",
+        shop_url=f"https://{account_id}.shop.example",  # one shop per account (one shop per tenant)
         secret_ref=f"/shophub/test/accounts/{account_id}",
         key_last4="WXYZ",
         created_at=CREATED_AT,
@@ -77,8 +78,9 @@ def api(stack: TestStack, tenant: str = "tenant-a", language: str = "en") -> Api
     return ApiClient(token=stack.container.tokens.create(tenant), language=language)
 
 
-def logs(stack: TestStack, *, account_id: str | None = None, tenant_id: str | None = None) -> list[Any]:
-    entries, _ = ActivityLogRepository(stack.table).list(account_id=account_id, tenant_id=tenant_id, limit=100)
+def logs(stack: TestStack, *, account_id: str | None = None, tenant_id: str = "tenant-a") -> list[Any]:
+    """The tenant's log (or one account's), newest first."""
+    entries, _ = ActivityLogRepository(stack.table).list(tenant_id, LogFilter(account_id=account_id), limit=100)
     return entries
 
 

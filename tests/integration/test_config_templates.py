@@ -46,7 +46,7 @@ def test_the_first_template_is_the_default_and_the_next_is_not(stack):
     assert _defaults(client, account.id) == [first.json["id"]]
     assert client.get(f"{url}/{second.json['id']}").json == second.json
     assert AccountRepository(stack.table).get("tenant-a", account.id).default_template_id == first.json["id"]
-    assert [e.action for e in logs(stack, account_id=account.id)] == ["template.created", "template.created"]
+    assert [e.action for e in logs(stack, account_id=account.id)] == ["templates.created", "templates.created"]
 
 
 def test_making_another_template_the_default_moves_the_only_default(stack):
@@ -62,11 +62,11 @@ def test_making_another_template_the_default_moves_the_only_default(stack):
     assert answer.json["default"] is True
     assert _defaults(client, account.id) == [second]
     entry = logs(stack, account_id=account.id)[0]
-    assert entry.action == "template.default_changed"
+    assert entry.action == "templates.default_changed"
     assert entry.details == {"old": first, "new": second}
     # and making the default the default again changes nothing
     assert client.post(f"{url}/{second}/default").status == 200
-    assert logs(stack, account_id=account.id)[0].action == "template.default_changed"
+    assert logs(stack, account_id=account.id)[0].action == "templates.default_changed"
     assert len(logs(stack, account_id=account.id)) == 3
 
 
@@ -128,7 +128,7 @@ def test_an_unused_non_default_template_is_deleted_and_logged(stack):
     assert answer.text == ""
     assert stack.table.get(keys.account_pk(account.id), keys.template_sk(spare)) is None
     entry = logs(stack, account_id=account.id)[0]
-    assert entry.action == "template.deleted"
+    assert entry.action == "templates.deleted"
     assert entry.details["old"] == {"name": "B", "sync": ALL_ON}
     assert entry.details["new"] is None
 
@@ -150,7 +150,7 @@ def test_edits_change_only_what_is_given_and_are_logged(stack):
         "offer_count": 0,
     }
     entry = logs(stack, account_id=account.id)[0]
-    assert entry.action == "template.updated"
+    assert entry.action == "templates.changed"
     assert entry.details["old"]["sync"]["description"] is True
     assert entry.details["new"]["sync"]["description"] is False
 

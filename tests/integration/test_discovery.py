@@ -67,7 +67,7 @@ def shop(sim: ShopSimulator) -> Iterator[ShopSimulator]:
 
 @pytest.fixture
 def api(stack: Stack) -> ApiClient:
-    return client(stack.container.tokens.create("tenant-a"))
+    return client(stack.container.tokens.create("tenant-a", name="default"))
 
 
 def test_discovery_end_to_end(stack: Stack, shop: ShopSimulator, api: ApiClient):
@@ -117,7 +117,7 @@ def test_discovery_end_to_end(stack: Stack, shop: ShopSimulator, api: ApiClient)
     assert stack.table.get(keys.account_pk(account_id), keys.DISCOVERY_SK) is not None
     # and logged, by whoever asked
     entry = api.get(f"/accounts/{account_id}/logs").json["items"][0]
-    assert (entry["action"], entry["outcome"], entry["actor"]) == ("account.discovery", "ok", "default")
+    assert (entry["action"], entry["outcome"], entry["actor"]) == ("account.discovered", "ok", "default")
     assert entry["message"].startswith("Odczytano konfigurację sklepu: metody płatności: 3, przewoźnicy: 5")
 
 
@@ -154,7 +154,7 @@ def test_a_transient_failure_is_retried_by_sqs(stack: Stack, shop: ShopSimulator
     assert found["status"] == "pending"
     assert found["message"].startswith("the shop's server failed: ")
     entry = api.get(f"/accounts/{account_id}/logs").json["items"][0]
-    assert (entry["action"], entry["outcome"]) == ("account.discovery", "error")
+    assert (entry["action"], entry["outcome"]) == ("account.discovery_failed", "error")
     assert entry["message"].startswith("Odczyt konfiguracji sklepu nie powiódł się (zostanie ponowiony automatycznie)")
     assert entry["details"]["will_retry"] is True
 
@@ -186,7 +186,7 @@ def test_a_permanent_failure_is_not_retried(stack: Stack, shop: ShopSimulator, a
     assert found["message"].startswith("sklep odrzucił klucz API: Authentification key is not active")
     assert found["payment_methods"] == []
     entry = api.get(f"/accounts/{account_id}/logs").json["items"][0]
-    assert (entry["action"], entry["outcome"]) == ("account.discovery", "error")
+    assert (entry["action"], entry["outcome"]) == ("account.discovery_failed", "error")
     assert entry["message"].startswith("Odczyt konfiguracji sklepu nie powiódł się: sklep odrzucił klucz API")
     assert entry["details"]["will_retry"] is False
     assert KEY not in json.dumps(entry)
@@ -253,7 +253,7 @@ def test_discovery_can_be_run_again(stack: Stack, shop: ShopSimulator, api: ApiC
     assert again["status"] == "done"
     assert again["refreshed_at"] > first["refreshed_at"]
     actions = [e["action"] for e in api.get(f"/accounts/{account_id}/logs").json["items"]]
-    assert actions == ["account.discovery", "account.discovery", "account.create"]
+    assert actions == ["account.discovered", "account.discovered", "account.created"]
 
 
 def test_messages_that_cannot_run_are_dropped(stack: Stack, shop: ShopSimulator, api: ApiClient):
@@ -301,4 +301,7 @@ def test_an_account_is_saved_even_when_discovery_cannot_be_queued(stack: Stack, 
         "message": "Nie udało się zlecić odczytu konfiguracji sklepu. Uruchom go ponownie.",
     }
     logs = api.get(f"/accounts/{answer.json['id']}/logs").json["items"]
-    assert [(e["action"], e["outcome"]) for e in logs] == [("account.discovery", "error"), ("account.create", "ok")]
+    assert [(e["action"], e["outcome"]) for e in logs] == [
+        ("account.discovery_failed", "error"),
+        ("account.created", "ok"),
+    ]

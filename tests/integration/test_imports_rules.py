@@ -38,7 +38,7 @@ def test_import_mode_needs_a_default_template(world_factory: Factory) -> None:
 def test_one_running_import_per_account(world_factory: Factory) -> None:
     world = world_factory()
     account = world.account()
-    other = world.account()
+    other = world.account(sim=world_factory().sim)  # another shop (a tenant connects a shop once)
     client = world.api()
     first = world.start(client, account, mode="import")
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from local.stack.template import REGION, HttpRoute, ProvisionedStack, load_stack
 from local.stack.token import main as token_main
 from shophub import wiring
 from shophub.store.dynamo import HubTable
-from shophub.store.tokens import TokenRepository
+from shophub.store.tokens import TokenRepository, hash_token
 from tests.support.aws import aws_stack
 from tests.support.echo_function import recorder
 
@@ -209,11 +210,23 @@ class TestThroughTheGateway:
         answer = api.get("/hub/statuses", headers=_bearer(DEV_TOKEN))
         assert answer.status_code != 401
 
-    def test_unknown_routes_and_methods_are_api_gateway_404s(self, api: httpx.Client) -> None:
-        for method, path in (("GET", "/nowhere"), ("DELETE", "/health"), ("GET", "/echo/1/more")):
-            answer = api.request(method, path)
+    def test_unknown_routes_and_methods_answer_in_the_api_error_shape(self, api: httpx.Client) -> None:
+        for method, path in (("GET", "/nowhere"), ("GET", "/echo/1/more"), ("POST", "/health/x")):
+            answer = api.request(method, path, headers=_bearer(DEV_TOKEN))
             assert answer.status_code == 404, (method, path)
-            assert answer.json() == {"message": "Not Found"}
+            assert answer.json() == {
+                "error": {"code": "not_found", "message": "Nie ma takiej ścieżki API.", "details": []}
+            }
+
+        wrong_method = api.request("DELETE", "/health", headers={"Accept-Language": "en"})
+        assert wrong_method.status_code == 405
+        assert wrong_method.headers["allow"] == "GET"
+        assert wrong_method.json()["error"] == {
+            "code": "method_not_allowed",
+            "message": "This operation is not allowed on this resource.",
+            "details": [],
+        }
+        assert recorder.of_kind("authorizer") == recorder.of_kind("http") == []
 
     def test_a_route_reaches_its_handler_with_a_v2_event_and_the_authorizer_context(self, api: httpx.Client) -> None:
         answer = api.get("/echo/42?b=2&a=1&a=3", headers={**_bearer(DEV_TOKEN), "X-Custom-Header": "Value"})
@@ -326,6 +339,54 @@ class TestThroughTheGateway:
         event = api.get("/echo/1", headers=_bearer(token)).json()["event"]
         assert event["requestContext"]["authorizer"]["lambda"] == {"tenant_id": "acme", "token_name": "ci"}
 
+    def test_local_shop_urls_are_accepted_by_default(self, api: httpx.Client) -> None:
+        # the URL guard lets the loopback address through: the connection check then finds no shop
+        error = _add_local_shop(api)
+        assert error["code"] == "connection_failed", error
+
+    def test_make_tokens_lists_them_and_token_revoke_refuses_one(
+        self, running: LocalStack, api: httpx.Client, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # Given a token with a chosen name and a 90-day expiry, and one named by default
+        state = ["--state-file", str(running.config.state_path)]
+        assert token_main(["--tenant", "shop-7", "--name", "ci-7", "--days", "90", *state]) == 0
+        token = capsys.readouterr().out.strip()
+        assert token_main(["--tenant", "shop-7", *state]) == 0
+        other = capsys.readouterr().out.strip()
+        assert api.get("/hub/statuses", headers=_bearer(token)).status_code == 200
+
+        # When the tokens are listed
+        assert token_main(["--list", *state]) == 0
+        listed = capsys.readouterr().out
+
+        # Then each shows name, tenant, created, expiry and state, never the token or its hash
+        today = datetime.now(UTC).date()
+        rows = {line.split()[0]: line.split() for line in listed.splitlines()[1:]}
+        assert listed.splitlines()[0].split() == ["NAME", "TENANT", "CREATED", "EXPIRES", "STATE"]
+        assert rows["ci-7"][1] == "shop-7" and rows["ci-7"][2].startswith(today.isoformat())
+        assert rows["ci-7"][3].startswith((today + timedelta(days=90)).isoformat()) and rows["ci-7"][4] == "active"
+        assert rows[f"shop-7-{today.isoformat()}"][3:] == ["never", "active"]
+        assert rows["dev"][1] == "dev"
+        for secret in (token, other, hash_token(token), hash_token(other)):
+            assert secret not in listed
+
+        # and once revoked by name, the token gets the API's 401
+        assert token_main(["--revoke", "ci-7", *state]) == 0
+        assert "revoked: ci-7" in capsys.readouterr().out
+        answer = api.get("/hub/statuses", headers=_bearer(token))
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+        assert api.get("/hub/statuses", headers=_bearer(other)).status_code == 200
+        assert token_main(["--list", *state]) == 0
+        assert [line.split()[-1] for line in capsys.readouterr().out.splitlines() if line.startswith("ci-7 ")] == [
+            "revoked"
+        ]
+
+        # a name that is taken or unknown is an error that says so
+        assert token_main(["--tenant", "shop-7", "--name", "ci-7", *state]) == 1
+        assert "exists already" in capsys.readouterr().err
+        assert token_main(["--revoke", "nope", *state]) == 1
+        assert "no token is named 'nope'" in capsys.readouterr().err
+
     def test_the_state_file_tells_where_the_stack_runs(self, running: LocalStack) -> None:
         assert running.config.state_path is not None and running.aws is not None and running.gateway is not None
         state = json.loads(running.config.state_path.read_text())
@@ -334,6 +395,48 @@ class TestThroughTheGateway:
         assert state["table_name"] == "shophub-local-hub"
         assert state["pid"] == os.getpid()
         assert DEV_TOKEN not in running.config.state_path.read_text()
+
+
+def _add_local_shop(api: httpx.Client) -> dict[str, Any]:
+    """POST /accounts for a shop on 127.0.0.1 (a closed port) with the dev token: the error."""
+    body = {"name": "Sklep", "shop_url": f"http://127.0.0.1:{free_port()}", "api_key": "K" * 32}
+    answer = api.post("/accounts", json=body, headers={**_bearer(DEV_TOKEN), "Accept-Language": "en"})
+    assert answer.status_code == 422, answer.text
+    error: dict[str, Any] = answer.json()["error"]
+    return error
+
+
+def test_allow_local_shops_false_runs_the_stack_with_the_url_guard_on(
+    echo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given SHOPHUB_ALLOW_LOCAL_SHOPS=false in the environment of `make run`
+    monkeypatch.setenv("SHOPHUB_ALLOW_LOCAL_SHOPS", "false")
+    from_env = LocalConfig.from_env()
+    assert from_env.allow_local_shops is False
+    config = _config(echo_template, tmp_path / "state.json", allow_local_shops=from_env.allow_local_shops)
+
+    # When a shop on 127.0.0.1 is added
+    with LocalStack(config, out=io.StringIO()) as local:
+        assert local.gateway is not None
+        banner = local.banner()
+        with httpx.Client(base_url=local.gateway.url, timeout=30) as api:
+            error = _add_local_shop(api)
+
+    # Then the URL guard refuses it before any request, as deployed, and the banner says so
+    assert error["code"] == "invalid_shop_url", error
+    assert error["details"][0]["field"] == "shop_url"
+    assert "public https:// only" in banner
+
+
+@pytest.mark.parametrize(("value", "allowed"), [(None, True), ("true", True), ("0", False), ("off", False)])
+def test_allow_local_shops_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, allowed: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("SHOPHUB_ALLOW_LOCAL_SHOPS", raising=False)
+    else:
+        monkeypatch.setenv("SHOPHUB_ALLOW_LOCAL_SHOPS", value)
+    assert LocalConfig.from_env().allow_local_shops is allowed
 
 
 def test_make_token_without_a_running_stack_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -347,7 +450,8 @@ def test_make_token_for_a_deployed_stage_writes_to_its_table(capsys: pytest.Capt
         assert token_main(["--tenant", "acme", "--stage", "test", "--region", REGION]) == 0
         token = capsys.readouterr().out.strip()
         found = stack.container.tokens.resolve(token)
-        assert found is not None and found.tenant_id == "acme" and found.name == "cli"
+        assert found is not None and found.tenant_id == "acme"
+        assert found.name == f"acme-{datetime.now(UTC).date().isoformat()}"
 
         assert token_main(["--tenant", "acme", "--stage", "nope", "--region", REGION]) == 1
         assert "shophub-nope-hub does not exist" in capsys.readouterr().err
@@ -414,6 +518,7 @@ def _in_process(template: Path) -> Iterator[PumpStack]:
                 dynamodb=boto3.client("dynamodb"),
                 sqs=boto3.client("sqs"),
                 events=boto3.client("events"),
+                s3=boto3.client("s3"),
             )
             os.environ.update(stack.common_environment())
             wiring.reset()

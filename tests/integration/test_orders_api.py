@@ -22,6 +22,7 @@ from tests.integration.test_orders_fixtures import (
     stored_order,
 )
 from tests.support.api import ApiClient
+from tests.support.logs import account_log_items
 
 ORDER_FIELDS = {
     "id",
@@ -64,8 +65,7 @@ def other_api(stack, container):
 
 
 def _logs(container, account_id: str, action: str) -> list[dict]:
-    items = container.table.query(keys.account_pk(account_id), sk_prefix=keys.LOG_PREFIX)
-    return [i for i in items if i["action"] == action]
+    return account_log_items(container.table, TENANT, account_id, action)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -96,6 +96,52 @@ def test_orders_are_listed_newest_first_page_by_page(container, api, other_api):
     assert other_api.get("/orders", query=f"account_id={account.id}").status == 404
     # a tampered paging token is a 400
     assert api.get("/orders", query="next=abc").status == 400
+
+
+def _listed(api, query: str = "") -> list[int]:
+    """Every order of the tenant, page by page (two per page), as shop order ids."""
+    seen: list[int] = []
+    token = ""
+    while True:
+        page = api.get("/orders", query=f"limit=2&{query}" + (f"&next={token}" if token else ""))
+        assert page.status == 200, page.text
+        seen += [o["shop_order_id"] for o in page.json["items"]]
+        token = page.json["next"]
+        if not token:
+            return seen
+
+
+def test_orders_are_listed_by_when_they_were_placed_whatever_their_ids(container, api):
+    # Given orders imported at one moment (one poll page), placed in the shop out of id order,
+    # with ids of different lengths; 30 and 3 placed in the same second
+    account = offline_account(container)
+    imported = datetime.now(UTC)
+    placed_minutes = {1000: 1, 100: 2, 10: 3, 3: 4, 30: 4, 9: 5}
+    start = imported - timedelta(hours=1)
+    for shop_order_id, minute in placed_minutes.items():
+        placed = start + timedelta(minutes=minute)
+        stored_order(container, account, shop_order_id, imported_at=imported, placed_at=placed)
+
+    # When the list is read page by page, all of it or one account's
+    # Then the newest placed comes first (same second: the higher shop id first)
+    assert _listed(api) == [9, 30, 3, 10, 100, 1000]
+    assert _listed(api, f"account_id={account.id}") == [9, 30, 3, 10, 100, 1000]
+
+
+def test_orders_stored_with_the_old_list_key_are_still_listed_and_read(container, api):
+    # Given an order stored before the list key held the placement time (<imported at>#<a>#<id>)
+    from shophub.clock import iso
+    from shophub.store.orders import order_item
+
+    account = offline_account(container)
+    old = stored_order(container, account, 7)
+    item = order_item(old) | {"GSI1SK": f"{iso(old.imported_at)}#{account.id}#{old.shop_order_id}"}
+    container.table.put(item)
+    stored_order(container, account, 12)
+
+    # Then it is listed (after the orders keyed the new way) and reads as before
+    assert _listed(api) == [12, 7]
+    assert api.get(f"/orders/{old.id}").json["reference"] == old.reference
 
 
 def test_an_order_reads_with_the_contract_fields(container, api, other_api):
@@ -151,8 +197,8 @@ def test_the_hub_user_changes_the_status_and_leaving_update_statuses_freezes_the
     again = api.patch(f"/orders/{order.id}", {"status": "w-realizacji"})
     assert again.json["status"] == "w-realizacji" and again.json["frozen"] is True
 
-    assert len(_logs(container, account.id, "order.status")) == 3
-    assert len(_logs(container, account.id, "order.frozen")) == 1
+    assert len(_logs(container, account.id, "orders.status_changed")) == 3
+    assert len(_logs(container, account.id, "orders.frozen")) == 1
     # push_statuses is off: nothing goes to the shop
     assert queued(stack, "OrderUpdateQueue") == []
 
@@ -218,8 +264,53 @@ def test_a_tracking_number_stays_in_the_hub_when_sending_is_off(stack, container
 
     assert answer.status == 202 and answer.json["shop_sync"] == "not_sent"
     assert queued(stack, "OrderUpdateQueue") == []
-    (entry,) = _logs(container, account.id, "order.tracking_number")
+    (entry,) = _logs(container, account.id, "orders.tracking_added")
     assert "hub only" in entry["message"] or "tylko w hubie" in entry["message"]
+
+
+def test_a_document_kept_in_the_hub_says_why_in_the_readers_language_not_with_an_internal_key(container, api):
+    # Given an account that does not send documents or tracking numbers to the shop
+    account = offline_account(container)
+    order = stored_order(container, account, 5)
+    body = {"type": "invoice", "number": "FV/5/2026", "url": "https://docs.example/fv5.pdf"}
+
+    # When a document and a tracking number are added
+    document = api.post(f"/orders/{order.id}/documents", body)
+    api.post(f"/orders/{order.id}/shipments", {"tracking_number": "PL555"})
+
+    # Then each answer names the reason for people, and keeps a stable code for programs
+    assert document.status == 202
+    assert document.json["shop_sync"] == "not_sent"
+    assert document.json["problem_code"] == "sending_disabled"
+    assert document.json["problem"] == (
+        "Not sent to the shop: sending documents is switched off in the order settings."
+    )
+    assert "log_push" not in document.text
+    for language, tracking_text in (
+        ("pl", "Nie wysłano do sklepu: wysyłanie numerów przesyłek jest wyłączone w ustawieniach zamówień."),
+        ("en", "Not sent to the shop: sending tracking numbers is switched off in the order settings."),
+    ):
+        read = ApiClient(token=api.token, language=language).get(f"/orders/{order.id}")
+        (tracking,) = read.json["tracking_numbers"]
+        assert (tracking["problem"], tracking["problem_code"]) == (tracking_text, "sending_disabled")
+        assert "log_push" not in read.text
+
+
+def test_a_problem_stored_before_the_codes_reads_as_the_same_message(container, api):
+    # Given a document whose problem was stored as a message key (before the stable codes)
+    account = offline_account(container)
+    order = stored_order(container, account, 6)
+    api.post(f"/orders/{order.id}/documents", {"type": "invoice", "number": "FV/6", "url": "https://d.example/6"})
+    stored = container.order_repository.get(account.id, 6)
+    old = stored.model_copy(
+        update={"documents": [d.model_copy(update={"problem": "log_push_document_disabled"}) for d in stored.documents]}
+    )
+    container.order_repository.save(old, expected_version=stored.version)
+
+    # When it is read, Then the answer is the same as for a new one
+    (document,) = api.get(f"/orders/{order.id}").json["documents"]
+    assert document["problem_code"] == "sending_disabled"
+    assert document["problem"].startswith("Not sent to the shop")
 
 
 def test_an_invalid_tracking_number_is_refused(container, api):
@@ -285,7 +376,7 @@ def test_a_shipment_and_a_document_saved_at_the_same_moment_both_stay(stack, con
     assert stored.version == order.version + 2
     bodies = [m["body"] for m in queued(stack, "OrderUpdateQueue")]
     assert sorted(b["type"] for b in bodies) == ["Document", "TrackingNumber"]
-    assert len(_logs(container, account.id, "order.tracking_number")) == 1
+    assert len(_logs(container, account.id, "orders.tracking_added")) == 1
 
 
 def test_a_document_link_must_be_https(container, api):

@@ -276,7 +276,7 @@ def offline_account(
         id=account_id,
         tenant_id=tenant_id,
         name="Offline shop",
-        shop_url="https://shop.example",
+        shop_url=f"https://{account_id}.shop.example",  # one shop per account (one shop per tenant)
         secret_ref=container.secrets.put(account_id, "K" * 32),
         key_last4="KKKK",
         created_at=now - timedelta(days=30),
@@ -305,9 +305,11 @@ def stored_order(
     *,
     status: str = LANDING,
     imported_at: datetime | None = None,
+    placed_at: datetime | None = None,
     lines: list[tuple[int, int, int, int | None]] | None = None,
 ) -> HubOrder:
-    """An order written straight into the table, as an import would have left it."""
+    """An order written straight into the table, as an import would have left it (placed in the
+    shop ``placed_at``, by default a minute before it was imported)."""
     from decimal import Decimal
 
     from shophub.domain.orders import OrderLine, OrderTotals, hub_order_id
@@ -341,7 +343,7 @@ def stored_order(
             for i, (p, c, q, hub_id) in enumerate(lines or [(1, 0, 1, None)])
         ],
         totals=OrderTotals(paid_gross=Decimal("20.91"), paid_net=Decimal("17.00"), currency="PLN"),
-        shop_created_at=now - timedelta(minutes=1),
+        shop_created_at=placed_at or now - timedelta(minutes=1),
         shop_updated_at=now - timedelta(minutes=1),
         imported_at=now,
         updated_at=now,

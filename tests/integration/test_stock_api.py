@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from local.stack.runtime import Invoker
+from tests.integration.test_config_helpers import LinedUpClient, race
 from tests.integration.test_stock_helpers import (
     bodies,
     create_products,
@@ -12,7 +14,7 @@ from tests.integration.test_stock_helpers import (
     hub_product,
     queued,
 )
-from tests.support.api import ApiClient
+from tests.support.api import ApiAnswer, ApiClient
 from tests.support.aws import TestStack
 
 TENANT = "tenant-a"
@@ -242,3 +244,27 @@ def test_stock_routes_need_a_token(stack: TestStack) -> None:
 
     assert anonymous.put("/products/1/stock", {"quantity": 1}).status == 401
     assert anonymous.put("/stock", {"items": [{"product_id": 1, "quantity": 1}]}).status == 401
+
+
+def test_parallel_bulk_writes_of_the_same_products_all_succeed(stack: TestStack, api: ApiClient) -> None:
+    # Given DynamoDB applying each request atomically and the API function in parallel
+    # execution environments, as Lambda runs them
+    stack.container.table.client = LinedUpClient(stack.container.dynamodb, 1, lambda *_: False)
+    parallel = ApiClient(token=api.token, language="en", invoker=Invoker(stack))
+
+    # When ten bulk writes of the same five products race
+    def write(n: int) -> ApiAnswer:
+        return parallel.put("/stock", {"items": [{"product_id": p, "quantity": 100 * n + p} for p in range(1, 6)]})
+
+    answers = race(*(lambda n=n: write(n) for n in range(10)))
+
+    # Then every one is accepted, each product got ten versions of its own and keeps the newest
+    assert [a.status for a in answers] == [202] * 10, [a.text for a in answers if a.status != 202]
+    for product_id in range(1, 6):
+        levels = {
+            i["version"]: i["quantity"] for a in answers for i in a.json["items"] if i["product_id"] == product_id
+        }
+        assert sorted(levels) == list(range(1, 11))
+        stored = hub_product(stack, TENANT, product_id)
+        assert (stored["stock"], stored["stock_version"]) == (levels[10], 10)
+    assert sum(len(m["changes"]) for m in bodies(queued(stack))) == 50

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from local.prestashop import ShopSimulator
+from local.stack.runtime import Invoker
 from shophub.services.stock_push import Delivery
 from shophub.store import keys
+from tests.integration.test_config_helpers import LinedUpClient, race
 from tests.integration.test_stock_helpers import (
     SHOP_KEY,
     ShopAccount,
@@ -20,6 +22,7 @@ from tests.integration.test_stock_helpers import (
     create_products,
     failed_ids,
     fast_transactions,  # noqa: F401 - fixture
+    hub_product,
     link_rows,
     offer_item,
     queued,
@@ -31,6 +34,7 @@ from tests.integration.test_stock_helpers import (
 )
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack
+from tests.support.logs import account_log_items
 
 pytestmark = pytest.mark.usefixtures("fast_transactions")
 
@@ -93,8 +97,8 @@ def test_changes_reach_every_linked_row_in_one_request(stack: TestStack, sim: Sh
         (1, None, 5, "ok"),
         (2, None, 22, "ok"),
     ]
-    logs = list(stack.table.query(keys.account_pk(account.id), sk_prefix=keys.LOG_PREFIX))
-    assert [(log["action"], log["outcome"], log["details"]["ok"]) for log in logs] == [("stock_push", "ok", 2)]
+    logs = account_log_items(stack.table, account.account.tenant_id, account.id)
+    assert [(log["action"], log["outcome"], log["details"]["ok"]) for log in logs] == [("stock.pushed", "ok", 2)]
 
 
 def test_products_without_offer_keys_are_found_through_the_index(
@@ -292,7 +296,7 @@ def test_a_shop_that_refuses_the_key_fails_its_rows_for_good(
     [(report, entries)] = stock_reports(stack, account.id)
     assert report["failed"] == 1
     assert entries[0]["reason"] == "stock_entry_account_failed"
-    logs = list(stack.table.query(keys.account_pk(account.id), sk_prefix=keys.LOG_PREFIX))
+    logs = account_log_items(stack.table, account.account.tenant_id, account.id)
     assert logs[0]["outcome"] == "error"
 
 
@@ -394,3 +398,36 @@ def test_an_account_another_run_is_pushing_gives_its_messages_back(
     # Then
     assert again.failed_message_ids == set()
     assert shop_quantity(sim, account.links[0].stock_id) == 6
+
+
+def test_twenty_parallel_stock_writes_all_succeed_and_the_shop_ends_with_the_newest(
+    stack: TestStack, sim: ShopSimulator
+) -> None:
+    # Given a linked product, DynamoDB applying each request atomically (moto in-process does not
+    # by itself) and the API function in parallel execution environments, as Lambda runs them
+    account = linked_shop(stack, sim, count=1)
+    stack.container.table.client = LinedUpClient(stack.container.dynamodb, 1, lambda *_: False)
+    api = ApiClient(token=stack.container.tokens.create(TENANT), language="en", invoker=Invoker(stack))
+    quantities = [10 + n for n in range(20)]
+
+    # When 20 writes with different quantities race
+    answers = race(*(lambda q=q: api.put("/products/1/stock", {"quantity": q}) for q in quantities))
+
+    # Then every one is accepted at a version of its own, and the newest write is the stock
+    assert [a.status for a in answers] == [202] * 20, [a.text for a in answers if a.status != 202]
+    by_version = {a.json["version"]: a.json["quantity"] for a in answers}
+    assert sorted(by_version) == list(range(1, 21))
+    assert sorted(by_version.values()) == quantities
+    product = hub_product(stack, TENANT, 1)
+    assert (product["stock"], product["stock_version"]) == (by_version[20], 20)
+    messages = queued(stack)
+    assert len(messages) == 20
+
+    # and once the pusher ran, the shop row holds the newest quantity
+    assert failed_ids(run_pusher(stack, messages)) == []
+    link = account.links[0]
+    assert shop_quantity(sim, link.stock_id) == by_version[20]
+    assert (offer_item(stack, link)["pushed_quantity"], offer_item(stack, link)["pushed_version"]) == (
+        by_version[20],
+        20,
+    )

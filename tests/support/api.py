@@ -24,12 +24,16 @@ class ApiAnswer:
 
 
 class ApiClient:
-    """Routes a request to the function the template names, after running the authorizer."""
+    """Routes a request to the function the template names, after running the authorizer.
 
-    def __init__(self, token: str | None = None, language: str | None = None) -> None:
+    With an ``invoker`` (:class:`local.stack.runtime.Invoker`) each call runs in one of the
+    function's execution environments, so threads may call at the same time as Lambda would."""
+
+    def __init__(self, token: str | None = None, language: str | None = None, *, invoker: Any = None) -> None:
         self.model = load_stack("test")
         self.token = token
         self.language = language
+        self.invoker = invoker
 
     def call(
         self,
@@ -55,10 +59,9 @@ class ApiClient:
         route_key = f"{route.method} {route.path}"
         context = None
         if not route.public:
-            authorizer = self.model.functions[self.model.authorizer]  # type: ignore[index]
-            auth_module = importlib.import_module(authorizer.module)
-            decision = auth_module.handler(
-                authorizer_event(request_headers, route_key, path), LambdaContext("authorizer")
+            decision = self._invoke(
+                self.model.authorizer,  # type: ignore[arg-type]
+                authorizer_event(request_headers, route_key, path),
             )
             assert decision["isAuthorized"] is True
             context = decision.get("context", {})
@@ -73,12 +76,17 @@ class ApiClient:
             path_parameters=match.groupdict() or None,
             authorizer_context=context,
         )
-        module = importlib.import_module(self.model.functions[route.function].module)
-        answer = module.handler(event, LambdaContext(route.function))
+        answer = self._invoke(route.function, event)
         text = answer.get("body") or ""
         if answer.get("isBase64Encoded"):
             text = base64.b64decode(text).decode()
         return ApiAnswer(answer["statusCode"], {k.lower(): v for k, v in (answer.get("headers") or {}).items()}, text)
+
+    def _invoke(self, function: str, event: dict[str, Any]) -> Any:
+        if self.invoker is not None:
+            return self.invoker.invoke(function, event)
+        module = importlib.import_module(self.model.functions[function].module)
+        return module.handler(event, LambdaContext(function if function != self.model.authorizer else "authorizer"))
 
     def get(self, path: str, **kw: Any) -> ApiAnswer:
         return self.call("GET", path, **kw)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from functions.authorizer.handler import handler as authorizer
 from local.stack.events import LambdaContext, authorizer_event, http_api_event
+from shophub.store.tokens import TokenNameTaken, TokenNotFound, TokenRepository, hash_token
 from tests.support.api import ApiClient
 
 
@@ -92,3 +95,51 @@ def test_public_route_stays_public_behind_a_named_stage(stack):
     answer = api(event, LambdaContext("api"))
 
     assert answer["statusCode"] == 200
+
+
+def test_an_expired_token_is_refused_by_the_api_with_its_normal_401(stack):
+    # Given a token that expired yesterday (created 91 days ago, valid for 90) and one still valid
+    past = datetime.now(UTC) - timedelta(days=91)
+    tokens = TokenRepository(stack.table, clock=lambda: past)
+    expired = tokens.create("acme", name="old", expires_in_days=90)
+    valid = tokens.create("acme", name="long", expires_in_days=365)
+
+    # Then the authorizer gives the expired one no tenant and the API answers its usual 401
+    assert decide({"Authorization": f"Bearer {expired}"})["context"]["tenant_id"] == ""
+    answer = ApiClient(token=expired, language="en").get("/hub/statuses")
+    assert answer.status == 401
+    assert answer.json["error"] == {
+        "code": "unauthorized",
+        "message": "Missing or invalid access token.",
+        "details": [],
+    }
+    assert decide({"Authorization": f"Bearer {valid}"})["context"] == {"tenant_id": "acme", "token_name": "long"}
+
+
+def test_a_token_revoked_by_name_is_refused(stack):
+    token = stack.container.tokens.create("acme", name="ci")
+    stack.container.tokens.create("acme", name="other")
+
+    revoked = stack.container.tokens.revoke_named("ci")
+
+    assert revoked.name == "ci" and revoked.revoked_at
+    assert ApiClient(token=token).get("/hub/statuses").status == 401
+    with pytest.raises(TokenNotFound):
+        stack.container.tokens.revoke_named("nope")
+
+
+def test_tokens_are_named_uniquely_and_listed_without_the_token(stack):
+    today = datetime.now(UTC).date().isoformat()
+    tokens = stack.container.tokens
+
+    plain = [tokens.create("acme") for _ in range(3)] + [tokens.create("acme", name="ci", expires_in_days=30)]
+
+    listed = tokens.list()
+    assert sorted(t.name for t in listed) == sorted(["ci", f"acme-{today}", f"acme-{today}-2", f"acme-{today}-3"])
+    assert {t.tenant_id for t in listed} == {"acme"}
+    ci = next(t for t in listed if t.name == "ci")
+    assert ci.expires_at and ci.expires_at[:10] == (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    assert all(t.expires_at is None for t in listed if t.name != "ci")
+    assert not any(secret in repr(listed) for p in plain for secret in (p, hash_token(p)))
+    with pytest.raises(TokenNameTaken):
+        tokens.create("other-tenant", name="ci")

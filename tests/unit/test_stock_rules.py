@@ -13,10 +13,11 @@ from pydantic import ValidationError
 
 from shophub.domain.shop import StockPushOutcome
 from shophub.domain.stock import StockLevel, StockMovement, UnknownProducts
+from shophub.errors import ConcurrentUpdateError
 from shophub.i18n import MESSAGES
 from shophub.i18n.messages_stock import MESSAGES as STOCK_MESSAGES
 from shophub.services import stock_push
-from shophub.services.stock import StockService
+from shophub.services.stock import BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS, WRITE_ROUNDS, StockService
 from shophub.services.stock_push import Delivery, parse_deliveries
 from shophub.store import keys
 from shophub.store.stock import LevelWrite
@@ -36,9 +37,12 @@ class InMemoryLevels:
     """Stock levels with versions; ``interfere`` moves a product's version once, as another
     writer would between our read and our write."""
 
-    def __init__(self, state: dict[int, tuple[int, int]], interfere: dict[int, int] | None = None) -> None:
+    def __init__(
+        self, state: dict[int, tuple[int, int]], interfere: dict[int, int] | None = None, *, always: bool = False
+    ) -> None:
         self.state = dict(state)
         self.interfere = dict(interfere or {})
+        self.always = always  # interfere before every versioned write, not once
         self.reads = 0
 
     def levels(self, tenant_id: str, product_ids: Iterable[int]) -> dict[int, StockLevel]:
@@ -55,7 +59,7 @@ class InMemoryLevels:
         written, refused = [], set()
         for write in writes:
             if write.product_id in self.interfere:
-                quantity = self.interfere.pop(write.product_id)
+                quantity = self.interfere[write.product_id] if self.always else self.interfere.pop(write.product_id)
                 self.state[write.product_id] = (quantity, self.state[write.product_id][1] + 1)
             current = self.state.get(write.product_id)
             if current is None or current[1] != write.expected_version:
@@ -65,10 +69,18 @@ class InMemoryLevels:
             written.append(StockLevel(product_id=write.product_id, quantity=write.quantity, version=current[1] + 1))
         return written, refused
 
+    def set_level(self, tenant_id: str, product_id: int, quantity: int, at: datetime) -> StockLevel | None:
+        """The atomic write: whatever the version, the next one."""
+        if product_id not in self.state:
+            return None
+        self.state[product_id] = (quantity, self.state[product_id][1] + 1)
+        return StockLevel(product_id=product_id, quantity=quantity, version=self.state[product_id][1])
 
-def service(levels: InMemoryLevels) -> tuple[StockService, RecordingQueue]:
+
+def service(levels: InMemoryLevels, waits: list[float] | None = None) -> tuple[StockService, RecordingQueue]:
     queue = RecordingQueue()
-    return StockService(levels, queue, clock=lambda: NOW), queue  # type: ignore[arg-type]
+    sleep = waits.append if waits is not None else lambda _: None
+    return StockService(levels, queue, clock=lambda: NOW, sleep=sleep), queue  # type: ignore[arg-type]
 
 
 def test_a_set_then_moves_of_one_product_fold_into_one_write() -> None:
@@ -112,6 +124,59 @@ def test_a_version_moved_by_another_writer_is_read_again_and_the_delta_applies_t
 
     assert written == [StockLevel(product_id=1, quantity=16, version=3)]
     assert levels.reads == 2
+
+
+def test_a_set_whose_version_moved_is_written_at_the_next_version_without_a_retry() -> None:
+    # Given another writer that moves products 1 and 2 between our read and our write
+    levels = InMemoryLevels({1: (10, 1), 2: (4, 3)}, interfere={1: 20, 2: 9})
+    stock, queue = service(levels)
+
+    # When both are set (one of them set, then moved)
+    written = stock.apply_changes(
+        "t",
+        [
+            StockMovement(product_id=1, quantity=5),
+            StockMovement(product_id=2, quantity=7),
+            StockMovement(product_id=2, delta=-2),
+        ],
+    )
+
+    # Then our quantities win at the version after the other writer's, with no second read
+    assert written == [StockLevel(product_id=1, quantity=5, version=3), StockLevel(product_id=2, quantity=5, version=5)]
+    assert levels.state == {1: (5, 3), 2: (5, 5)}
+    assert levels.reads == 1
+    assert queue.bodies[0]["changes"] == [
+        {"product_id": 1, "quantity": 5, "version": 3},
+        {"product_id": 2, "quantity": 5, "version": 5},
+    ]
+
+
+def test_a_single_set_takes_the_next_version_atomically() -> None:
+    levels = InMemoryLevels({1: (10, 4)})
+    stock, queue = service(levels)
+
+    assert stock.set_quantity("t", 1, 3) == StockLevel(product_id=1, quantity=3, version=5)
+    assert levels.reads == 0
+    with pytest.raises(UnknownProducts):
+        stock.set_quantity("t", 2, 3)
+    assert [b["changes"] for b in queue.bodies] == [[{"product_id": 1, "quantity": 3, "version": 5}]]
+
+
+def test_a_move_that_keeps_losing_waits_with_jittered_backoff_then_is_refused() -> None:
+    # Given another writer that moves the product before every one of our writes
+    levels = InMemoryLevels({1: (10, 1)}, interfere={1: 20}, always=True)
+    waits: list[float] = []
+    stock, queue = service(levels, waits)
+
+    # When a relative move is applied
+    with pytest.raises(ConcurrentUpdateError):
+        stock.adjust("t", {1: -1})
+
+    # Then every round but the last waited a random, growing, capped time; nothing was announced
+    assert len(waits) == WRITE_ROUNDS - 1
+    assert all(0 <= w <= min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**n) for n, w in enumerate(waits))
+    assert len(set(waits)) > 1
+    assert queue.bodies == []
 
 
 def test_unknown_products_are_named_and_nothing_is_written_or_queued() -> None:

@@ -7,21 +7,33 @@ from typing import Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+)
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
+from shophub.api.logs import LogListResponse, log_response
 from shophub.clock import lambda_deadline
 from shophub.domain.accounts import Account, DiscoveredCurrency, DiscoveredShop
-from shophub.domain.activity import ActivityEntry
-from shophub.domain.common import Model, RequestModel
+from shophub.domain.activity import Section
+from shophub.domain.common import DisplayName, Model, RequestModel
 from shophub.http import actor_of, language_of, no_content, require_id, tenant_of
-from shophub.services.accounts import ConnectionCheck, check_message, render_problem
+from shophub.services.accounts import AccountView, ConnectionCheck, check_message, render_problem
 from shophub.services.discovery import DiscoveryView
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()
 
 TAGS = ["accounts"]
+_ERROR: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+}
+_SHOP_TAKEN = (
+    "`shop_already_connected`: the tenant already has an account for this shop (same scheme, host, port "
+    'and path); `details` names it: `[{"account_id", "name", "shop_url"}]`'
+)
 #: Seconds kept free before the Lambda's own timeout when a route talks to the shop.
 _DEADLINE_MARGIN = 2.0
 
@@ -30,14 +42,14 @@ _DEADLINE_MARGIN = 2.0
 
 
 class CreateAccountRequest(RequestModel):
-    name: str = Field(min_length=1, max_length=100, description="A name the merchant recognises")
+    name: DisplayName = Field(description="A name the merchant recognises")
     shop_url: str = Field(max_length=2048, description="https:// address of the shop (without /api)")
     api_key: str = Field(max_length=256, description="PrestaShop webservice key (32 characters)")
     platform: Literal["prestashop"] = "prestashop"
 
 
 class UpdateAccountRequest(RequestModel):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: DisplayName | None = None
     shop_url: str | None = Field(default=None, max_length=2048)
     api_key: str | None = Field(default=None, max_length=256)
 
@@ -70,6 +82,12 @@ class AccountResponse(Model):
     discovery: DiscoveryStatusResponse
     created_at: datetime
     updated_at: datetime
+    last_poll_at: datetime | None = Field(
+        default=None, description="When an order poll last ended (null: never; only on GET)"
+    )
+    last_order_at: datetime | None = Field(
+        default=None, description="When a poll last brought a new order (null: never; only on GET)"
+    )
 
 
 class AccountListResponse(Model):
@@ -114,24 +132,10 @@ class DiscoveryResponse(Model):
     refreshed_at: datetime | None = None
 
 
-class LogEntryResponse(Model):
-    at: datetime
-    actor: str
-    action: str
-    outcome: str
-    message: str
-    details: dict[str, Any] = Field(default_factory=dict)
-
-
-class LogListResponse(Model):
-    items: list[LogEntryResponse]
-    next: str | None = None
-
-
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def account_response(account: Account, language: str) -> AccountResponse:
+def account_response(account: Account, language: str, view: AccountView | None = None) -> AccountResponse:
     check = account.last_check
     return AccountResponse(
         id=account.id,
@@ -154,6 +158,8 @@ def account_response(account: Account, language: str) -> AccountResponse:
         ),
         created_at=account.created_at,
         updated_at=account.updated_at,
+        last_poll_at=view.last_poll_at if view else None,
+        last_order_at=view.last_order_at if view else None,
     )
 
 
@@ -187,13 +193,6 @@ def discovery_response(view: DiscoveryView, language: str) -> DiscoveryResponse:
     )
 
 
-def log_response(entries: list[ActivityEntry], next_token: str | None) -> LogListResponse:
-    return LogListResponse(
-        items=[LogEntryResponse.model_validate(e.model_dump()) for e in entries],
-        next=next_token,
-    )
-
-
 def _http() -> APIGatewayHttpResolver:
     """This router as the resolver the :mod:`shophub.http` helpers are typed for (at run time a
     router reads the current event and context of the resolver it is included in)."""
@@ -207,7 +206,16 @@ def _deadline() -> Any:
 # --- routes -------------------------------------------------------------------------------------
 
 
-@router.post("/accounts", summary="Connect a shop (checks URL and key first)", tags=TAGS, status_code=201)
+@router.post(
+    "/accounts",
+    summary="Connect a shop (checks URL and key first; one account per shop)",
+    tags=TAGS,
+    status_code=201,
+    responses={
+        201: {"description": "Successful Response", "content": {"application/json": {"model": AccountResponse}}},
+        409: {"description": _SHOP_TAKEN, "content": _ERROR},
+    },
+)
 def create_account(body: CreateAccountRequest) -> AccountResponse:
     language = language_of(_http())
     account = container().account_service.create(
@@ -229,17 +237,28 @@ def list_accounts(
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> AccountListResponse:
     language = language_of(_http())
-    accounts, token = container().account_service.list_accounts(tenant_of(_http()), limit=limit, next_token=next_token)
-    return AccountListResponse(items=[account_response(a, language) for a in accounts], next=token)
+    views, token = container().account_service.list_views(tenant_of(_http()), limit=limit, next_token=next_token)
+    return AccountListResponse(items=[account_response(v.account, language, v) for v in views], next=token)
 
 
 @router.get("/accounts/<id>", summary="One shop account", tags=TAGS)
 def get_account(id: str) -> AccountResponse:
-    account = container().account_service.get(tenant_of(_http()), require_id(id))
-    return account_response(account, language_of(_http()))
+    view = container().account_service.view(tenant_of(_http()), require_id(id))
+    return account_response(view.account, language_of(_http()), view)
 
 
-@router.patch("/accounts/<id>", summary="Rename or change URL / key (re-checked first)", tags=TAGS)
+@router.patch(
+    "/accounts/<id>",
+    summary="Rename or change URL / key (re-checked first)",
+    tags=TAGS,
+    responses={
+        200: {"description": "Successful Response", "content": {"application/json": {"model": AccountResponse}}},
+        409: {
+            "description": _SHOP_TAKEN + "; `concurrent_update`: changed meanwhile, read it again",
+            "content": _ERROR,
+        },
+    },
+)
 def update_account(id: str, body: UpdateAccountRequest) -> AccountResponse:
     language = language_of(_http())
     account = container().account_service.update(
@@ -298,10 +317,11 @@ def rerun_discovery(id: str) -> DiscoveryStatusResponse:
 @router.get("/accounts/<id>/logs", summary="The account's activity log, newest first", tags=TAGS)
 def account_logs(
     id: str,
+    section: Annotated[Section | None, Query(description="One configuration section")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> LogListResponse:
-    entries, token = container().account_service.logs(
-        tenant_of(_http()), require_id(id), limit=limit, next_token=next_token
+    entries, token = container().activity_service.account_log(
+        tenant_of(_http()), require_id(id), section=section, limit=limit, next_token=next_token
     )
-    return log_response(entries, token)
+    return log_response(entries, token, language_of(_http()))

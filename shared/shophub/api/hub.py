@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
-from shophub.domain.common import Model, RequestModel
+from shophub.domain.common import DisplayName, Model, RequestModel
 from shophub.domain.config import DictionaryEntry, DictionaryKind, TenantSettings
 from shophub.http import actor_of, language_of, tenant_of
 from shophub.wiring import container
@@ -25,7 +25,7 @@ TAGS = ["hub"]
 
 
 class DictionaryEntryRequest(RequestModel):
-    name: str = Field(min_length=1, max_length=100, description="Unique within the dictionary (case-insensitive)")
+    name: DisplayName = Field(description="Unique within the dictionary (case-insensitive)")
 
 
 class DictionaryEntryResponse(Model):

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field, StrictBool
 
-from shophub.domain.common import Model, RequestModel
+from shophub.domain.common import DisplayName, Model, RequestModel
 from shophub.domain.config import TemplateSync
 from shophub.http import actor_of, no_content, require_id, tenant_of
 from shophub.wiring import container
@@ -38,12 +38,12 @@ class TemplateSyncRequest(RequestModel):
 
 
 class CreateTemplateRequest(RequestModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: DisplayName
     sync: TemplateSyncRequest | None = None
 
 
 class UpdateTemplateRequest(RequestModel):
-    name: str | None = Field(default=None, min_length=1, max_length=100, description="Omitted: unchanged")
+    name: DisplayName | None = Field(default=None, description="Omitted: unchanged")
     sync: TemplateSyncRequest | None = Field(default=None, description="Switches omitted keep their values")
 
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
@@ -9,6 +10,27 @@ from shophub.domain.common import HubModel
 
 AccountStatus = Literal["connected", "error", "deleted"]
 DiscoveryStatus = Literal["pending", "running", "done", "failed"]
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def shop_identity(shop_url: str) -> str:
+    """What makes two shop URLs the same shop: the scheme, the lower-cased host, the port unless
+    it is the scheme's default, and the path without trailing slashes
+    (``HTTPS://Shop.example:443/sklep/`` → ``https://shop.example/sklep``). A tenant connects
+    each shop once."""
+    parts = urlsplit(shop_url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
 def mask_key(last4: str) -> str:

@@ -108,6 +108,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Dodano konto sklepu „{name}”. {connection}",
         "en": 'Shop account "{name}" was added. {connection}',
     },
+    "shop_already_connected": {
+        "pl": "Ten sklep ({shop_url}) jest już podłączony jako konto „{name}” (id {account_id}). "
+        "Zmień tamto konto albo je usuń, zanim podłączysz sklep ponownie.",
+        "en": 'This shop ({shop_url}) is already connected as the account "{name}" (id {account_id}). '
+        "Change that account, or delete it before connecting the shop again.",
+    },
+    "account_create_duplicate": {
+        "pl": "Nie dodano konta sklepu „{name}”: ten sklep jest już podłączony jako konto „{existing}” "
+        "(id {account_id}).",
+        "en": 'Shop account "{name}" was not added: this shop is already connected as the account '
+        '"{existing}" (id {account_id}).',
+    },
     "account_create_failed": {
         "pl": "Nie dodano konta sklepu „{name}”. {connection}",
         "en": 'Shop account "{name}" was not added. {connection}',

@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.accounts import Account, CheckRecord, Problem
-from shophub.domain.activity import ActivityEntry
 from shophub.errors import (
     FieldProblem,
     NotFoundError,
+    ShopAlreadyConnectedError,
     ShopAuthError,
     ShopBlockedError,
     ShopError,
@@ -47,7 +47,7 @@ from shophub.errors import (
     UnsafeShopUrlError,
     ValidationError,
 )
-from shophub.i18n import translate
+from shophub.i18n import render_part, text, translate
 from shophub.ids import new_id
 from shophub.observability import logger
 from shophub.security.url_guard import Resolver, parse_shop_url, resolve_public
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from shophub.services.discovery import DiscoveryService
     from shophub.store.accounts import AccountRepository
     from shophub.store.activity import ActivityLogRepository
+    from shophub.store.orders import PollCursorRepository
 
 Deadline = Callable[[], float]
 #: ``(platform, shop_url, api_key, deadline=...)`` → a connector for a shop not saved yet.
@@ -205,13 +206,16 @@ class ConnectionCheck:
 
     def message(self, language: str) -> str:
         """The answer a merchant reads: "Połączenie jest poprawne." or "Wpisane dane ... <detail>"."""
+        return str(render_part(self.message_text(), language))
+
+    def message_text(self) -> dict[str, Any]:
+        """:meth:`message` as a stored text (rendered in each reader's language)."""
         if self.ok:
             if self.optional_missing:
-                return translate(
-                    "connection_ok_missing_optional", language, permissions=", ".join(self.optional_missing)
-                )
-            return translate("connection_ok", language)
-        return translate(self.code or "connection_failed", language, detail=self.detail(language))
+                return text("connection_ok_missing_optional", permissions=", ".join(self.optional_missing))
+            return text("connection_ok")
+        detail = text(self.problem.reason, **self.problem.params) if self.problem else ""
+        return text(self.code or "connection_failed", detail=detail)
 
     def record(self, at: datetime) -> CheckRecord:
         return CheckRecord(ok=self.ok, at=at, code=self.code, problem=self.problem)
@@ -255,6 +259,17 @@ class ConnectionCheckFailedError(ValidationError):
 # --- the service --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AccountView:
+    """An account with what its order polls did: when one last ended and when one last imported
+    a new order (None: never). Both live on the poll cursor item, written by the update that
+    ends a poll, so a poll that finds nothing writes no activity entry and no extra item."""
+
+    account: Account
+    last_poll_at: datetime | None = None
+    last_order_at: datetime | None = None
+
+
 class AccountService:
     """Create, read, change, check and delete a tenant's shop accounts."""
 
@@ -270,8 +285,10 @@ class AccountService:
         allow_local: bool = False,
         resolver: Resolver | None = None,
         check_budget: float = CHECK_BUDGET_SECONDS,
+        cursors: PollCursorRepository | None = None,
     ) -> None:
         self.accounts = accounts
+        self.cursors = cursors
         self.secrets = secrets
         self.activity = activity
         self.discovery = discovery
@@ -373,11 +390,28 @@ class AccountService:
     ) -> tuple[list[Account], str | None]:
         return self.accounts.list(tenant_id, limit=limit, next_token=next_token)
 
-    def logs(
-        self, tenant_id: str, account_id: str, *, limit: int = 50, next_token: str | None = None
-    ) -> tuple[list[ActivityEntry], str | None]:
-        self.accounts.get(tenant_id, account_id)
-        return self.activity.list(account_id=account_id, limit=limit, next_token=next_token)
+    def view(self, tenant_id: str, account_id: str) -> AccountView:
+        """The account with its last poll and last new order."""
+        return self._views([self.accounts.get(tenant_id, account_id)])[0]
+
+    def list_views(
+        self, tenant_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[AccountView], str | None]:
+        """One page of accounts, each with its last poll and last new order (one more request)."""
+        accounts, token = self.accounts.list(tenant_id, limit=limit, next_token=next_token)
+        return self._views(accounts), token
+
+    def _views(self, accounts: list[Account]) -> list[AccountView]:
+        cursors = self.cursors.get_many(a.id for a in accounts) if self.cursors and accounts else {}
+        views = []
+        for account in accounts:
+            cursor = cursors.get(account.id)
+            if cursor is None:
+                views.append(AccountView(account))
+                continue
+            last_poll = cursor.last_poll_at or cursor.last_success_at
+            views.append(AccountView(account, last_poll_at=last_poll, last_order_at=cursor.last_order_at))
+        return views
 
     # --- creating -------------------------------------------------------------------------------------
 
@@ -396,14 +430,21 @@ class AccountService:
         """Check the shop, then save the account and its key and queue discovery.
 
         A failing check saves nothing: it is logged under the tenant and raised as
-        :class:`ConnectionCheckFailedError` (422).
+        :class:`ConnectionCheckFailedError` (422). A shop the tenant already has is refused
+        before the shop is called, and again when the account is saved (one shop per tenant,
+        also under concurrent calls): :class:`ShopAlreadyConnectedError` (409), logged too.
         """
+        try:
+            self._ensure_shop_free(tenant_id, shop_url)
+        except ShopAlreadyConnectedError as taken:
+            raise self._duplicate_logged(taken, tenant_id, name, actor, language) from None
         check = self.check_credentials(shop_url, api_key, platform=platform, deadline=deadline)
         if not check.ok:
             self.activity.append(
-                action="account.create",
+                action="account.create_failed",
                 outcome="error",
-                message=translate("account_create_failed", language, name=name, connection=check.message(language)),
+                message_key="account_create_failed",
+                params={"name": name, "connection": check.message_text()},
                 actor=actor,
                 tenant_id=tenant_id,
                 details=self._check_details(check, name=name),
@@ -431,14 +472,19 @@ class AccountService:
         )
         try:
             self.accounts.create(account)
+        except ShopAlreadyConnectedError as taken:
+            self.secrets.delete(secret_ref)
+            raise self._duplicate_logged(taken, tenant_id, name, actor, language) from None
         except Exception:
             self.secrets.delete(secret_ref)
             raise
         self.activity.append(
-            action="account.create",
+            action="account.created",
             outcome="ok",
-            message=translate("account_created", language, name=name, connection=check.message(language)),
+            message_key="account_created",
+            params={"name": name, "connection": check.message_text()},
             actor=actor,
+            tenant_id=tenant_id,
             account_id=account_id,
             details=self._check_details(check, name=name),
         )
@@ -472,6 +518,8 @@ class AccountService:
             if changed
         ]
         old_key: str | None = None
+        if url_changed and shop_url is not None:
+            self._ensure_shop_free(tenant_id, shop_url, account_id=account.id)
         if url_changed or key_changed:
             old_key = self._stored_key(account)
             new_key = api_key if api_key is not None else old_key
@@ -483,12 +531,12 @@ class AccountService:
             )
             if not check.ok:
                 self.activity.append(
-                    action="account.update",
+                    action="account.update_failed",
                     outcome="error",
-                    message=translate(
-                        "account_update_failed", language, name=account.name, connection=check.message(language)
-                    ),
+                    message_key="account_update_failed",
+                    params={"name": account.name, "connection": check.message_text()},
                     actor=actor,
+                    tenant_id=tenant_id,
                     account_id=account.id,
                     details=self._check_details(check, fields=fields),
                 )
@@ -510,16 +558,24 @@ class AccountService:
         # The versioned write goes first and the key follows only when it won: a concurrent change
         # or delete (both bump the version) makes this one fail before any key is written, so two
         # replacements never leave the key of the loser behind the winner's last four characters.
-        saved = self.accounts.update_versioned(tenant_id, account.id, account.version, **_json_fields(account, changes))
+        saved = self.accounts.update_versioned(
+            tenant_id,
+            account.id,
+            account.version,
+            moved_from=account.shop_url if url_changed else None,
+            **_json_fields(account, changes),
+        )
         if api_key is not None and api_key != old_key:
             self.secrets.put(account.id, api_key)
             if self.accounts.get(tenant_id, account.id, include_deleted=True).status == "deleted":
                 self.secrets.delete(account.secret_ref)  # deleted between the write and the key
         self.activity.append(
-            action="account.update",
+            action="account.updated",
             outcome="ok",
-            message=translate("account_updated", language, name=saved.name, fields=", ".join(fields) or "-"),
+            message_key="account_updated",
+            params={"name": saved.name, "fields": ", ".join(fields) or "-"},
             actor=actor,
+            tenant_id=tenant_id,
             account_id=account.id,
             details={"fields": fields, "shop_url": saved.shop_url, "shop_version": saved.shop_version},
         )
@@ -558,10 +614,12 @@ class AccountService:
             )
         self.accounts.update_fields(tenant_id, account.id, **_json_fields(account, fields))
         self.activity.append(
-            action="account.check",
+            action="account.checked",
             outcome="ok" if check.ok else "error",
-            message=translate("account_checked", language, connection=check.message(language)),
+            message_key="account_checked",
+            params={"connection": check.message_text()},
             actor=actor,
+            tenant_id=tenant_id,
             account_id=account.id,
             details=self._check_details(check),
         )
@@ -581,16 +639,46 @@ class AccountService:
         self.secrets.delete(account.secret_ref)
         removed = self.accounts.delete_account_data(account.id)
         orders = self.accounts.mark_orders_account_deleted(account.id)
-        message = translate("account_deleted", language, name=account.name, orders=orders)
-        details = {"account_id": account.id, "name": account.name, "removed_items": removed, "kept_orders": orders}
         self.activity.append(
-            action="account.delete", outcome="ok", message=message, actor=actor, account_id=account.id, details=details
-        )
-        self.activity.append(
-            action="account.delete", outcome="ok", message=message, actor=actor, tenant_id=tenant_id, details=details
+            action="account.deleted",
+            outcome="ok",
+            message_key="account_deleted",
+            params={"name": account.name, "orders": orders},
+            actor=actor,
+            tenant_id=tenant_id,
+            account_id=account.id,
+            details={"account_id": account.id, "name": account.name, "removed_items": removed, "kept_orders": orders},
         )
 
     # --- helpers ----------------------------------------------------------------------------------------
+
+    def _ensure_shop_free(self, tenant_id: str, shop_url: str, *, account_id: str | None = None) -> None:
+        """:class:`ShopAlreadyConnectedError` when another account of the tenant is connected to
+        this shop (an address that is not a valid shop URL is left to the connection check)."""
+        try:
+            url = parse_shop_url(shop_url, allow_local=self.allow_local).base_url
+        except UnsafeShopUrlError:
+            return
+        existing = self.accounts.connected_account(tenant_id, url)
+        if existing is not None and existing.id != account_id:
+            raise ShopAlreadyConnectedError.naming(
+                account_id=existing.id, name=existing.name, shop_url=existing.shop_url
+            )
+
+    def _duplicate_logged(
+        self, taken: ShopAlreadyConnectedError, tenant_id: str, name: str, actor: str, language: str
+    ) -> ShopAlreadyConnectedError:
+        existing, existing_id = taken.params["name"], taken.params["account_id"]
+        self.activity.append(
+            action="account.create_failed",
+            outcome="error",
+            message_key="account_create_duplicate",
+            params={"name": name, "existing": existing, "account_id": existing_id},
+            actor=actor,
+            tenant_id=tenant_id,
+            details={"code": taken.code, "name": name, "account_id": existing_id, "shop_url": taken.params["shop_url"]},
+        )
+        return taken
 
     def _stored_key(self, account: Account) -> str | None:
         try:

@@ -1,9 +1,17 @@
 """Hub stock: setting and moving a product's stock, and announcing every change to the pusher.
 
-Every change takes the product's next ``stock_version`` (a conditional write on the version
-read, in transactions of up to 100 products) and then becomes part of a ``StockChanged``
-message on ``StockQueue`` (up to :data:`CHANGES_PER_MESSAGE` changes per message). The stock
-pusher coalesces those messages and writes the newest quantity of every linked shop row.
+Every change takes the product's next ``stock_version`` and then becomes part of a
+``StockChanged`` message on ``StockQueue`` (up to :data:`CHANGES_PER_MESSAGE` changes per
+message). The stock pusher coalesces those messages and writes the newest quantity of every
+linked shop row.
+
+Concurrent writers of one product: a quantity set (the API's ``PUT .../stock``) does not depend
+on the stock read, so it never fails on a race: one product is written with an atomic version
+increment, and products of a bulk set whose version moved between the read and the conditional
+transaction are written the same way (the newest write wins; every write gets its own version
+and is announced). A relative movement (:meth:`StockService.adjust`) is re-read and retried with
+jittered backoff; only one that keeps losing for :data:`WRITE_ROUNDS` rounds is refused
+(:class:`ConcurrentUpdateError`).
 
 Other areas use this service too:
 
@@ -16,7 +24,9 @@ Other areas use this service too:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,8 +35,11 @@ from shophub.domain.stock import CHANGES_PER_MESSAGE, StockChangedMessage, Stock
 from shophub.errors import ConcurrentUpdateError
 from shophub.store.stock import LevelWrite, StockRepository
 
-#: Rounds of "re-read, write" for products whose version moved between our read and our write.
-WRITE_ROUNDS = 5
+#: Rounds of "re-read, write" for movements whose version moved between our read and our write.
+WRITE_ROUNDS = 8
+#: Jittered backoff between rounds: a random wait up to ``base * 2**round`` seconds, capped.
+BACKOFF_BASE_SECONDS = 0.02
+BACKOFF_CAP_SECONDS = 0.5
 
 
 class Publisher(Protocol):
@@ -39,6 +52,11 @@ class _Plan:
 
     absolute: int | None = None
     delta: int = 0
+
+    @property
+    def independent(self) -> bool:
+        """True when the new stock does not depend on the current one (a set, then moves)."""
+        return self.absolute is not None
 
     def apply_to(self, current: int) -> int:
         """The new stock; hub stock never goes below zero."""
@@ -58,17 +76,34 @@ def _fold(movements: Sequence[StockMovement]) -> dict[int, _Plan]:
     return plans
 
 
+def _backoff(round_: int) -> float:
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**round_))
+
+
 class StockService:
-    def __init__(self, stock: StockRepository, queue: Publisher, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        stock: StockRepository,
+        queue: Publisher,
+        *,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.stock = stock
         self.queue = queue
         self.clock = clock
+        self.sleep = sleep
 
     # --- API ------------------------------------------------------------------------------------
 
     def set_quantity(self, tenant_id: str, product_id: int, quantity: int) -> StockLevel:
-        """Set one product's hub stock (:class:`UnknownProducts` when it does not exist)."""
-        return self.apply_changes(tenant_id, [StockMovement(product_id=product_id, quantity=quantity)])[0]
+        """Set one product's hub stock at its next version, taken atomically: concurrent sets
+        all succeed and the newest wins (:class:`UnknownProducts` when it does not exist)."""
+        level = self.stock.set_level(tenant_id, product_id, quantity, self.clock())
+        if level is None:
+            raise UnknownProducts({product_id})
+        self.enqueue_changes(tenant_id, [level])
+        return level
 
     def set_quantities(self, tenant_id: str, items: Sequence[tuple[int, int]]) -> list[StockLevel]:
         """Set the hub stock of many products: ``(product_id, quantity)`` pairs, the last pair of
@@ -94,22 +129,7 @@ class StockService:
         missing = folded.keys() - levels.keys()
         if missing:
             raise UnknownProducts(missing)
-        written: dict[int, StockLevel] = {}
-        pending = dict(levels)
-        vanished: set[int] = set()
-        for _ in range(WRITE_ROUNDS):
-            writes = [
-                LevelWrite(pid, folded[pid].apply_to(level.quantity), level.version) for pid, level in pending.items()
-            ]
-            done, refused = self.stock.write_levels(tenant_id, writes, self.clock())
-            written.update((level.product_id, level) for level in done)
-            if not refused:
-                pending = {}
-                break
-            pending = self.stock.levels(tenant_id, refused)
-            vanished |= refused - pending.keys()
-            if not pending:
-                break
+        written, pending, vanished = self._write(tenant_id, folded, levels)
         ordered = [written[pid] for pid in folded if pid in written]
         self.enqueue_changes(tenant_id, ordered)
         if vanished:
@@ -117,6 +137,37 @@ class StockService:
         if pending:
             raise ConcurrentUpdateError("stock kept changing while it was written")
         return ordered
+
+    def _write(
+        self, tenant_id: str, plans: Mapping[int, _Plan], levels: Mapping[int, StockLevel]
+    ) -> tuple[dict[int, StockLevel], set[int], set[int]]:
+        """Versioned writes in rounds: ``(written, still pending, vanished)``. A product whose
+        version moved is written at once when its plan does not depend on the stock read, else
+        read again and retried after a jittered wait."""
+        written: dict[int, StockLevel] = {}
+        vanished: set[int] = set()
+        pending = dict(levels)
+        for round_ in range(WRITE_ROUNDS):
+            writes = [
+                LevelWrite(pid, plans[pid].apply_to(level.quantity), level.version) for pid, level in pending.items()
+            ]
+            done, refused = self.stock.write_levels(tenant_id, writes, self.clock())
+            written.update((level.product_id, level) for level in done)
+            for pid in [p for p in refused if plans[p].independent]:
+                refused.discard(pid)
+                level = self.stock.set_level(tenant_id, pid, plans[pid].apply_to(0), self.clock())
+                if level is None:
+                    vanished.add(pid)
+                else:
+                    written[pid] = level
+            if not refused or round_ == WRITE_ROUNDS - 1:
+                return written, refused, vanished
+            self.sleep(_backoff(round_))
+            pending = self.stock.levels(tenant_id, refused)
+            vanished |= refused - pending.keys()
+            if not pending:
+                break
+        return written, set(), vanished
 
     def enqueue_changes(self, tenant_id: str, changes: Iterable[StockLevel | tuple[int, int, int]]) -> int:
         """Announce ``(product_id, quantity, version)`` changes (or :class:`StockLevel` s) to the

@@ -1,14 +1,29 @@
-"""Shop accounts of a tenant."""
+"""Shop accounts of a tenant, and the one-shop-per-tenant rule.
+
+Each live account has a uniqueness item ``PK=TENANT#<t>, SK=SHOPURL#<sha256 of its normalized
+shop URL>`` (``account_id``, ``shop_url``). It is written in the same transaction as the account
+(``attribute_not_exists``), moved in the same transaction as a URL change and removed in the same
+transaction as the delete, so two concurrent ``POST /accounts`` for one shop can never both
+succeed. Accounts saved before the rule have no such item: they block nothing until their URL
+changes (their item is then written like any other).
+"""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Sequence
 from typing import Any
 
-from shophub.domain.accounts import Account
-from shophub.errors import ConcurrentUpdateError, NotFoundError
+from shophub.domain.accounts import Account, shop_identity
+from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopAlreadyConnectedError
 from shophub.store import keys
-from shophub.store.dynamo import ConditionFailed, Expr, HubTable
+from shophub.store.dynamo import ConditionFailed, Expr, HubTable, TransactionConflict
 from shophub.store.paging import decode_token, encode_token
+
+#: Attempts at a transaction that concurrent transactions on the same items keep cancelling.
+_CONFLICT_ATTEMPTS = 4
+_CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 def _item(account: Account) -> dict[str, Any]:
@@ -19,12 +34,86 @@ def _item(account: Account) -> dict[str, Any]:
     }
 
 
+def _shop_key(tenant_id: str, shop_url: str) -> tuple[str, str]:
+    return keys.tenant_pk(tenant_id), keys.connected_shop_sk(shop_identity(shop_url))
+
+
+def _already_connected(account: Account) -> ShopAlreadyConnectedError:
+    return ShopAlreadyConnectedError.naming(account_id=account.id, name=account.name, shop_url=account.shop_url)
+
+
 class AccountRepository:
     def __init__(self, table: HubTable) -> None:
         self.table = table
 
     def create(self, account: Account) -> None:
-        self.table.put_new(_item(account))
+        """Save a new account and claim its shop for the tenant, in one transaction.
+        :class:`ShopAlreadyConnectedError` (naming the other account) when the tenant already
+        has an account for that shop."""
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            failed = self._transact(
+                [
+                    self.table.tx_put(_item(account), condition="attribute_not_exists(PK)"),
+                    self._tx_claim_shop(account.tenant_id, account.id, account.shop_url),
+                ]
+            )
+            if failed is None:
+                return
+            if 1 in failed:
+                self._refuse_if_connected(account.tenant_id, account.shop_url)
+            elif failed:
+                raise ConcurrentUpdateError("account id taken")
+            _pause(attempt)
+        raise ConcurrentUpdateError("account creation kept conflicting")
+
+    def connected_account(self, tenant_id: str, shop_url: str) -> Account | None:
+        """The tenant's live account connected to ``shop_url`` (normalized), if any."""
+        pk, sk = _shop_key(tenant_id, shop_url)
+        claim = self.table.get(pk, sk, consistent=True)
+        if not claim:
+            return None
+        item = self.table.get(keys.tenant_pk(tenant_id), keys.account_sk(str(claim["account_id"])), consistent=True)
+        if not item or item.get("status") == "deleted":
+            return None
+        return Account.model_validate(item)
+
+    def _refuse_if_connected(self, tenant_id: str, shop_url: str) -> None:
+        """Raise :class:`ShopAlreadyConnectedError` when a live account holds the shop; else drop
+        the claim left by an account that no longer exists, so the next attempt can take it."""
+        existing = self.connected_account(tenant_id, shop_url)
+        if existing is not None:
+            raise _already_connected(existing)
+        pk, sk = _shop_key(tenant_id, shop_url)
+        claim = self.table.get(pk, sk, consistent=True)
+        if claim:
+            expr = Expr()
+            try:
+                condition = f"{expr.name('account_id')} = {expr.value(claim['account_id'])}"
+                self.table.delete(pk, sk, condition=condition, expr=expr)
+            except ConditionFailed:
+                pass  # claimed again meanwhile: the next attempt finds out by whom
+
+    def _tx_claim_shop(self, tenant_id: str, account_id: str, shop_url: str) -> dict[str, Any]:
+        pk, sk = _shop_key(tenant_id, shop_url)
+        expr = Expr()
+        condition = f"attribute_not_exists(PK) OR {expr.name('account_id')} = {expr.value(account_id)}"
+        item = {"PK": pk, "SK": sk, "account_id": account_id, "shop_url": shop_identity(shop_url)}
+        return self.table.tx_put(item, condition=condition, expr=expr)
+
+    def _tx_release_shop(self, tenant_id: str, account_id: str, shop_url: str) -> dict[str, Any]:
+        pk, sk = _shop_key(tenant_id, shop_url)
+        expr = Expr()
+        condition = f"attribute_not_exists(PK) OR {expr.name('account_id')} = {expr.value(account_id)}"
+        return self.table.tx_delete(pk, sk, condition=condition, expr=expr)
+
+    def _transact(self, operations: Sequence[dict[str, Any]]) -> set[int] | None:
+        """None when written; else the indexes of the operations whose condition failed (empty:
+        cancelled by a concurrent transaction)."""
+        try:
+            self.table.transact_write(operations)
+        except TransactionConflict as cancelled:
+            return {i for i, reason in enumerate(cancelled.reasons) if reason == _CONDITION_FAILED}
+        return None
 
     def get(self, tenant_id: str, account_id: str, *, include_deleted: bool = False) -> Account:
         """The tenant's account; another tenant's (or a deleted) one is simply not found."""
@@ -72,10 +161,19 @@ class AccountRepository:
             raise NotFoundError("account")
         return Account.model_validate(item)
 
-    def update_versioned(self, tenant_id: str, account_id: str, expected_version: int, **fields: Any) -> Account:
+    def update_versioned(
+        self, tenant_id: str, account_id: str, expected_version: int, *, moved_from: str | None = None, **fields: Any
+    ) -> Account:
         """Set only ``fields`` (JSON-ready values; None removes) if the account is still at
         ``expected_version``, and bump the version. Attributes written meanwhile by workers
-        through :meth:`update_fields` are left as they are."""
+        through :meth:`update_fields` are left as they are.
+
+        ``moved_from`` (the account's current shop URL, when ``fields`` change ``shop_url`` to
+        another shop) moves the shop claim in the same transaction:
+        :class:`ShopAlreadyConnectedError` when the tenant has another account for the new shop."""
+        new_url = fields.get("shop_url")
+        if moved_from is not None and new_url and shop_identity(new_url) != shop_identity(moved_from):
+            return self._move_shop(tenant_id, account_id, expected_version, moved_from, fields)
         expr = Expr()
         condition = f"{expr.name('version')} = {expr.value(expected_version)}"
         try:
@@ -92,17 +190,59 @@ class AccountRepository:
             raise NotFoundError("account")
         return Account.model_validate(item)
 
+    def _move_shop(
+        self, tenant_id: str, account_id: str, expected_version: int, old_url: str, fields: dict[str, Any]
+    ) -> Account:
+        expr = Expr()
+        update = self.table.tx_update(
+            keys.tenant_pk(tenant_id),
+            keys.account_sk(account_id),
+            set_={**fields, "version": expected_version + 1},
+            condition=f"{expr.name('version')} = {expr.value(expected_version)}",
+            expr=expr,
+        )
+        claim = self._tx_claim_shop(tenant_id, account_id, str(fields["shop_url"]))
+        release: dict[str, Any] | None = self._tx_release_shop(tenant_id, account_id, old_url)
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            failed = self._transact([update, claim] + ([release] if release else []))
+            if failed is None:
+                return self._read(tenant_id, account_id)
+            if 0 in failed:
+                raise ConcurrentUpdateError("account changed")
+            if 1 in failed:
+                self._refuse_if_connected(tenant_id, str(fields["shop_url"]))
+            if 2 in failed:
+                release = None  # the old URL's claim is another (older) account's: leave it
+            _pause(attempt)
+        raise ConcurrentUpdateError("account change kept conflicting")
+
     def mark_deleted(self, tenant_id: str, account_id: str, at: str) -> Account:
-        """Flag the account ``deleted`` and bump its version, so a change read before the delete
-        (e.g. a key replacement still waiting for its connection check) cannot bring it back."""
-        item = self.table.update(
+        """Flag the account ``deleted``, bump its version (so a change read before the delete,
+        e.g. a key replacement still waiting for its connection check, cannot bring it back) and
+        give its shop up for the tenant, in one transaction."""
+        account = self._read(tenant_id, account_id)
+        update = self.table.tx_update(
             keys.tenant_pk(tenant_id),
             keys.account_sk(account_id),
             set_={"status": "deleted", "deleted_at": at, "updated_at": at},
             add={"version": 1},
             condition="attribute_exists(PK)",
         )
-        if item is None:
+        release: dict[str, Any] | None = self._tx_release_shop(tenant_id, account_id, account.shop_url)
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            failed = self._transact([update] + ([release] if release else []))
+            if failed is None:
+                return self._read(tenant_id, account_id)
+            if 0 in failed:
+                raise NotFoundError("account")
+            if 1 in failed:
+                release = None  # the claim is another (older) account's: leave it
+            _pause(attempt)
+        raise ConcurrentUpdateError("account delete kept conflicting")
+
+    def _read(self, tenant_id: str, account_id: str) -> Account:
+        item = self.table.get(keys.tenant_pk(tenant_id), keys.account_sk(account_id), consistent=True)
+        if not item:
             raise NotFoundError("account")
         return Account.model_validate(item)
 
@@ -156,6 +296,11 @@ class AccountRepository:
             self.table.batch_write(puts=pending)
             flagged += len(pending)
         return flagged
+
+
+def _pause(attempt: int) -> None:
+    """A short jittered wait before trying a cancelled transaction again."""
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))
 
 
 def _after(prefix: str) -> str:

@@ -6,9 +6,14 @@ cross tenants. Access patterns:
 =================================  ==================================================================
 pattern                            key condition
 =================================  ==================================================================
-token → tenant                     PK=TOKEN#<sha256>, SK=TOKEN
+token → tenant                     PK=TOKEN#<sha256>, SK=TOKEN (tenant, name, created, expires, revoked)
+tokens by name (list, revoke)      PK=TOKENS, SK=NAME#<name> (no tenant: operator data; names unique,
+                                   written in the same transaction as the token item)
 accounts of a tenant               PK=TENANT#<t>, SK begins_with ACCOUNT#
 one account                        PK=TENANT#<t>, SK=ACCOUNT#<a>
+shop URL → the tenant's account    PK=TENANT#<t>, SK=SHOPURL#<sha256 of the normalized shop URL>
+                                   (one shop per tenant: written with the account, moved by a URL
+                                   change, removed by the delete, each in the same transaction)
 account's config (discovery,       PK=ACCOUNT#<a>, SK=DISCOVERY | MAP#<KIND> (one item per kind) |
 mappings, settings, templates,     SETTINGS#ORDERS | SETTINGS#FIELDS | TEMPLATE#<id> | CURSOR#ORDERS |
 cursor, imports, offers, orders,   IMPORT#<id> | IMPORT#RUNNING | OFFER#<p>#<c> | ORDER#<shop order id> |
@@ -24,15 +29,38 @@ identifier → hub products          PK=TENANT#<t>#IDENT#<EAN|SYMBOL|CATNO>#<val
                                    (first item = lowest hub id)
 offers of a hub product            GSI1PK=PRODUCT#<t>#<hub id>, GSI1SK=OFFER#<a>#<p>#<c>
 offers of a hub product (denorm.)  PK=TENANT#<t>, SK=PRODUCT#<padded> → offer_keys [<a>#<p>#<c>, ...]
-orders of a tenant (newest first)  GSI1PK=ORDERS#<t>, GSI1SK=<imported at>#<a>#<shop order id>
+orders of a tenant (newest first)  GSI1PK=ORDERS#<t>, GSI1SK=PLACED#<placed at>#<padded shop order id>#<a>
+                                   (query backwards; see tenant_orders_gsi1sk for older items)
 stock movements of an order       PK=ACCOUNT#<a>, SK=MOVE#<shop order id>#SALE | RETURN (exactly-once markers)
 items of an import                 PK=IMPORT#<id>, SK begins_with ITEM#
+links file job                     PK=ACCOUNT#<a>, SK=LINKJOB#<id>
+counted chunks of a links job      PK=LINKJOB#<id>, SK=CHUNK#<n> (counts and rejected lines, once each)
+links files in S3 (LinksBucket)    links/<account>/<job>/upload.csv | links/<account>/<job>/report.csv
 entries of a report                PK=REPORT#<id>, SK begins_with ENTRY#
-tenant-level activity log          PK=TENANT#<t>, SK begins_with LOG#
+activity log of a tenant           PK=TENANT#<t>, SK begins_with LOG# (read backwards: newest first).
+(every entry written once here)    Each entry lives here once; one that concerns an account also
+                                   carries GSI1PK/GSI1SK (below). Entries written before the tenant
+                                   log are here only when they had no account (failed additions).
+tenant log of one section          PK=TENANT#<t>#LOG#<section>, SK=LOG#<ts>#<ulid> (a second item per
+                                   entry, the same attributes)
+account log (also the tenant log   GSI1PK=LOG#<t>#ACCOUNT#<a>, GSI1SK=LOG#<ts>#<ulid> (backwards), merged
+filtered by account)               by sort key with PK=ACCOUNT#<a>, SK begins_with LOG# (entries written
+                                   before the tenant log, or by a caller that gave no tenant; read
+                                   only for an account the tenant owns: it names no tenant); a page
+                                   token is the sort key the next page starts below
+account log of one section         GSI1PK=LOG#<t>#ACCOUNT#<a>#<section> on the section item
+log outcome filter                 a FilterExpression on ``outcome`` over one of the queries above
 =================================  ==================================================================
+
+Activity log writes: two items per entry (the entry, its section item) in one BatchWriteItem;
+both carry the same ``expires_at`` (TTL). A poll that finds nothing writes no entry: the account's
+last poll and last new order are attributes of its poll cursor item (``CURSOR#ORDERS``), set by the
+update that releases the poll's lease (no extra write).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 PRODUCT_ID_WIDTH = 12
 
@@ -44,6 +72,13 @@ def token_pk(token_hash: str) -> str:
 
 
 TOKEN_SK = "TOKEN"
+TOKEN_NAMES_PK = "TOKENS"
+TOKEN_NAME_PREFIX = "NAME#"
+
+
+def token_name_sk(name: str) -> str:
+    """``PK=TOKENS, SK=NAME#<name>``: a token under its unique name (never the token itself)."""
+    return f"{TOKEN_NAME_PREFIX}{name}"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -72,6 +107,13 @@ def ident_pk(tenant_id: str, kind: str, value: str) -> str:
 
 def account_sk(account_id: str) -> str:
     return f"ACCOUNT#{account_id}"
+
+
+def connected_shop_sk(shop_identity: str) -> str:
+    """``PK=TENANT#<t>, SK=SHOPURL#<sha256>``: the tenant's uniqueness item for one shop
+    (``account_id`` names the account connected to it). ``shop_identity`` is the normalized URL
+    (``shophub.domain.accounts.shop_identity``); hashed, so any URL length fits a sort key."""
+    return "SHOPURL#" + hashlib.sha256(shop_identity.encode("utf-8")).hexdigest()
 
 
 ACCOUNT_PREFIX = "ACCOUNT#"
@@ -152,6 +194,17 @@ def log_sk(at_iso: str, ulid: str) -> str:
     return f"{LOG_PREFIX}{at_iso}#{ulid}"
 
 
+def log_section_pk(tenant_id: str, section: str) -> str:
+    """``TENANT#<t>#LOG#<section>``: the tenant's entries of one configuration section."""
+    return f"TENANT#{tenant_id}#{LOG_PREFIX}{section}"
+
+
+def account_log_gsi1pk(tenant_id: str, account_id: str, section: str | None = None) -> str:
+    """``LOG#<t>#ACCOUNT#<a>`` (every entry of the account) or ``…#<section>`` (one section)."""
+    base = f"{LOG_PREFIX}{tenant_id}#ACCOUNT#{account_id}"
+    return f"{base}#{section}" if section else base
+
+
 # GSI1 -------------------------------------------------------------------------------------------
 
 GSI1 = "GSI1"
@@ -174,8 +227,21 @@ def tenant_orders_gsi1pk(tenant_id: str) -> str:
     return f"ORDERS#{tenant_id}"
 
 
-def tenant_orders_gsi1sk(imported_at_iso: str, account_id: str, shop_order_id: int) -> str:
-    return f"{imported_at_iso}#{account_id}#{shop_order_id}"
+ORDERS_PLACED_PREFIX = "PLACED#"
+SHOP_ORDER_ID_WIDTH = 12
+
+
+def tenant_orders_gsi1sk(placed_at_iso: str, shop_order_id: int, account_id: str) -> str:
+    """``PLACED#<when the order was placed in the shop, ISO UTC>#<shop order id, 12 digits>#<a>``:
+    read backwards, the tenant's orders newest first (fixed-width parts sort as they compare;
+    orders placed in the same second: the higher shop id first).
+
+    Items written before this shape carry ``<imported at>#<a>#<unpadded shop order id>``. They
+    stay readable (same GSI1PK, same table key) and, starting with a digit, sort below every
+    ``PLACED#`` key: a list shows them after the re-keyed orders, in their old order. Any later
+    write of an order (a status change, a poll that sees it change) rewrites its key in this
+    shape; the local stack starts empty at every run, so it never holds old items."""
+    return f"{ORDERS_PLACED_PREFIX}{placed_at_iso}#{shop_order_id:0{SHOP_ORDER_ID_WIDTH}d}#{account_id}"
 
 
 # configuration (mappings, dictionaries) ---------------------------------------------------------
@@ -260,3 +326,32 @@ def offer_key_of_ref(ref: str) -> dict[str, str]:
 def import_chunk_sk(chunk: int) -> str:
     """``PK=IMPORT#<id>, SK=CHUNK#<n>``: written once when stage-2 chunk ``n`` is counted."""
     return f"CHUNK#{chunk:06d}"
+
+
+# links file jobs -----------------------------------------------------------------------------------
+
+LINK_JOB_PREFIX = "LINKJOB#"
+
+
+def link_job_sk(job_id: str) -> str:
+    """``PK=ACCOUNT#<a>, SK=LINKJOB#<id>``: a links file worked through by the importer."""
+    return f"{LINK_JOB_PREFIX}{job_id}"
+
+
+def link_job_pk(job_id: str) -> str:
+    return f"{LINK_JOB_PREFIX}{job_id}"
+
+
+def link_job_chunk_sk(chunk: int) -> str:
+    """``PK=LINKJOB#<id>, SK=CHUNK#<n>``: written once when chunk ``n`` of the job is counted."""
+    return f"CHUNK#{chunk:06d}"
+
+
+def links_upload_object(account_id: str, job_id: str) -> str:
+    """S3 key (``LinksBucket``) of an uploaded links file a job works through."""
+    return f"links/{account_id}/{job_id}/upload.csv"
+
+
+def links_report_object(account_id: str, job_id: str) -> str:
+    """S3 key (``LinksBucket``) of a links job's report (every rejected line with its reason)."""
+    return f"links/{account_id}/{job_id}/report.csv"

@@ -4,8 +4,9 @@ Items:
 
 * ``PK=ACCOUNT#<a>, SK=ORDER#<shop order id>`` — :class:`HubOrder`, created with
   ``attribute_not_exists(PK)`` (exactly once) and afterwards rewritten only conditionally on its
-  ``version``. ``GSI1PK=ORDERS#<t>, GSI1SK=<imported at>#<a>#<shop order id>`` list a tenant's
-  orders newest first.
+  ``version``. ``GSI1PK=ORDERS#<t>, GSI1SK=PLACED#<placed at>#<padded shop order id>#<a>`` list a
+  tenant's orders newest first by when they were placed in the shop (import time for an order
+  without a shop date).
 * ``PK=ACCOUNT#<a>, SK=CURSOR#ORDERS`` — :class:`PollCursor`: keyset position plus a lease
   (owner + expiry, taken with a conditional update) so one poll at a time runs per account.
 * ``PK=ACCOUNT#<a>, SK=MOVE#<shop order id>#SALE|RETURN`` — a stock movement marker, written
@@ -47,7 +48,9 @@ def order_item(order: HubOrder) -> Item:
     return {
         **order_key(order.account_id, order.shop_order_id),
         "GSI1PK": keys.tenant_orders_gsi1pk(order.tenant_id),
-        "GSI1SK": keys.tenant_orders_gsi1sk(iso(order.imported_at), order.account_id, order.shop_order_id),
+        "GSI1SK": keys.tenant_orders_gsi1sk(
+            iso(order.shop_created_at or order.imported_at), order.shop_order_id, order.account_id
+        ),
         **order.model_dump(mode="json"),
     }
 
@@ -97,7 +100,8 @@ class OrderRepository:
     def list_for_tenant(
         self, tenant_id: str, *, account_id: str | None = None, limit: int = 50, next_token: str | None = None
     ) -> tuple[list[HubOrder], str | None]:
-        """The tenant's orders newest first (optionally one account's), ``limit`` per page."""
+        """The tenant's orders newest first by when they were placed in the shop (optionally one
+        account's), ``limit`` per page."""
         scope = keys.tenant_orders_gsi1pk(tenant_id) + (f"#{account_id}" if account_id else "")
         start = decode_token(next_token, scope)
         found: list[HubOrder] = []
@@ -208,6 +212,15 @@ class PollCursorRepository:
         item = self.table.get(keys.account_pk(account_id), keys.ORDER_CURSOR_SK, consistent=True)
         return _cursor(item, account_id) if item else None
 
+    def get_many(self, account_ids: Iterable[str]) -> dict[str, PollCursor]:
+        """The cursors of ``account_ids`` that have one (one BatchGetItem per 100 accounts)."""
+        wanted = [{"PK": keys.account_pk(a), "SK": keys.ORDER_CURSOR_SK} for a in account_ids]
+        found = self.table.batch_get(wanted) if wanted else []
+        return {
+            cursor.account_id: cursor
+            for cursor in (_cursor(item, str(item["PK"]).removeprefix(keys.ACCOUNT_PREFIX)) for item in found)
+        }
+
     def acquire(self, account_id: str, owner: str, *, now: datetime, lease_seconds: int) -> PollCursor | None:
         """Take the lease if it is free, expired or already ``owner``'s; None when another poll
         holds it. ``owner`` joins ``open_runs`` until :meth:`release` says it finished."""
@@ -280,9 +293,12 @@ class PollCursorRepository:
         now: datetime,
         started_at: datetime | None = None,
         error: str | None = None,
+        new_orders: bool = False,
     ) -> bool:
         """Give the lease back; ``open_runs`` is what stays open (the owner's own id when it did
         not finish cleanly); ``started_at`` (a clean run's start) bounds the next run's overlap.
+        The same write records the account's last poll (``last_poll_at``) and, when the run
+        imported orders, its last new order (``last_order_at``): an empty poll costs no other write.
         False when the lease was no longer ``owner``'s."""
         expr = Expr()
         fields: dict[str, Any] = {
@@ -290,7 +306,10 @@ class PollCursorRepository:
             "lease_expires_at": None,
             "open_runs": set(open_runs) or None,
             "last_error": error,
+            "last_poll_at": iso(now),
         }
+        if new_orders:
+            fields["last_order_at"] = iso(now)
         if error is None:
             fields["last_success_at"] = iso(now)
             if started_at is not None:

@@ -3,7 +3,9 @@
 Hub stock lives on the product item (``PK=TENANT#<t>, SK=PRODUCT#<padded id>``: ``stock`` and
 ``stock_version``). A change is a conditional update — ``ADD stock_version 1, SET stock`` only if
 ``stock_version`` is still the one read — written in transactions of up to 100 products, so
-the caller knows the exact version each quantity got and a version is never reused.
+the caller knows the exact version each quantity got and a version is never reused. A quantity
+that does not depend on the one read (an absolute set) may also be written unconditionally
+(:meth:`StockRepository.set_level`): the update takes the next version atomically and returns it.
 
 The push state lives on the offer item (``PK=ACCOUNT#<a>, SK=OFFER#<p>#<c>``):
 ``pushed_quantity`` / ``pushed_version`` / ``pushed_at`` are written only
@@ -20,6 +22,7 @@ crashed); the next run pushes them whatever their recorded quantity says.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,7 +60,8 @@ def _transact_each(table: HubTable, operations: Sequence[tuple[Any, dict[str, An
     """Run ``(tag, operation)`` pairs in transactions of up to 100, as if each were its own
     conditional write: operations whose condition fails are dropped from their chunk (their tags
     are returned) and the rest of the chunk is written. Cancellations caused by concurrent
-    transactions are retried with a short backoff."""
+    transactions are retried with a short jittered backoff; a chunk that keeps being cancelled
+    is returned as refused too (the caller reads those products again, as after a lost race)."""
     failed: set[Any] = set()
     for start in range(0, len(operations), TRANSACT_MAX):
         pending = list(operations[start : start + TRANSACT_MAX])
@@ -83,8 +87,9 @@ def _transact_each(table: HubTable, operations: Sequence[tuple[Any, dict[str, An
                     continue
                 conflicts += 1
                 if conflicts >= _CONFLICT_ATTEMPTS:
-                    raise
-                time.sleep(min(0.02 * 2**conflicts, 0.5))
+                    failed.update(tag for tag, _ in pending)
+                    break
+                time.sleep(random.uniform(0, min(0.02 * 2**conflicts, 0.5)))
     return failed
 
 
@@ -192,6 +197,24 @@ class StockRepository:
             condition=condition,
             expr=expr,
         )
+
+    def set_level(self, tenant_id: str, product_id: int, quantity: int, at: datetime) -> StockLevel | None:
+        """Set one product's stock whatever its version, taking the next version atomically
+        (``SET stock ADD stock_version 1`` in one update): concurrent writers never conflict, each
+        gets its own version and the newest write wins. None when the product does not exist."""
+        try:
+            item = self.table.update(
+                keys.tenant_pk(tenant_id),
+                keys.product_sk(product_id),
+                set_={"stock": quantity, "stock_updated_at": iso(at)},
+                add={"stock_version": 1},
+                condition="attribute_exists(PK)",
+            )
+        except ConditionFailed:
+            return None
+        if item is None:
+            return None
+        return StockLevel(product_id=product_id, quantity=int(item["stock"]), version=int(item["stock_version"]))
 
     def write_levels(
         self, tenant_id: str, writes: Sequence[LevelWrite], at: datetime
