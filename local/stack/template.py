@@ -92,6 +92,8 @@ class FunctionSpec:
     routes: list[HttpRoute] = field(default_factory=list)
     sqs: list[SqsSource] = field(default_factory=list)
     schedules: list[ScheduleSource] = field(default_factory=list)
+    #: the function behind the HTTP API's ``$default`` route (requests no route matches)
+    default_route: bool = False
 
     @property
     def name(self) -> str:
@@ -249,7 +251,9 @@ def load_stack(stage: str = "local", path: Path = TEMPLATE_PATH, overrides: dict
         )
         for event_name, event in (props.get("Events") or {}).items():
             ep = event.get("Properties", {})
-            if event["Type"] == "HttpApi":
+            if event["Type"] == "HttpApi" and "Path" not in ep:
+                spec.default_route = True  # $default: what no route matches (the gateway answers it itself)
+            elif event["Type"] == "HttpApi":
                 public = ep.get("Auth", {}).get("Authorizer") == "NONE"
                 spec.routes.append(HttpRoute(ep["Method"].upper(), ep["Path"], logical, public))
             elif event["Type"] == "SQS":

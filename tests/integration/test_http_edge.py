@@ -114,6 +114,25 @@ def test_a_function_answers_a_route_it_does_not_serve_in_the_api_shape_without_a
     assert body["error"]["code"] == code
 
 
+def test_the_deployed_api_sends_what_no_route_matches_to_the_api_function() -> None:
+    """API Gateway's own answer to an unmatched request is a bare ``{"message": "Not Found"}``;
+    the template's ``$default`` route (an HttpApi event without Path and Method) on the api
+    function makes it the contract's 404 / 405 (the test above)."""
+    model = load_stack("test")
+    (owner,) = [f for f in model.functions.values() if f.default_route]
+    assert owner.name == "api"
+
+
+def test_a_request_routed_by_default_is_a_404_in_the_api_shape(stack: TestStack) -> None:
+    from functions.api import handler as api
+
+    event = http_api_event("POST", "/accounts/x/nothing/here", route_key="$default", authorizer_context=None)
+    answer = api.handler(event, LambdaContext("ApiFunction"))
+
+    assert answer["statusCode"] == 404
+    assert json.loads(answer["body"])["error"]["code"] == "not_found"
+
+
 # --- the local gateway ------------------------------------------------------------------------
 
 
