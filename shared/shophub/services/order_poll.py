@@ -511,9 +511,7 @@ class OrderPollService:
         built = [build_order(o, run, offers, now) for o in shop_orders]
         unmapped: list[HubOrder] = []
         return_states = run.return_states
-        outcomes = self.stock_moves.create_orders(
-            run.tenant_id, built, offers, return_states=return_states, language=run.language
-        )
+        outcomes = self.stock_moves.create_orders(run.tenant_id, built, offers, return_states=return_states)
         for outcome in outcomes:
             if not outcome.created:
                 run.stats.duplicates += 1
@@ -573,9 +571,7 @@ class OrderPollService:
         for _ in range(UPDATE_ATTEMPTS):
             after, changes, notes = apply_shop_change(existing, shop_order, run, self.clock())
             try:
-                outcome = self.stock_moves.save_order(
-                    existing, after, return_statuses=run.return_statuses, language=run.language
-                )
+                outcome = self.stock_moves.save_order(existing, after, return_statuses=run.return_statuses)
             except ConcurrentUpdateError:
                 reloaded = self.orders.get(existing.account_id, existing.shop_order_id, consistent=True)
                 if reloaded is None:

@@ -156,7 +156,7 @@ class OrderService:
                 return order
             after = with_status(order, status, settings, self.clock())
             try:
-                outcome = self.stock_moves.save_order(order, after, return_statuses=return_statuses, language=language)
+                outcome = self.stock_moves.save_order(order, after, return_statuses=return_statuses)
             except ConcurrentUpdateError:
                 order, account = self._load(tenant_id, order_id, live_account=True)
                 continue

@@ -112,7 +112,6 @@ class OrderStockService:
         offers: Mapping[tuple[int, int], Offer],
         *,
         return_states: Collection[int] = (),
-        language: str = "pl",
     ) -> list[CreateOutcome]:
         """Create these new orders (each exactly once), each with its stock movement.
 
@@ -127,7 +126,7 @@ class OrderStockService:
         levels = self.stock.levels(tenant_id, wanted_products) if wanted_products else {}
         known = dict(offers)
         returned = frozenset(return_states)
-        return [self._create_one(tenant_id, order, known, levels, returned, language) for order in orders]
+        return [self._create_one(tenant_id, order, known, levels, returned) for order in orders]
 
     def _create_one(
         self,
@@ -136,7 +135,6 @@ class OrderStockService:
         offers: dict[tuple[int, int], Offer],
         levels: dict[int, StockLevel],
         return_states: frozenset[int],
-        language: str,
     ) -> CreateOutcome:
         wanted, skipped = _sale_lines(order, offers, returned_in_shop=order.shop_state_id in return_states)
         if not wanted and not skipped:
@@ -154,7 +152,7 @@ class OrderStockService:
             if not writes:
                 created = self.orders.create(stored)
                 if created:
-                    self._log_sale(stored, language)
+                    self._log_sale(stored)
                 return CreateOutcome(created, stored)
             settled = self._settlements(order, moves, offers)
             operations = [
@@ -173,7 +171,7 @@ class OrderStockService:
                 for offer, quantity in settled:
                     pair = offer_pair(offer.shop_product_id, offer.shop_combination_id)
                     offers[pair] = offer.model_copy(update={"pushed_quantity": (offer.pushed_quantity or 0) - quantity})
-                self._log_sale(stored, language)
+                self._log_sale(stored)
                 return CreateOutcome(True, stored, new_levels)
             if reasons[0] == CONDITION_FAILED:
                 return CreateOutcome(False, order)
@@ -239,7 +237,6 @@ class OrderStockService:
         after: HubOrder,
         *,
         return_statuses: Iterable[str],
-        language: str = "pl",
     ) -> SaveOutcome:
         """Write ``after`` (a changed copy of ``before``) if ``before`` is still the stored
         version (:class:`ConcurrentUpdateError` otherwise). When ``after``'s status is a stock
@@ -272,7 +269,7 @@ class OrderStockService:
                     StockLevel(product_id=w.product_id, quantity=w.quantity, version=w.expected_version + 1)
                     for w in writes
                 ]
-                self._log_return(stored, language)
+                self._log_return(stored)
                 return SaveOutcome(stored, new_levels, returned=True)
             if reasons[0] == CONDITION_FAILED:
                 raise ConcurrentUpdateError("order changed")
@@ -309,11 +306,7 @@ class OrderStockService:
             for pair in quantities
             if (offer := offers.get(pair)) is not None and _recorded_between(offer, order.shop_created_at, restocked_at)
         ]
-        settled = [
-            offer
-            for offer, quantity in stale
-            if self.orders.transact([self.orders.tx_settle_offer(offer, quantity)]) is None
-        ]
+        settled = [offer for offer, quantity in stale if self.orders.settle_offer(offer, quantity)]
         if not settled:
             return []
         self._log(
@@ -351,7 +344,7 @@ class OrderStockService:
         if attempt > 2:
             self.sleep(min(0.01 * 2**attempt, 0.5))
 
-    def _log_sale(self, order: HubOrder, language: str) -> None:
+    def _log_sale(self, order: HubOrder) -> None:
         """At most one entry per kind of outcome for the order: what it took, where it fell
         short, and why some of its lines moved nothing."""
         stock = order.stock
@@ -391,7 +384,7 @@ class OrderStockService:
                 {"skipped": [skip.model_dump(mode="json") for skip in stock.skipped]},
             )
 
-    def _log_return(self, order: HubOrder, language: str) -> None:
+    def _log_return(self, order: HubOrder) -> None:
         if order.stock is None or not order.stock.returned:
             return
         self._log(

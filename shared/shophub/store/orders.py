@@ -192,6 +192,11 @@ class OrderRepository:
             expr=expr,
         )
 
+    def settle_offer(self, offer: Offer, delta: int) -> bool:
+        """Move an offer's recorded shop figure by ``delta`` (:meth:`tx_settle_offer`) on its own;
+        False when a push was recorded since the offer was read (nothing written)."""
+        return self.transact([self.tx_settle_offer(offer, delta)]) is None
+
     def transact(self, operations: Sequence[dict[str, Any]]) -> list[str] | None:
         """Run ``operations`` atomically: None when written, else one cancellation reason per
         operation (``"ConditionalCheckFailed"`` names the operations whose condition failed)."""
