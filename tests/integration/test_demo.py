@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from local.demo import DemoConfig, FlowState, main, run_demo
-from local.stack.__main__ import LocalConfig, LocalStack
-from local.stack.moto_patches import item_level_transaction_rollback
+from local.stack.__main__ import LocalStack
+from tests.support.local_stack import running_stack
 
 SHOP_KEY = "DEMOTESTSHOPKEY00000000000000001"
 DEV_TOKEN = "shk_demo-test-token"
@@ -22,29 +22,16 @@ DEMO_SHOP_PRODUCTS = 19
 
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    config = LocalConfig(
-        api_port=0,
-        moto_port=0,
-        shop_port=0,
-        retry_seconds=1,
+    with running_stack(
+        tmp_path_factory.mktemp("demo-state"),
         dev_token=DEV_TOKEN,
         shop_key=SHOP_KEY,
-        start_scheduler=False,
-        access_log=False,
-        state_path=tmp_path_factory.mktemp("demo-state") / "state.json",
         shop_products=PRODUCTS,
         shop_combinations=COMBINATIONS,
         shop_orders=ORDERS,
         shop_catalog="messy",  # make run's default: the recorded demo shop plus generated mess
-    )
-    stack = LocalStack(config, out=io.StringIO())
-    # moto's TransactWriteItems copies the whole table per operation; restore only what it touched
-    with item_level_transaction_rollback():
-        stack.start()
-        try:
-            yield stack
-        finally:
-            stack.stop()
+    ) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

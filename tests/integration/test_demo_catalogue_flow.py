@@ -9,7 +9,6 @@ one stack and one account (module scope).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +16,8 @@ from typing import Any
 import pytest
 
 from local.prestashop import OrderLine, ShopSimulator
-from local.stack.__main__ import LocalConfig, LocalStack
-from local.stack.moto_patches import item_level_transaction_rollback
+from local.stack.__main__ import LocalStack
+from tests.support.local_stack import running_stack
 from tests.support.merchant import LocalStackHub, MerchantAccount, expect, products, set_stock
 
 SHOP_KEY = "DEMOCATALOGUEKEY0000000000000001"
@@ -57,28 +56,14 @@ class Flow:
 
 @pytest.fixture(scope="module")
 def flow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
-    config = LocalConfig(
-        api_port=0,
-        moto_port=0,
-        shop_port=0,
-        retry_seconds=1,
-        dev_token=DEV_TOKEN,
-        shop_key=SHOP_KEY,
-        start_scheduler=False,
-        access_log=False,
-        state_path=tmp_path_factory.mktemp("demo-catalogue") / "state.json",
-        shop_catalog="demo",
-    )
-    stack = LocalStack(config, out=io.StringIO())
-    with item_level_transaction_rollback():
-        stack.start()
+    state = tmp_path_factory.mktemp("demo-catalogue")
+    with running_stack(state, dev_token=DEV_TOKEN, shop_key=SHOP_KEY, shop_catalog="demo") as stack:
         hub = LocalStackHub(stack, DEV_TOKEN)
         try:
             assert stack.shop is not None
             yield Flow(stack, hub, stack.shop)
         finally:
             hub.close()
-            stack.stop()
 
 
 def _import(flow: Flow, mode: str, identifier: str) -> dict[str, Any]:
