@@ -38,6 +38,15 @@ MAX_SHOP_ID = 4_294_967_295
 ShopId = Annotated[int, Field(ge=1, le=MAX_SHOP_ID)]
 
 
+def progress_percent(status: str, processed: int, total: int) -> int:
+    """How far a run got: 100 once finished, else the share processed (0 without a total)."""
+    if status == "finished":
+        return 100
+    if total <= 0:
+        return 0
+    return min(100, processed * 100 // total)
+
+
 class ImportFilters(Model):
     """Which shop products an import reads (all given filters apply together)."""
 
@@ -86,11 +95,7 @@ class Import(HubModel):
 
     @property
     def percent(self) -> int:
-        if self.status == "finished":
-            return 100
-        if self.total <= 0:
-            return 0
-        return min(100, self.processed * 100 // self.total)
+        return progress_percent(self.status, self.processed, self.total)
 
     @property
     def running(self) -> bool:
@@ -271,11 +276,7 @@ class LinkJob(HubModel):
 
     @property
     def percent(self) -> int:
-        if self.status == "finished":
-            return 100
-        if self.lines <= 0:
-            return 0
-        return min(100, self.processed * 100 // self.lines)
+        return progress_percent(self.status, self.processed, self.lines)
 
 
 class LinkJobStarted(Model):
