@@ -65,6 +65,22 @@ class BadRequestError(ShopHubError):
     message_key = "bad_request"
 
 
+class PayloadTooLargeError(ShopHubError):
+    """The request body is larger than the API accepts (413)."""
+
+    status = 413
+    code = "body_too_large"
+    message_key = "body_too_large"
+
+
+class UnsupportedMediaTypeError(ShopHubError):
+    """The request body is not in a format the route accepts (415)."""
+
+    status = 415
+    code = "unsupported_media_type"
+    message_key = "unsupported_media_type"
+
+
 class UnauthorizedError(ShopHubError):
     """No token, a wrong or revoked token (401)."""
 

@@ -12,11 +12,9 @@ from shophub.api.request_body import (
     MAX_BODY_BYTES,
     MAX_DEPTH,
     MAX_NUMBER_CHARS,
-    PayloadTooLargeError,
-    UnsupportedMediaTypeError,
     read_json_body,
 )
-from shophub.errors import BadRequestError
+from shophub.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
 
 def read(body: str | None, *, content_type: str | None = "application/json", encoded: bool = False) -> object:

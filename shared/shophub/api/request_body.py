@@ -29,7 +29,7 @@ import re
 from itertools import accumulate
 from typing import Any
 
-from shophub.errors import BadRequestError, ShopHubError
+from shophub.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
 #: Largest JSON body, in bytes. The largest legitimate one, ``PUT /stock`` with its 1,000 items,
 #: is about 50 KB (80 KB pretty-printed); 256 KiB leaves room and keeps the scan, the parse and
@@ -52,22 +52,6 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 #: Where an unpaired surrogate may hide: a ``\\uD800``-``\\uDFFF`` escape.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-class PayloadTooLargeError(ShopHubError):
-    """The request body is larger than the API accepts (413)."""
-
-    status = 413
-    code = "body_too_large"
-    message_key = "body_too_large"
-
-
-class UnsupportedMediaTypeError(ShopHubError):
-    """The request body is not in a format the route accepts (415)."""
-
-    status = 415
-    code = "unsupported_media_type"
-    message_key = "unsupported_media_type"
 
 
 def malformed_json() -> BadRequestError:
