@@ -210,7 +210,20 @@ def _physical_ids(template: dict[str, Any], parameters: dict[str, Any]) -> dict[
             }
         elif kind == "AWS::S3::Bucket":
             name = partial.resolve(props["BucketName"])
-            physical[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+            physical[logical] = {
+                "Ref": name,
+                "Arn": f"arn:aws:s3:::{name}",
+                "DomainName": f"{name}.s3.amazonaws.com",
+                "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+            }
+        elif kind == "AWS::CloudFront::Distribution":
+            # not provisioned locally (the gateway serves the panel); names for what refers to it
+            physical[logical] = {"Ref": logical, "Id": logical, "DomainName": f"{logical.lower()}.cloudfront.net"}
+        elif kind == "AWS::CloudFront::Function":
+            arn = f"arn:aws:cloudfront::{ACCOUNT_ID}:function/{logical}"
+            physical[logical] = {"Ref": arn, "FunctionARN": arn, "Arn": arn}
+        elif kind in ("AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::ResponseHeadersPolicy"):
+            physical[logical] = {"Ref": logical, "Id": logical, "Arn": f"arn:aws:local:::{logical}"}
         elif kind == "AWS::Serverless::Function":
             physical[logical] = {"Ref": logical, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical}"}
         else:

@@ -12,7 +12,8 @@ values, 502 shop failure.
 Order of the checks of a request: the tenant (401; public routes skip it), then the path, query
 and body (a JSON body is read within the limits of :mod:`shophub.api.request_body`, before it
 is parsed), then the route. A route this function does not serve is 404 ``not_found`` (405
-``method_not_allowed`` when the path exists with another method), with or without a token.
+``method_not_allowed`` when the path exists with another method), with or without a token;
+an ``OPTIONS`` request (a CORS preflight) is 204 with no body.
 """
 
 from __future__ import annotations
@@ -279,6 +280,10 @@ def build_resolver(*, enable_validation: bool = True) -> APIGatewayHttpResolver:
     def _not_found(_: PowertoolsNotFound) -> Response:
         event = app.current_event
         method, path = event.request_context.http.method, event.path
+        if method == "OPTIONS":
+            # a browser's CORS preflight: no route has OPTIONS, so the HTTP API's $default route
+            # brings it here; API Gateway adds the template's CorsConfiguration headers to this 204
+            return no_content()
         if _route_exists_with_other_method(app, method, path):
             return error_response(MethodNotAllowedError(f"{method} {path}"), language_of(app))
         return error_response(NotFoundError("route", message_key="route_not_found"), language_of(app))

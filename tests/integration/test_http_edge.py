@@ -133,6 +133,19 @@ def test_a_request_routed_by_default_is_a_404_in_the_api_shape(stack: TestStack)
     assert json.loads(answer["body"])["error"]["code"] == "not_found"
 
 
+def test_a_cors_preflight_routed_by_default_is_a_204_without_a_token(stack: TestStack) -> None:
+    """No route has OPTIONS: API Gateway hands a preflight to the ``$default`` route and adds the
+    template's ``CorsConfiguration`` headers to the answer, which must be a 2xx for the browser."""
+    from functions.api import handler as api
+
+    headers = {"origin": "https://panel.example", "access-control-request-method": "PUT"}
+    event = http_api_event("OPTIONS", "/hub/settings", headers=headers, route_key="$default", authorizer_context=None)
+    answer = api.handler(event, LambdaContext("ApiFunction"))
+
+    assert answer["statusCode"] == 204
+    assert not answer.get("body")
+
+
 # --- the local gateway ------------------------------------------------------------------------
 
 

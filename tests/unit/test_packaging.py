@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from local.stack.template import load_stack, read_template
 from shophub.settings import Settings
@@ -85,3 +90,68 @@ def test_local_shops_are_never_allowed_in_a_deployed_function(monkeypatch):
     assert Settings().allow_local_shops is True  # the local stack and tests
     monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
     assert Settings().allow_local_shops is False
+
+
+# --- the merchant panel -------------------------------------------------------------------------
+
+
+def test_the_panel_bucket_is_private_and_read_only_by_its_distribution():
+    resources = read_template()["Resources"]
+    bucket = resources["PanelBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (allow,) = [
+        s for s in resources["PanelBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"
+    ]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert allow["Resource"] == {"Fn::Sub": "${PanelBucket.Arn}/panel/*"}
+    source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":distribution/${PanelDistribution}")
+    access = resources["PanelOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (access["SigningProtocol"], access["SigningBehavior"]) == ("sigv4", "always")
+    config = resources["PanelDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["PanelOriginAccessControl", "Id"]}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert (config["PriceClass"], config["HttpVersion"]) == ("PriceClass_100", "http2and3")
+
+
+def test_the_api_answers_browsers_of_the_panels_origin_only_and_the_panel_does_not_name_the_api():
+    resources = read_template()["Resources"]
+    cors = resources["HttpApi"]["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == [{"Fn::Sub": "https://${PanelDistribution.DomainName}"}]
+    # the headers the API reads (shophub.http, the authorizer) and those it sets that a page needs
+    assert set(cors["AllowHeaders"]) == {"authorization", "content-type", "accept-language"}
+    assert set(cors["ExposeHeaders"]) == {"location", "content-disposition"}
+    # no cycle: nothing the distribution depends on refers to the API
+    panel = {k: v for k, v in resources.items() if k.startswith("Panel") and k != "PanelBucketPolicy"}
+    assert "HttpApi" not in repr(panel)
+    headers = resources["PanelResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    policy = headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    assert "connect-src 'self' https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront function")
+@pytest.mark.parametrize(
+    ("uri", "answer"),
+    [
+        ("/", "302 /panel/"),
+        ("/panel", "302 /panel/"),
+        ("/panel/", "/panel/index.html"),
+        ("/panel/accounts/abc/mappings/payments", "/panel/index.html"),
+        ("/panel/assets/index-abc123.js", "/panel/assets/index-abc123.js"),
+        ("/panel/config.json", "/panel/config.json"),
+        ("/panel/favicon.svg", "/panel/favicon.svg"),
+    ],
+)
+def test_the_panel_router_redirects_to_the_panel_and_serves_client_routes_the_index(uri, answer):
+    code = read_template()["Resources"]["PanelRouterFunction"]["Properties"]["FunctionCode"]
+    script = code + (
+        f"var out = handler({{request: {{uri: {json.dumps(uri)}, headers: {{}}}}}});\n"
+        "console.log(out.statusCode ? out.statusCode + ' ' + out.headers.location.value : out.uri);\n"
+    )
+    run = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30)
+    assert run.stdout.strip() == answer
