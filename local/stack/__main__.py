@@ -31,6 +31,8 @@ from typing import Any
 
 from local.stack.aws import EmbeddedAws, local_environment, port_is_free
 from local.stack.gateway import Gateway
+from local.stack.panel import DIST as PANEL_DIST
+from local.stack.panel import PanelFiles
 from local.stack.pump import QueuePump
 from local.stack.runtime import Invoker, ensure_import_paths
 from local.stack.scheduler import Scheduler
@@ -94,6 +96,8 @@ class LocalConfig:
     shop_catalog: str = "generated"
     #: False: the URL guard is on, as deployed (local http://127.0.0.1 shops are refused)
     allow_local_shops: bool = True
+    #: the merchant panel's built files, served at /panel/ (None: not served)
+    panel_dir: Path | None = PANEL_DIST
 
     @classmethod
     def from_env(cls) -> LocalConfig:
@@ -188,6 +192,7 @@ class LocalStack:
             host=config.host,
             port=config.api_port,
             access_log=self.say if config.access_log else None,
+            panel=PanelFiles(config.panel_dir) if config.panel_dir else None,
         )
         self.gateway.start()
         if config.start_pump:
@@ -251,6 +256,7 @@ class LocalStack:
         lines = [
             "ShopHub local stack",
             f"  {'API':<{width}}{self.gateway.url}",
+            f"  {'panel':<{width}}{self.gateway.url}/panel/   (sign in with the dev token)",
             f"  {'dev token':<{width}}{self.dev_token}   (tenant {DEV_TENANT})",
             f"  {'embedded AWS':<{width}}{self.aws.endpoint}   (table {self.stack.table_name})",
         ]

@@ -12,6 +12,8 @@ simple responses): ``isAuthorized`` false → ``403 {"message":"Forbidden"}``, t
 payload 2.0 event and its answer is written back (status, headers, multi-value headers,
 cookies, base64 bodies). A handler or authorizer that raises, or answers something API Gateway
 cannot use, is ``500 {"message":"Internal Server Error"}`` with the traceback on stderr.
+With a :class:`~local.stack.panel.PanelFiles`, ``GET /panel/...`` serves the merchant panel's
+built files (same origin as the API, as CloudFront does deployed).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from local.stack.events import authorizer_event, http_api_event
+from local.stack.panel import PanelFiles, is_panel_path
 from local.stack.runtime import FunctionUnavailable, Invoker
 from local.stack.template import HttpRoute, StackModel
 
@@ -123,8 +126,10 @@ class Gateway:
         port: int = 3000,
         access_log: Callable[[str], None] | None = None,
         error_log: Callable[[str], None] | None = None,
+        panel: PanelFiles | None = None,
     ) -> None:
         self.model = model
+        self.panel = panel
         self.invoker = invoker
         self.router = Router(model.routes)
         self.host = host
@@ -174,6 +179,9 @@ class Gateway:
     ) -> GatewayAnswer:
         parts = urlsplit(target)
         raw_path = parts.path or "/"
+        if self.panel is not None and method.upper() in ("GET", "HEAD") and is_panel_path(raw_path):
+            static = self.panel.answer(raw_path)
+            return GatewayAnswer(static.status, static.headers, static.body)
         match = self.router.match(method, raw_path)
         if match is None:
             return _no_route_answer(method.upper(), raw_path, self.router.methods_for(raw_path), headers)
