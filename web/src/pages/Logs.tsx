@@ -1,0 +1,210 @@
+import { useCallback, useEffect, useState } from "react";
+import { call, type LogEntry, type LogSection } from "../api/client";
+import { useApp } from "../app-context";
+import { useSubmit } from "../hooks";
+import { formatDate, useT, type TextKey } from "../i18n";
+import { EmptyState, PageTitle, Problem, SelectField } from "../ui";
+import { useAccount } from "./AccountPage";
+
+const SECTIONS: LogSection[] = [
+  "account",
+  "mappings",
+  "order_settings",
+  "field_mapping",
+  "templates",
+  "imports",
+  "linking",
+  "orders",
+  "stock",
+  "reports",
+];
+
+interface Page {
+  items: LogEntry[];
+  next?: string | null;
+}
+
+/** Pages of log entries, newest first; `more` appends the next page. Reloads when `key` changes. */
+function useLogPages(load: (next?: string) => Promise<Page>, key: string) {
+  const [items, setItems] = useState<LogEntry[]>([]);
+  const [next, setNext] = useState<string | null>();
+  const [loaded, setLoaded] = useState(false);
+  const submission = useSubmit();
+  const fetchPage = useCallback(
+    (cursor?: string) =>
+      submission.run(async () => {
+        const page = await load(cursor);
+        setItems((old) => (cursor ? [...old, ...page.items] : page.items));
+        setNext(page.next ?? null);
+        setLoaded(true);
+        return undefined;
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [key],
+  );
+  useEffect(() => {
+    setItems([]);
+    setLoaded(false);
+    void fetchPage();
+  }, [fetchPage]);
+  return {
+    items,
+    next,
+    loaded,
+    error: submission.error,
+    busy: submission.busy,
+    more: () => next && fetchPage(next),
+    reload: () => fetchPage(),
+  };
+}
+
+function LogTable({ pages, showAccount = false }: { pages: ReturnType<typeof useLogPages>; showAccount?: boolean }) {
+  const { t, language } = useT();
+  if (pages.loaded && pages.items.length === 0) return <EmptyState>{t("logs.empty")}</EmptyState>;
+  return (
+    <>
+      <Problem error={pages.error} onRetry={pages.reload} />
+      <ol className="log">
+        {pages.items.map((entry, index) => (
+          <li key={`${entry.at}-${index}`} className={`log-entry log-${entry.outcome}`}>
+            <div className="log-line">
+              <span className={`badge badge-${entry.outcome === "ok" ? "ok" : "error"}`}>
+                {entry.outcome === "ok" ? t("logs.ok") : t("logs.error")}
+              </span>
+              <time dateTime={entry.at}>{formatDate(entry.at, language)}</time>
+              <span className="muted small">
+                {entry.actor}
+                {entry.section && ` · ${sectionName(entry.section, t)}`}
+                {showAccount && entry.account_id && ` · ${entry.account_id}`}
+              </span>
+            </div>
+            <p className="log-message">{entry.message}</p>
+            {entry.details && Object.keys(entry.details).length > 0 && (
+              <details>
+                <summary>{t("logs.details")}</summary>
+                <dl className="details">
+                  {Object.entries(entry.details).map(([name, value]) => (
+                    <div key={name}>
+                      <dt>{name}</dt>
+                      <dd>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
+                    </div>
+                  ))}
+                </dl>
+              </details>
+            )}
+          </li>
+        ))}
+      </ol>
+      {pages.next && (
+        <button type="button" className="secondary" onClick={() => void pages.more()} disabled={pages.busy}>
+          {t("common.more")}
+        </button>
+      )}
+    </>
+  );
+}
+
+function isSection(value: string): value is LogSection {
+  return (SECTIONS as string[]).includes(value);
+}
+
+function sectionName(section: string, t: (key: TextKey) => string): string {
+  return isSection(section) ? t(`logs.section.${section}` as TextKey) : section;
+}
+
+/** The log of one configuration section of one account, at the foot of that section. */
+export function SectionLog({
+  accountId,
+  section,
+  limit = 5,
+  version = 0,
+}: {
+  accountId: string;
+  section: LogSection;
+  limit?: number;
+  /** Bumped by the section after a change, so its new entry shows. */
+  version?: number;
+}) {
+  const { t, language } = useT();
+  const { api } = useApp();
+  const pages = useLogPages(
+    (next) =>
+      call(
+        api.GET("/accounts/{id}/logs", {
+          params: { path: { id: accountId }, query: { section, limit, ...(next ? { next } : {}) } },
+        }),
+        t("common.networkError"),
+      ),
+    `${accountId}/${section}/${language}/${version}`,
+  );
+  return (
+    <section className="section-log" aria-label={t("logs.sectionTitle", { section: sectionName(section, t) })}>
+      <h2>{t("logs.sectionTitle", { section: sectionName(section, t) })}</h2>
+      <LogTable pages={pages} />
+    </section>
+  );
+}
+
+function SectionFilter({ value, onChange }: { value: string; onChange: (value: LogSection | "") => void }) {
+  const { t } = useT();
+  return (
+    <SelectField
+      label={t("logs.filter")}
+      value={value}
+      placeholder={t("logs.all")}
+      options={SECTIONS.map((section) => ({ value: section, label: sectionName(section, t) }))}
+      onChange={(value) => onChange(isSection(value) ? value : "")}
+    />
+  );
+}
+
+export function AccountLogSection() {
+  const { t, language } = useT();
+  const { api } = useApp();
+  const { account } = useAccount();
+  const [section, setSection] = useState<LogSection | "">("");
+  const pages = useLogPages(
+    (next) =>
+      call(
+        api.GET("/accounts/{id}/logs", {
+          params: {
+            path: { id: account.id },
+            query: { limit: 20, ...(section ? { section } : {}), ...(next ? { next } : {}) },
+          },
+        }),
+        t("common.networkError"),
+      ),
+    `${account.id}/${section}/${language}`,
+  );
+  return (
+    <section>
+      <PageTitle focus={false}>{t("section.logs")}</PageTitle>
+      <SectionFilter value={section} onChange={setSection} />
+      <LogTable pages={pages} />
+    </section>
+  );
+}
+
+/** Every account's entries, the tenant's own (dictionaries, stock) included. */
+export function TenantLog() {
+  const { t, language } = useT();
+  const { api } = useApp();
+  const [section, setSection] = useState<LogSection | "">("");
+  const pages = useLogPages(
+    (next) =>
+      call(
+        api.GET("/logs", {
+          params: { query: { limit: 20, ...(section ? { section } : {}), ...(next ? { next } : {}) } },
+        }),
+        t("common.networkError"),
+      ),
+    `${section}/${language}`,
+  );
+  return (
+    <section>
+      <PageTitle>{t("logs.title")}</PageTitle>
+      <SectionFilter value={section} onChange={setSection} />
+      <LogTable pages={pages} showAccount />
+    </section>
+  );
+}
