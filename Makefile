@@ -17,7 +17,7 @@ CFN_LINT_VERSION := 1.58.0
 export SAM_CLI_TELEMETRY := 0
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
-.PHONY: help venv tools test test-fast lint format run token tokens token-revoke bench demo validate build deploy openapi clean
+.PHONY: help venv tools web web-check chromium test test-ui test-fast lint format run token tokens token-revoke bench demo validate build deploy deploy-panel openapi clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,22 +39,42 @@ $(TOOLS)/.ready:
 
 tools: $(TOOLS)/.ready ## Create the separate tooling venv (aws-sam-cli, cfn-lint pin their own boto3/pydantic)
 
-test: venv ## Run every test (unit, integration, contract, reliability)
-	$(PY) -m pytest -n auto
+test: venv ## Run every test but the browser's (unit, integration, contract, reliability)
+	$(PY) -m pytest -n auto --ignore=tests/ui
+
+test-ui: venv web chromium ## The merchant panel in a real Chromium (Playwright) against the local stack
+	$(PY) -m pytest tests/ui
 
 test-fast: venv ## Unit and contract tests only
 	$(PY) -m pytest tests/unit tests/contract
 
-lint: venv ## ruff (lint + format check) and mypy
+lint: venv web-check ## ruff (lint + format check), mypy, and the panel's type and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared/shophub functions local
 
-format: venv ## Apply ruff fixes and formatting
+format: venv web/node_modules/.ready ## Apply ruff fixes and formatting (and prettier on web/src)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	cd web && npm run --silent format
 
-run: venv ## Start the local stack: moto, API :3000, simulator :8081 (SHOPHUB_ALLOW_LOCAL_SHOPS=false: URL guard on)
+# The merchant panel (web/): npm ci when the lock file changed, then the type check against
+# docs/openapi.json and the Vite build into web/dist (served at /panel/ by make run).
+web/node_modules/.ready: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web: web/node_modules/.ready ## Build the merchant panel (type-checked against docs/openapi.json) into web/dist
+	cd web && npm run --silent build
+
+web-check: web/node_modules/.ready ## Type-check the panel against the API contract (docs/openapi.json), prettier --check
+	cd web && npm run --silent check
+
+# Debian's Chromium for the browser tests (Playwright drives it; its own downloads are not used).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: venv web ## Start the local stack: moto, API :3000, simulator :8081 (SHOPHUB_ALLOW_LOCAL_SHOPS=false: URL guard on)
 	$(PY) -m local.stack
 
 # Where token commands act: the running local stack, or STAGE=... [PROFILE=... REGION=...] deployed.
@@ -93,8 +113,15 @@ build: tools ## sam build (needs python3.13 on PATH; taken from pyenv when prese
 	[ "$$missing" -eq 0 ] || { echo "layer: $$missing modules without bytecode"; exit 1; }; \
 	echo "layer: bytecode for every module"
 
-deploy: build ## sam deploy --guided
+deploy: build venv web ## sam deploy --guided, then the panel's files (as make deploy-panel)
 	$(SAM) deploy --guided
+	$(PY) -m local.deploy_panel $(PANEL_TARGET)
+
+# The deployed stack: STAGE=... (the stack holding shophub-<stage>-hub), STACK=..., else samconfig.toml.
+PANEL_TARGET = $(TOKEN_TARGET) $(if $(STACK),--stack "$(STACK)")
+
+deploy-panel: venv web ## Upload web/dist to the panel's bucket, config.json, invalidate [STAGE=prod PROFILE=... REGION=...]
+	$(PY) -m local.deploy_panel $(PANEL_TARGET)
 
 clean: ## Remove build output and caches
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
