@@ -10,11 +10,14 @@ import pytest
 
 from shophub.domain.config import OrderSettings
 from shophub.domain.orders import (
+    STATUS_HISTORY_MAX,
     HubOrder,
     OrderLine,
     OrderStock,
     OrderTotals,
+    StatusChange,
     StockMoveLine,
+    append_status_change,
     hub_order_id,
     parse_hub_order_id,
     shop_fingerprint,
@@ -87,12 +90,42 @@ def test_anything_else_is_not_a_hub_order_id(value):
 
 def test_leaving_update_statuses_freezes_the_order_for_good():
     settings = OrderSettings(update_statuses=["nowe", "w-realizacji"])
-    moved = with_status(_order(), "w-realizacji", settings, NOW)
+    moved = with_status(_order(), "w-realizacji", settings, NOW, source="shop", actor="system", shop_state_id=2)
     assert moved.status == "w-realizacji" and not moved.frozen
-    shipped = with_status(moved, "wyslane", settings, NOW)
+    shipped = with_status(moved, "wyslane", settings, NOW, source="hub", actor="anna")
     assert shipped.frozen
-    back = with_status(shipped, "nowe", settings, NOW)
+    back = with_status(shipped, "nowe", settings, NOW, source="hub", actor="anna")
     assert back.status == "nowe" and back.frozen
+
+
+def test_a_status_change_is_added_to_the_history_oldest_first():
+    settings = OrderSettings(update_statuses=["nowe", "w-realizacji"])
+    later = NOW + timedelta(minutes=5)
+    moved = with_status(_order(), "w-realizacji", settings, NOW, source="shop", actor="system", shop_state_id=2)
+    shipped = with_status(moved, "wyslane", settings, later, source="hub", actor="anna")
+
+    assert [(c.at, c.status, c.shop_state_id, c.source, c.actor) for c in shipped.status_history] == [
+        (NOW, "w-realizacji", 2, "shop", "system"),
+        (later, "wyslane", None, "hub", "anna"),
+    ]
+
+
+def test_the_status_history_keeps_only_the_newest_entries():
+    history: list[StatusChange] = []
+    for minute in range(STATUS_HISTORY_MAX + 7):
+        change = StatusChange(at=NOW + timedelta(minutes=minute), status=f"s{minute}", source="hub", actor="anna")
+        history = append_status_change(history, change)
+
+    assert STATUS_HISTORY_MAX == 50
+    assert len(history) == 50
+    assert [c.status for c in history] == [f"s{minute}" for minute in range(7, 57)]
+
+
+def test_an_order_stored_without_a_history_reads_with_an_empty_one():
+    stored = _order().model_dump(mode="json")
+    del stored["status_history"]
+
+    assert HubOrder.model_validate(stored).status_history == []
 
 
 # --- drift and fingerprints -------------------------------------------------------------------

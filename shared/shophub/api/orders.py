@@ -16,7 +16,16 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
 from shophub.domain.common import Model, RequestModel
-from shophub.domain.orders import SENDING_DISABLED, DocumentType, HubOrder, OrderDocument, TrackingNumber, problem_code
+from shophub.domain.orders import (
+    SENDING_DISABLED,
+    STATUS_HISTORY_MAX,
+    DocumentType,
+    HubOrder,
+    OrderDocument,
+    StatusSource,
+    TrackingNumber,
+    problem_code,
+)
 from shophub.errors import FieldProblem, ValidationError
 from shophub.http import actor_of, language_of, require_id, tenant_of
 from shophub.i18n import translate
@@ -91,6 +100,21 @@ class DocumentResponse(Model):
     problem_code: str | None = Field(description="`sending_disabled` or the shop error's code")
 
 
+class StatusChangeResponse(Model):
+    at: datetime = Field(description="When the hub status changed (UTC)")
+    status: str = Field(description="The hub status id the order got")
+    shop_state_id: int | None = Field(
+        description="The shop state that caused the change; null when the change was made in the hub"
+    )
+    source: StatusSource = Field(
+        description=(
+            "`imported`: the status the order landed in; `shop`: a shop state change the hub followed "
+            "(`update_statuses`); `hub`: a merchant's change (`PATCH /orders/{oid}`)"
+        )
+    )
+    actor: str = Field(description="Who acted, as the activity log names them (a token's name, `api`, `system`)")
+
+
 class OrderResponse(Model):
     id: str
     account_id: str
@@ -103,6 +127,13 @@ class OrderResponse(Model):
     shipping_method: str | None = Field(description="Hub shipping method id; null when unmapped or no carrier")
     unmapped: list[UnmappedResponse]
     frozen: bool = Field(description="true: the status no longer follows the shop")
+    status_history: list[StatusChangeResponse] = Field(
+        description=(
+            "The order's hub status changes, oldest first; only the newest "
+            f"{STATUS_HISTORY_MAX} are kept. Orders imported before this field existed start their "
+            "history at their next status change (empty until then)"
+        )
+    )
     lines: list[OrderLineResponse]
     totals: TotalsResponse
     customer: dict[str, Any] | None
@@ -177,6 +208,16 @@ def order_response(order: HubOrder, language: str) -> OrderResponse:
         shipping_method=order.shipping_method,
         unmapped=[UnmappedResponse.model_validate(u.model_dump()) for u in order.unmapped],
         frozen=order.frozen,
+        status_history=[
+            StatusChangeResponse(
+                at=change.at,
+                status=change.status,
+                shop_state_id=change.shop_state_id,
+                source=change.source,
+                actor=change.actor,
+            )
+            for change in order.status_history
+        ],
         lines=[
             OrderLineResponse(
                 hub_product_id=line.hub_product_id,

@@ -4,11 +4,12 @@ A :class:`HubOrder` is stored at ``PK=ACCOUNT#<a>, SK=ORDER#<shop order id>`` (p
 ``GSI1PK=ORDERS#<t>, GSI1SK=PLACED#<placed at>#<padded shop order id>#<a>`` for the tenant's
 list, newest placed first). It is created exactly once; its lines never change afterwards (a later change of the
 shop's cart is recorded in ``drift``). Its hub id is ``<account id>-<shop order id>``
-(:func:`hub_order_id`): readable in support tickets, but clients treat it as opaque.
+(:func:`hub_order_id`): readable in support tickets, but clients treat it as opaque. Every
+change of its hub status is recorded in ``status_history`` by the same write that makes it.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
@@ -25,6 +26,13 @@ UnmappedKind = Literal["payment_method", "shipping_method", "product", "status"]
 ShopSync = Literal["pending", "sent", "unchanged", "not_sent", "failed"]
 
 DocumentType = Literal["invoice", "correction", "receipt", "proforma"]
+
+#: Where a hub status came from: ``imported`` (the landing status of a new order), ``shop`` (a shop
+#: state change followed through the status mapping) or ``hub`` (a merchant's change).
+StatusSource = Literal["imported", "shop", "hub"]
+
+#: Entries kept in an order's ``status_history`` (the newest; older ones are dropped).
+STATUS_HISTORY_MAX = 50
 
 HUB_ORDER_ID_SEPARATOR = "-"
 
@@ -166,6 +174,25 @@ class OrderDrift(HubModel):
     shop_paid_gross: Decimal | None = None
 
 
+class StatusChange(HubModel):
+    """One change of an order's hub status."""
+
+    #: when the hub status changed (UTC)
+    at: datetime
+    #: the hub status id the order got
+    status: str
+    #: the shop state that caused it; None for a merchant's change in the hub
+    shop_state_id: int | None = None
+    source: StatusSource
+    #: who acted, as the activity log names them (a token's name, ``api``, ``system``)
+    actor: str
+
+
+def append_status_change(history: Sequence[StatusChange], change: StatusChange) -> list[StatusChange]:
+    """``history`` (oldest first) with ``change`` added, cut to the newest :data:`STATUS_HISTORY_MAX`."""
+    return [*history, change][-STATUS_HISTORY_MAX:]
+
+
 class StockMoveLine(HubModel):
     """What one order line did to a hub product's stock."""
 
@@ -223,6 +250,10 @@ class HubOrder(HubModel):
     status: str
     #: the shop state the hub last saw
     shop_state_id: int
+    #: the hub status changes, oldest first, at most the newest :data:`STATUS_HISTORY_MAX`
+    #: (:func:`append_status_change`); empty for orders stored before it existed (their history
+    #: starts at their next change)
+    status_history: list[StatusChange] = Field(default_factory=list)
     payment_method: str | None = None
     payment_module: str = ""
     payment_name: str = ""

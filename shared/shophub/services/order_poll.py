@@ -57,6 +57,7 @@ from shophub.domain.orders import (
     OrderTotals,
     PollCursor,
     PollOrdersJob,
+    StatusChange,
     UnmappedEntry,
     event_detail,
     hub_order_id,
@@ -717,6 +718,9 @@ def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Off
         reference=shop.reference,
         status=landing,
         shop_state_id=shop.current_state,
+        status_history=[
+            StatusChange(at=now, status=landing, shop_state_id=shop.current_state, source="imported", actor=run.actor)
+        ],
         payment_method=payment,
         payment_module=shop.payment_module,
         payment_name=shop.payment_name,
@@ -849,7 +853,9 @@ def apply_shop_change(
                     )
                 )
             elif target != existing.status:
-                after = with_status(after, target, settings, now)
+                after = with_status(
+                    after, target, settings, now, source="shop", actor=run.actor, shop_state_id=shop.current_state
+                )
                 changes.append("status")
                 notes.append(
                     (

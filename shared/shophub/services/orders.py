@@ -10,7 +10,10 @@ Status rules (DESIGN.md section 4):
 * the hub user may always change the status (``PATCH /orders/{oid}``); a status outside
   ``update_statuses`` freezes the order; the change goes to the shop (reverse status mapping)
   only when ``sync.push_statuses`` is on;
-* a status in the tenant's ``stock_return_statuses`` gives the order's stock back (once).
+* a status in the tenant's ``stock_return_statuses`` gives the order's stock back (once);
+* every change of the hub status (landing, followed shop state, merchant's change) is added to the
+  order's ``status_history`` in the write that makes it (:func:`with_status`, the poller's
+  ``build_order``).
 
 Tracking numbers and documents are stored on the order whatever the settings; they are queued
 for the shop (``OrderUpdateQueue``) only when ``sync.send_tracking_numbers`` /
@@ -33,7 +36,10 @@ from shophub.domain.orders import (
     OrderDocument,
     OrderPushJob,
     PollOrdersJob,
+    StatusChange,
+    StatusSource,
     TrackingNumber,
+    append_status_change,
     event_detail,
     parse_hub_order_id,
 )
@@ -67,10 +73,28 @@ class StockAnnouncer(Protocol):
     def enqueue_changes(self, tenant_id: str, changes: Iterable[StockLevel]) -> int: ...
 
 
-def with_status(order: HubOrder, status: str, settings: OrderSettings, now: datetime) -> HubOrder:
-    """``order`` in ``status``; frozen for good once the status is not one of ``update_statuses``."""
+def with_status(
+    order: HubOrder,
+    status: str,
+    settings: OrderSettings,
+    now: datetime,
+    *,
+    source: StatusSource,
+    actor: str,
+    shop_state_id: int | None = None,
+) -> HubOrder:
+    """``order`` in ``status``, the change added to its ``status_history`` (saved by the same
+    write); frozen for good once the status is not one of ``update_statuses``."""
     frozen = order.frozen or status not in settings.update_statuses
-    return order.model_copy(update={"status": status, "frozen": frozen, "updated_at": now})
+    change = StatusChange(at=now, status=status, shop_state_id=shop_state_id, source=source, actor=actor)
+    return order.model_copy(
+        update={
+            "status": status,
+            "frozen": frozen,
+            "updated_at": now,
+            "status_history": append_status_change(order.status_history, change),
+        }
+    )
 
 
 def order_not_found() -> NotFoundError:
@@ -154,7 +178,7 @@ class OrderService:
                 if order.stock is not None and order.stock.returned_at is not None:
                     self.stock_announcer.enqueue_changes(tenant_id, self.stock_moves.current_levels(order))
                 return order
-            after = with_status(order, status, settings, self.clock())
+            after = with_status(order, status, settings, self.clock(), source="hub", actor=actor)
             try:
                 outcome = self.stock_moves.save_order(order, after, return_statuses=return_statuses)
             except ConcurrentUpdateError:
