@@ -275,7 +275,7 @@ class Container:
     def catalog_service(self) -> Any:
         from shophub.services.catalog import CatalogService
 
-        return CatalogService(self.catalog)
+        return CatalogService(self.catalog, self.offer_stock_repository)
 
     @cached_property
     def import_service(self) -> Any:

@@ -1,20 +1,28 @@
-"""The hub catalogue, read side (``functions/api``): ``GET /products`` and ``GET /products/{pid}``.
-Products belong to the caller's tenant; another tenant's id is a 404."""
+"""The hub catalogue, read side (``functions/api``): ``GET /products`` (listed, or searched with
+``q``) and ``GET /products/{pid}`` (with each offer's stock sync state). Products belong to the
+caller's tenant; another tenant's id is a 404."""
 
+from datetime import datetime
 from typing import Annotated, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import Field
 
-from shophub.domain.catalog import HubProduct, Offer, product_not_found
+from shophub.domain.catalog import HubProduct, product_not_found
 from shophub.domain.common import Model
-from shophub.http import tenant_of
+from shophub.errors import FieldProblem, ValidationError
+from shophub.http import language_of, tenant_of
+from shophub.i18n import translate
+from shophub.services.catalog import OfferView, StockSync
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()
 
 TAGS = ["catalog"]
+#: Characters of a catalogue search (``q``), after trimming.
+SEARCH_MAX_CHARS = 100
 
 
 class ProductOfferResponse(Model):
@@ -24,6 +32,22 @@ class ProductOfferResponse(Model):
     template_id: str | None
     stock_available_id: int | None
     name: str
+    pushed_quantity: int | None = Field(
+        description="The quantity the hub last wrote to this shop row (or took from it when the row was imported "
+        "with stock, less what the shop sold since); null: never"
+    )
+    pushed_at: datetime | None = Field(description="When the hub last wrote stock to this shop row; null: never")
+    stock_sync: StockSync = Field(
+        description="Whether this shop row has the hub's current stock. "
+        "sent: it has (the row was written with the product's current stock version, or holds the same quantity). "
+        "pending: the hub's stock is newer than what the row was last written with (or a push of it is running, "
+        "or failed and will be retried): the stock queue has yet to write it; a row the shop refused for good "
+        "stays pending too, with the reason in the account's stock report. "
+        "off: the hub does not write stock to this row: the offer's template (its own, else the account's "
+        "default) does not sync stock (sync.stock false), the account's order settings have "
+        "products.update_stock false (or none are saved), or the account is deleted. "
+        "no_stock_row: stock would be written but the offer has no stock_available_id (no stock row in the shop)"
+    )
 
 
 class ProductSummaryResponse(Model):
@@ -57,7 +81,8 @@ def _summary(product: HubProduct) -> dict[str, object]:
     }
 
 
-def _offer(offer: Offer) -> ProductOfferResponse:
+def _offer(view: OfferView) -> ProductOfferResponse:
+    offer = view.offer
     return ProductOfferResponse(
         account_id=offer.account_id,
         shop_product_id=offer.shop_product_id,
@@ -65,6 +90,9 @@ def _offer(offer: Offer) -> ProductOfferResponse:
         template_id=offer.template_id,
         stock_available_id=offer.stock_available_id,
         name=offer.name,
+        pushed_quantity=offer.pushed_quantity,
+        pushed_at=offer.pushed_at,
+        stock_sync=view.stock_sync,
     )
 
 
@@ -78,12 +106,33 @@ def _product_id(value: str) -> int:
     return int(value)
 
 
-@router.get("/products", summary="The hub catalogue, by ascending id", tags=TAGS)
+def _search_text(value: str | None) -> str | None:
+    """``q`` trimmed; 422 (field ``q``) unless it has 1 to :data:`SEARCH_MAX_CHARS` characters."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not 1 <= len(text) <= SEARCH_MAX_CHARS:
+        message = translate("product_search_invalid", language_of(_http()), max=SEARCH_MAX_CHARS)
+        raise ValidationError("invalid search text", details=[FieldProblem("q", message)])
+    return text
+
+
+@router.get("/products", summary="The hub catalogue (or the products matching q), by ascending id", tags=TAGS)
 def list_products(
+    q: Annotated[
+        str | None,
+        Query(
+            description="Only products whose name, variant, EAN, symbol or catalogue number contains this text "
+            "(case-insensitive, Polish letters included; trimmed, 1 to 100 characters, else 422). "
+            "A next token is valid only for the same q."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> ProductListResponse:
-    products, token = container().catalog_service.list_products(tenant_of(_http()), limit=limit, next_token=next_token)
+    products, token = container().catalog_service.list_products(
+        tenant_of(_http()), limit=limit, next_token=next_token, search=_search_text(q)
+    )
     return ProductListResponse(items=[ProductSummaryResponse.model_validate(_summary(p)) for p in products], next=token)
 
 

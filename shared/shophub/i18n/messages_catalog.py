@@ -8,6 +8,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Nie ma takiego produktu w katalogu hubu.",
         "en": "There is no such product in the hub catalogue.",
     },
+    "product_search_invalid": {
+        "pl": "Wpisz od 1 do {max} znaków, których szukasz w nazwie, wariancie, EAN, symbolu lub numerze katalogowym.",
+        "en": "Enter 1 to {max} characters to look for in the name, variant, EAN, symbol or catalogue number.",
+    },
     "import_not_found": {"pl": "Nie ma takiego importu.", "en": "There is no such import."},
     "no_default_template": {
         "pl": "Konto nie ma domyślnego szablonu ofert. Utwórz szablon, zanim uruchomisz import.",

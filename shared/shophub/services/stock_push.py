@@ -39,7 +39,7 @@ from pydantic import ValidationError as PydanticValidationError
 from shophub.clock import Clock, iso, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import Offer
-from shophub.domain.config import Template
+from shophub.domain.config import OrderSettings, Template
 from shophub.domain.reports import Report, ReportEntry, ReportType
 from shophub.domain.shop import StockPushOutcome, StockUpdate
 from shophub.domain.stock import StockChangedMessage
@@ -241,9 +241,7 @@ class _TenantRun:
         refs = refs_by_account(self.service.offers, self.tenant_id, products.values())
         accounts, settings = self.service.offers.accounts(self.tenant_id, refs)
         eligible = [
-            accounts[a]
-            for a in sorted(refs)
-            if a in accounts and accounts[a].status != "deleted" and a in settings and settings[a].products.update_stock
+            accounts[a] for a in sorted(refs) if a in accounts and account_pushes_stock(accounts[a], settings.get(a))
         ]
         if not eligible:
             return set()
@@ -314,6 +312,22 @@ class _TenantRun:
             self.result.shop_requests += outcome.requests
         if events:
             self.service.events.publish_many(STOCK_SYNC_REPORTED, events)
+
+
+def account_pushes_stock(account: Account, settings: OrderSettings | None) -> bool:
+    """Whether the pusher writes stock to this account's shop at all: the account is not
+    deleted and its order settings have ``products.update_stock`` on (no settings: off)."""
+    return account.status != "deleted" and settings is not None and settings.products.update_stock
+
+
+def offer_template_id(offer: Offer, account: Account) -> str | None:
+    """The template an offer follows: its own, else the account's default."""
+    return offer.template_id or account.default_template_id
+
+
+def template_pushes_stock(template: Template | None) -> bool:
+    """Whether rows under this template get stock (a template that no longer exists: no)."""
+    return template is not None and template.sync.stock
 
 
 def refs_by_account(
@@ -438,9 +452,9 @@ class _AccountPush:
         to_push: list[_Row] = []
         for offer in offers:
             product = self.products.get(offer.hub_product_id)
-            template_id = offer.template_id or self.account.default_template_id
+            template_id = offer_template_id(offer, self.account)
             template = self.templates.get(template_id) if template_id else None
-            if product is None or template is None or not template.sync.stock:
+            if product is None or not template_pushes_stock(template):
                 continue
             row = _Row(offer, product.stock, product.stock_version)
             if offer.stock_available_id is None:
@@ -476,7 +490,7 @@ class _AccountPush:
         return again
 
     def _load_templates(self, offers: Sequence[Offer]) -> None:
-        wanted = {o.template_id or self.account.default_template_id for o in offers}
+        wanted = {offer_template_id(o, self.account) for o in offers}
         missing = {t for t in wanted if t and t not in self.templates}
         if missing:
             self.templates.update(self.service.offers.templates(self.account.id, missing))

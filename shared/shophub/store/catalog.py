@@ -21,8 +21,10 @@ Stored attribute names are the models' field names.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,23 @@ from shophub.store.paging import decode_token, encode_token
 INDEXED_IDENTIFIERS: dict[str, str] = {"EAN": "ean", "SYMBOL": "symbol", "CATNO": "catalog_number"}
 
 ShopVariantKey = tuple[int, int]
+
+#: Products read per request by :meth:`CatalogRepository.search_products`.
+SEARCH_READ_PAGE = 250
+#: The product fields a catalogue search looks in.
+SEARCHED_FIELDS = ("name", "variant", "ean", "symbol", "catalog_number")
+
+
+def search_key(text: str) -> str:
+    """``text`` as the catalogue search compares it: Unicode NFC (a letter typed as a base
+    letter and a combining mark equals the composed one), case folded (``Ż`` = ``ż``, ``Ł`` =
+    ``ł``), without surrounding whitespace."""
+    return unicodedata.normalize("NFC", text).casefold().strip()
+
+
+def product_matches(product: HubProduct, wanted: str) -> bool:
+    """Whether any searched field of ``product`` contains ``wanted`` (a :func:`search_key`)."""
+    return any(wanted in search_key(str(getattr(product, field) or "")) for field in SEARCHED_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -144,6 +163,47 @@ class CatalogRepository:
             start_key=decode_token(next_token, scope),
         )
         return [HubProduct.model_validate(i) for i in items], encode_token(last, scope)
+
+    def search_products(
+        self, tenant_id: str, text: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[HubProduct], str | None]:
+        """One page of the tenant's products whose name, variant, EAN, symbol or catalogue
+        number contains ``text`` (:func:`search_key`: case-insensitive, Polish letters
+        included), by ascending id; ``next`` is an opaque token valid for this search only.
+
+        How far this goes: DynamoDB cannot match a substring regardless of case, so the tenant's
+        products are read in id order, :data:`SEARCH_READ_PAGE` per request, from the token's
+        key, and filtered here until ``limit`` matches are found (a page whose matches come
+        early reads no further). A search that matches little reads the whole catalogue in one
+        call: a few requests for thousands of products (1,000 products are one to five
+        requests), about one request per 1 MB of products beyond that. A catalogue of hundreds
+        of thousands of products needs a search index instead.
+
+        The next token is the key of the last product returned, so no match is skipped or
+        repeated across pages; there is none when the page read to the catalogue's end."""
+        wanted = search_key(text)
+        pk = keys.tenant_pk(tenant_id)
+        scope = f"{pk}#PRODUCTS#SEARCH#{hashlib.sha256(wanted.encode()).hexdigest()[:16]}"
+        start = decode_token(next_token, scope)
+        found: list[HubProduct] = []
+        last_returned: dict[str, Any] | None = None
+        while True:
+            items, start = self.table.query_page(
+                pk, sk_prefix=keys.PRODUCT_PREFIX, limit=SEARCH_READ_PAGE, start_key=start
+            )
+            for item in items:
+                product = HubProduct.model_validate(item)
+                if not product_matches(product, wanted):
+                    continue
+                if len(found) == limit:
+                    # one more match read: there is a next page
+                    return found, encode_token(last_returned, scope)
+                found.append(product)
+                last_returned = {"PK": item["PK"], "SK": item["SK"]}
+            if start is None:
+                return found, None
+            if len(found) == limit:
+                return found, encode_token(last_returned, scope)
 
     def iter_products(self, tenant_id: str) -> Iterator[HubProduct]:
         for item in self.table.query(keys.tenant_pk(tenant_id), sk_prefix=keys.PRODUCT_PREFIX):

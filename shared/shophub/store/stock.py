@@ -291,6 +291,42 @@ class OfferStockRepository:
                     accounts[account.id] = account
         return accounts, settings
 
+    def push_states(
+        self, tenant_id: str, account_ids: Iterable[str]
+    ) -> tuple[dict[str, Account], dict[str, OrderSettings], dict[str, set[int]]]:
+        """What decides whether the accounts' rows get stock, for a reader (the product page):
+        the tenant's accounts among ``account_ids``, their order settings and, per account, the
+        products its push lease leaves in doubt (or is pushing now). One batch read per 33
+        accounts."""
+        wanted = sorted(set(account_ids))
+        requested = [{"PK": keys.tenant_pk(tenant_id), "SK": keys.account_sk(a)} for a in wanted]
+        requested += [{"PK": keys.account_pk(a), "SK": keys.ORDER_SETTINGS_SK} for a in wanted]
+        requested += [{"PK": keys.account_pk(a), "SK": keys.STOCK_PUSH_LEASE_SK} for a in wanted]
+        accounts: dict[str, Account] = {}
+        settings: dict[str, OrderSettings] = {}
+        in_doubt: dict[str, set[int]] = {}
+        for item in self.table.batch_get(requested):
+            sk = str(item["SK"])
+            if sk == keys.ORDER_SETTINGS_SK:
+                settings[_account_id_of(item)] = OrderSettings.model_validate(item)
+            elif sk == keys.STOCK_PUSH_LEASE_SK:
+                in_doubt[_account_id_of(item)] = {int(p) for p in item.get("in_doubt") or []}
+            else:
+                account = Account.model_validate(item)
+                if account.tenant_id == tenant_id:
+                    accounts[account.id] = account
+        return accounts, settings, in_doubt
+
+    def templates_of_accounts(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Template]:
+        """``{(account, template id): template}`` for ``(account, template id)`` pairs, in one
+        batch read per 100 pairs; templates that no longer exist are left out."""
+        requested = [{"PK": keys.account_pk(a), "SK": keys.template_sk(t)} for a, t in set(wanted)]
+        found: dict[tuple[str, str], Template] = {}
+        for item in self.table.batch_get(requested):
+            template = Template.model_validate(item)
+            found[(_account_id_of(item), template.id)] = template
+        return found
+
     def templates(self, account_id: str, template_ids: Iterable[str]) -> dict[str, Template]:
         pk = keys.account_pk(account_id)
         items = self.table.batch_get([{"PK": pk, "SK": keys.template_sk(t)} for t in set(template_ids)])
