@@ -10,12 +10,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
-from shophub.domain.catalog import HubProduct, product_not_found
+from shophub.domain.catalog import HubProduct, OfferView, StockSync, product_not_found
 from shophub.domain.common import Model
 from shophub.errors import FieldProblem, ValidationError
 from shophub.http import language_of, tenant_of
 from shophub.i18n import translate
-from shophub.services.catalog import OfferView, StockSync
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()

@@ -1,6 +1,8 @@
 """The hub catalogue: products (one per variant), offers (links to shop variants)."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from shophub.domain.common import HubModel
 from shophub.errors import NotFoundError
@@ -61,3 +63,21 @@ class Offer(HubModel):
 def product_not_found() -> NotFoundError:
     """The 404 for a product id the tenant does not have."""
     return NotFoundError("product", code="product_not_found", message_key="product_not_found")
+
+
+#: Where an offer's shop row stands against the hub's stock (``services.catalog.stock_sync_of``).
+StockSync = Literal["sent", "pending", "off", "no_stock_row"]
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """An offer as the product page shows it: with the state of its stock sync."""
+
+    offer: Offer
+    stock_sync: StockSync
+
+
+@dataclass(frozen=True)
+class ProductView:
+    product: HubProduct
+    offers: list[OfferView]

@@ -3,28 +3,10 @@ them, each with the state of its stock sync."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
-from shophub.domain.catalog import HubProduct, Offer
+from shophub.domain.catalog import HubProduct, Offer, OfferView, ProductView, StockSync
 from shophub.services.stock_push import account_pushes_stock, offer_template_id, template_pushes_stock
 from shophub.store.catalog import CatalogRepository
 from shophub.store.stock import OfferStockRepository
-
-#: Where an offer's shop row stands against the hub's stock (see :func:`stock_sync_of`).
-StockSync = Literal["sent", "pending", "off", "no_stock_row"]
-
-
-@dataclass(frozen=True)
-class OfferView:
-    offer: Offer
-    stock_sync: StockSync
-
-
-@dataclass(frozen=True)
-class ProductView:
-    product: HubProduct
-    offers: list[OfferView]
 
 
 def stock_sync_of(product: HubProduct, offer: Offer, *, pushes_stock: bool, in_doubt: bool) -> StockSync:
