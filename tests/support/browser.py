@@ -47,3 +47,32 @@ def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
 def fits_width(page: Any) -> bool:
     """No horizontal scrolling: the page is as wide as the viewport or narrower."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def sign_in(page: Any, panel_url: str, token: str) -> None:
+    """Through the sign-in page, as the merchant does."""
+    page.goto(panel_url)
+    page.get_by_label("Token API").fill(token)
+    page.get_by_role("button", name="Zaloguj").click()
+    page.get_by_role("heading", name="PrestaShop: konta").wait_for()
+
+
+def progress_values(page: Any, until: Any, *, timeout: float = 60.0, midway: Any = None) -> list[int]:
+    """The progress bar's values as they change, read every 50 ms until ``until()`` is true;
+    ``midway()`` is called once, at the first value strictly between 0 and 100."""
+    import time
+
+    seen: list[int] = []
+    deadline = time.monotonic() + timeout
+    bar = page.get_by_role("progressbar")
+    while time.monotonic() < deadline:
+        if bar.count():
+            value = int(bar.first.get_attribute("aria-valuenow") or 0)
+            if not seen or seen[-1] != value:
+                seen.append(value)
+                if midway is not None and 0 < value < 100 and not any(0 < v < 100 for v in seen[:-1]):
+                    midway()
+        if until():
+            return seen
+        page.wait_for_timeout(50)
+    raise AssertionError(f"not done in {timeout} s; progress seen: {seen}")

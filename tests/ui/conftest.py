@@ -29,10 +29,17 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack_config() -> dict[str, Any]:
+    """What a test module changes in its local stack's :class:`LocalConfig` (nothing by default)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory, stack_config: dict[str, Any]) -> Iterator[LocalStack]:
     panel = require_built_panel()
     state: Path = tmp_path_factory.mktemp("stack")
-    with running_stack(state, dev_token=DEV_TOKEN, shop_key=SHOP_KEY, shop_catalog="messy", panel_dir=panel) as stack:
+    settings: dict[str, Any] = {"shop_catalog": "messy", "panel_dir": panel, **stack_config}
+    with running_stack(state, dev_token=DEV_TOKEN, shop_key=SHOP_KEY, **settings) as stack:
         yield stack
 
 

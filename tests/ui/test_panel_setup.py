@@ -30,7 +30,7 @@ WRONG_KEY = "WRONGKEY0123456789ABCDEFGHIJKLMN"
 @pytest.fixture(scope="module")
 def page(browser: Browser) -> Iterator[Page]:
     """One tab for the whole walk (the token lives in the tab's session)."""
-    context = browser.new_context(viewport=DESKTOP, locale="pl-PL")
+    context = browser.new_context(viewport=DESKTOP, locale="pl-PL", reduced_motion="reduce")
     tab = context.new_page()
     yield tab
     context.close()
@@ -221,7 +221,12 @@ def test_field_mapping_keeps_the_advice_and_saves_a_change(page: Page, api: Http
 
 
 def test_templates_two_made_the_default_moved_and_a_delete_refused(page: Page, api: HttpApiClient) -> None:
-    section(page, "Szablony ustawień")
+    section(page, "Importy")
+    blocked = page.get_by_role("status").filter(has_text="konto nie ma domyślnego szablonu")
+    expect(blocked).to_be_visible()
+    expect(page.get_by_role("button", name="Importuj produkty")).to_have_count(0)
+    blocked.get_by_role("link", name="Szablony ustawień").click()
+    expect(page.get_by_role("heading", level=1, name="Szablony ustawień")).to_be_visible()
     expect(page.get_by_text("Najpierw dodaj szablon")).to_be_visible()
     page.get_by_role("button", name="Nowy szablon").first.click()
     page.get_by_label("Nazwa szablonu").fill("Pełna synchronizacja")

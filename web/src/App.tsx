@@ -20,7 +20,11 @@ import { MappingSection } from "./pages/Mappings";
 import { OrderSettingsSection } from "./pages/OrderSettings";
 import { FieldMappingSection } from "./pages/FieldMapping";
 import { TemplatesSection } from "./pages/Templates";
-import { ImportsSection, ReportsSection } from "./pages/Activity";
+import { ImportsSection } from "./pages/Imports";
+import { ImportRun } from "./pages/ImportRun";
+import { ReportPage, ReportsSection } from "./pages/Reports";
+import { OrderList, OrderPage } from "./pages/Orders";
+import { ProductList, ProductPage } from "./pages/Products";
 import { AccountLogSection, TenantLog } from "./pages/Logs";
 import { EditAccountSection } from "./pages/EditAccount";
 import { PageTitle } from "./ui";
@@ -84,10 +88,16 @@ export function App({ baseUrl }: { baseUrl: string }) {
               <Route path="field-mapping" element={<FieldMappingSection />} />
               <Route path="templates" element={<TemplatesSection />} />
               <Route path="imports" element={<ImportsSection />} />
+              <Route path="imports/:importId" element={<ImportRun />} />
               <Route path="reports" element={<ReportsSection />} />
+              <Route path="reports/:reportId" element={<ReportPage />} />
               <Route path="logs" element={<AccountLogSection />} />
               <Route path="settings" element={<EditAccountSection />} />
             </Route>
+            <Route path="orders" element={<OrderList />} />
+            <Route path="orders/:orderId" element={<OrderPage />} />
+            <Route path="products" element={<ProductList />} />
+            <Route path="products/:productId" element={<ProductPage />} />
             <Route path="logs" element={<TenantLog />} />
             <Route path="*" element={<NotFound />} />
           </Route>
@@ -140,6 +150,8 @@ function Layout() {
           <span className="nav-group">{t("nav.integrations")}</span>
           <span aria-hidden="true">⇨</span>
           <NavLink to="/integrations/prestashop">{t("nav.prestashop")}</NavLink>
+          <NavLink to="/orders">{t("nav.orders")}</NavLink>
+          <NavLink to="/products">{t("nav.products")}</NavLink>
           <NavLink to="/logs">{t("nav.logs")}</NavLink>
         </nav>
         <div className="top-actions">

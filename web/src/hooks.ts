@@ -82,3 +82,54 @@ export function useSubmit(): Submission {
   }, []);
   return { busy, error, done, run, clear };
 }
+
+export interface PageOf<T> {
+  items: T[];
+  next?: string | null;
+}
+
+export interface Paged<T> {
+  items: T[];
+  /** True once the first page for the current `deps` arrived. */
+  loaded: boolean;
+  loading: boolean;
+  error: ApiError | undefined;
+  hasMore: boolean;
+  busy: boolean;
+  more: () => void;
+  reload: () => void;
+}
+
+/**
+ * A list read page by page (the API's `next` token): the first page whenever `deps` change,
+ * further pages appended by `more`. An answer for older `deps` never lands in the newer list.
+ */
+export function usePaged<T>(load: (next?: string) => Promise<PageOf<T>>, deps: DependencyList): Paged<T> {
+  const first = useLoad(() => load(), deps);
+  const [extra, setExtra] = useState<{ base: PageOf<T>; items: T[]; next: string | null }>();
+  const submission = useSubmit();
+  const base = first.data;
+  const tail = extra && extra.base === base ? extra : undefined;
+  const next = tail ? tail.next : (base?.next ?? null);
+  const more = () => {
+    if (!next || !base) return;
+    void submission.run(async () => {
+      const page = await load(next);
+      setExtra((old) => {
+        const kept = old && old.base === base ? old.items : [];
+        return { base, items: [...kept, ...page.items], next: page.next ?? null };
+      });
+      return undefined;
+    });
+  };
+  return {
+    items: [...(base?.items ?? []), ...(tail?.items ?? [])],
+    loaded: base !== undefined && !first.loading,
+    loading: first.loading,
+    error: first.error ?? submission.error,
+    hasMore: Boolean(next),
+    busy: submission.busy,
+    more,
+    reload: first.reload,
+  };
+}

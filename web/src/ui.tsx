@@ -220,3 +220,47 @@ export function UnplacedProblems({ error, placed }: { error: ApiError | undefine
     </ul>
   );
 }
+
+/** A determinate progress bar (role progressbar with its value), its percentage written beside it. */
+export function ProgressBar({ value, label }: { value: number; label: string }) {
+  const percent = Math.max(0, Math.min(100, Math.round(value)));
+  return (
+    <div className="progress">
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+      >
+        <div className="progress-fill" style={{ width: `${percent}%` }} />
+      </div>
+      <span className="progress-value">{percent}%</span>
+    </div>
+  );
+}
+
+/** Counters as a definition list: label and number side by side. */
+export function Counters({ items }: { items: [string, number | string][] }) {
+  return (
+    <dl className="counters">
+      {items.map(([label, value]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** What a page shows before its data is there: the API's problem (with a retry) or "loading". */
+export function NotYet({ state }: { state: { error: ApiError | undefined; loading: boolean; reload: () => void } }) {
+  return (
+    <section>
+      <Problem error={state.error} onRetry={state.reload} />
+      {state.loading && <Loading />}
+    </section>
+  );
+}

@@ -16,7 +16,18 @@ export type Template = Schemas["TemplateResponse"];
 export type TemplateSync = Schemas["TemplateSync"];
 export type LogEntry = Schemas["LogEntryResponse"];
 export type ImportJob = Schemas["ImportResponse"];
+export type ImportItem = Schemas["ImportItemResponse"];
+export type ImportRequest = Schemas["ImportRequest"];
+export type UniqueIdentifier = ImportRequest["unique_identifier"];
+export type LinkFileResult = Schemas["LinkFileResult"];
+export type LinkJob = Schemas["LinkJobResponse"];
+export type LinkJobStarted = Schemas["LinkJobStarted"];
 export type ReportSummary = Schemas["ReportSummaryResponse"];
+export type Report = Schemas["ReportResponse"];
+export type Order = Schemas["OrderResponse"];
+export type Product = Schemas["ProductResponse"];
+export type ProductSummary = Schemas["ProductSummaryResponse"];
+export type ProductOffer = Schemas["ProductOfferResponse"];
 
 /** One problem the API names in `error.details`: a field (dotted path) and its message. */
 export interface FieldProblem {

@@ -3,7 +3,8 @@ import { call, type Account } from "../api/client";
 import { useApp } from "../app-context";
 import { useInterval, useLoad } from "../hooks";
 import { formatDate, useT, type TextKey } from "../i18n";
-import { Loading, Notice, PageTitle, Problem } from "../ui";
+import { NotYet, Notice, PageTitle } from "../ui";
+import { FetchOrdersButton } from "./Orders";
 
 export interface AccountContext {
   account: Account;
@@ -49,12 +50,7 @@ export function AccountPage() {
   useInterval(loaded.reload, 1000, discovering);
 
   if (!account) {
-    return (
-      <section>
-        <Problem error={loaded.error} onRetry={loaded.reload} />
-        {loaded.loading && <Loading />}
-      </section>
-    );
+    return <NotYet state={loaded} />;
   }
   const context: AccountContext = { account, reloadAccount: loaded.reload, discovering };
   return (
@@ -75,6 +71,7 @@ export function AccountPage() {
           {` · ${t("accounts.lastFetch")}: `}
           {account.last_poll_at ? formatDate(account.last_poll_at, language) : t("common.never")}
         </p>
+        <FetchOrdersButton account={account} onQueued={loaded.reload} />
         {!account.connection.ok && <Notice kind="error">{account.connection.message}</Notice>}
         {discovering && <Notice kind="info">{t("discovery.running")}</Notice>}
         {account.discovery.status === "failed" && (

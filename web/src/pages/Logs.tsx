@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { call, type LogEntry, type LogSection } from "../api/client";
 import { useApp } from "../app-context";
-import { useSubmit } from "../hooks";
+import { usePaged, type Paged } from "../hooks";
 import { formatDate, useT, type TextKey } from "../i18n";
 import { EmptyState, PageTitle, Problem, SelectField } from "../ui";
 import { useAccount } from "./AccountPage";
@@ -19,46 +19,7 @@ const SECTIONS: LogSection[] = [
   "reports",
 ];
 
-interface Page {
-  items: LogEntry[];
-  next?: string | null;
-}
-
-/** Pages of log entries, newest first; `more` appends the next page. Reloads when `key` changes. */
-function useLogPages(load: (next?: string) => Promise<Page>, key: string) {
-  const [items, setItems] = useState<LogEntry[]>([]);
-  const [next, setNext] = useState<string | null>();
-  const [loaded, setLoaded] = useState(false);
-  const submission = useSubmit();
-  const fetchPage = useCallback(
-    (cursor?: string) =>
-      submission.run(async () => {
-        const page = await load(cursor);
-        setItems((old) => (cursor ? [...old, ...page.items] : page.items));
-        setNext(page.next ?? null);
-        setLoaded(true);
-        return undefined;
-      }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [key],
-  );
-  useEffect(() => {
-    setItems([]);
-    setLoaded(false);
-    void fetchPage();
-  }, [fetchPage]);
-  return {
-    items,
-    next,
-    loaded,
-    error: submission.error,
-    busy: submission.busy,
-    more: () => next && fetchPage(next),
-    reload: () => fetchPage(),
-  };
-}
-
-function LogTable({ pages, showAccount = false }: { pages: ReturnType<typeof useLogPages>; showAccount?: boolean }) {
+function LogTable({ pages, showAccount = false }: { pages: Paged<LogEntry>; showAccount?: boolean }) {
   const { t, language } = useT();
   if (pages.loaded && pages.items.length === 0) return <EmptyState>{t("logs.empty")}</EmptyState>;
   return (
@@ -95,8 +56,8 @@ function LogTable({ pages, showAccount = false }: { pages: ReturnType<typeof use
           </li>
         ))}
       </ol>
-      {pages.next && (
-        <button type="button" className="secondary" onClick={() => void pages.more()} disabled={pages.busy}>
+      {pages.hasMore && (
+        <button type="button" className="secondary" onClick={pages.more} disabled={pages.busy}>
           {t("common.more")}
         </button>
       )}
@@ -127,7 +88,7 @@ export function SectionLog({
 }) {
   const { t, language } = useT();
   const { api } = useApp();
-  const pages = useLogPages(
+  const pages = usePaged(
     (next) =>
       call(
         api.GET("/accounts/{id}/logs", {
@@ -135,7 +96,7 @@ export function SectionLog({
         }),
         t("common.networkError"),
       ),
-    `${accountId}/${section}/${language}/${version}`,
+    [api, accountId, section, language, version],
   );
   return (
     <section className="section-log" aria-label={t("logs.sectionTitle", { section: sectionName(section, t) })}>
@@ -163,7 +124,7 @@ export function AccountLogSection() {
   const { api } = useApp();
   const { account } = useAccount();
   const [section, setSection] = useState<LogSection | "">("");
-  const pages = useLogPages(
+  const pages = usePaged(
     (next) =>
       call(
         api.GET("/accounts/{id}/logs", {
@@ -174,7 +135,7 @@ export function AccountLogSection() {
         }),
         t("common.networkError"),
       ),
-    `${account.id}/${section}/${language}`,
+    [api, account.id, section, language],
   );
   return (
     <section>
@@ -190,7 +151,7 @@ export function TenantLog() {
   const { t, language } = useT();
   const { api } = useApp();
   const [section, setSection] = useState<LogSection | "">("");
-  const pages = useLogPages(
+  const pages = usePaged(
     (next) =>
       call(
         api.GET("/logs", {
@@ -198,7 +159,7 @@ export function TenantLog() {
         }),
         t("common.networkError"),
       ),
-    `${section}/${language}`,
+    [api, section, language],
   );
   return (
     <section>
