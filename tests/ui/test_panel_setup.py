@@ -341,6 +341,19 @@ def test_a_phone_sized_screen_needs_no_horizontal_scrolling(page: Page, api: Htt
         page.set_viewport_size(DESKTOP)
 
 
+def test_deleting_the_account_says_what_is_kept_and_returns_to_the_list(page: Page, api: HttpApiClient) -> None:
+    page.get_by_role("link", name="PrestaShop", exact=True).click()
+    page.get_by_role("link", name="Sklep demo PL").click()
+    section(page, "Dane konta")
+    page.get_by_role("button", name="Usuń konto…").click()
+    confirmation = page.get_by_role("group", name="Usuń konto")
+    expect(confirmation).to_contain_text("Zostają w ShopHub: pobrane zamówienia")
+    confirmation.get_by_role("button", name="Tak, usuń konto „Sklep demo PL”").click()
+    expect(page.get_by_text("Usunięto konto „Sklep demo PL”.")).to_be_visible()
+    expect(page.get_by_text("Najpierw dodaj konto")).to_be_visible()
+    assert api.get("/accounts").json["items"] == []
+
+
 def test_signing_out_and_an_ended_session_return_to_sign_in(page: Page, panel_url: str) -> None:
     page.get_by_role("button", name="Wyloguj").click()
     expect(page.get_by_role("heading", name="Zaloguj się do ShopHub")).to_be_visible()
