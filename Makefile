@@ -52,6 +52,7 @@ lint: venv web-check ## ruff (lint + format check), mypy, and the panel's type a
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared/shophub functions local
+	$(VENV)/bin/mypy --strict --follow-imports=silent shared/shophub/wiring.py
 
 format: venv web/node_modules/.ready ## Apply ruff fixes and formatting (and prettier on web/src)
 	$(VENV)/bin/ruff check --fix .

@@ -31,6 +31,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from local.stack.template import load_stack
+
 ROOT = Path(__file__).resolve().parents[1]
 
 BASELINE = (
@@ -99,6 +101,10 @@ def lambda_environment(cache: str) -> dict[str, str]:
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
     )
+    # The functions' SHOPHUB_* variables from template.yaml (a handler checks its settings at
+    # import); queue URLs stay placeholders: an import sends nothing.
+    for spec in load_stack("local").functions.values():
+        env.update({key: value for key, value in spec.environment.items() if key.startswith("SHOPHUB_")})
     return env
 
 

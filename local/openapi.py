@@ -16,6 +16,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,19 @@ _EDGE_MEANING = {
 _POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ResponseValidationError", "ValidationError")
 
 
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """A function's template environment while its handler is imported (a handler checks its
+    settings at import), the process's own afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def build_document() -> dict[str, Any]:
     from shophub import __version__
 
@@ -84,7 +100,8 @@ def build_document() -> dict[str, Any]:
     for spec in model.functions.values():
         if not spec.routes:
             continue
-        module = importlib.import_module(spec.module)
+        with _environment(spec.environment):
+            module = importlib.import_module(spec.module)
         schema = json.loads(module.app.get_openapi_json_schema())
         for path, operations in schema.get("paths", {}).items():
             target = document["paths"].setdefault(path, {})

@@ -11,8 +11,11 @@ from shophub.api import config as config_routes
 from shophub.api import orders as order_routes
 from shophub.api import reports as report_routes
 from shophub.api import stock as stock_routes
+from shophub.function_settings import require_settings
 from shophub.http import build_resolver
 from shophub.observability import logger, metrics, tracer
+
+require_settings("api")  # cold start: fails here, naming a missing variable
 
 app = build_resolver()
 app.include_router(health.router)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from shophub.function_settings import require_settings
 from shophub.observability import logger
 from shophub.wiring import container
+
+require_settings("authorizer")  # cold start: fails here, naming a missing variable
 
 
 def _bearer(headers: dict[str, str]) -> str:

@@ -2,7 +2,7 @@
 ``ImportQueue``.
 
 One function, two doors, chosen by the event's shape: an SQS batch (``"Records"``) goes to the
-worker (``BatchProcessor``, partial batch failures: a record fails only when its shop failure
+worker (:func:`shophub.jobs.work_jobs`, partial batch failures: a record fails only when its shop failure
 may pass, so SQS brings it back), anything else is an HTTP API event. A message's ``kind``
 picks its service: ``prepare`` / ``chunk`` the import, ``links_file`` a links file job.
 """
@@ -13,25 +13,22 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import Field, RootModel
 
 from shophub.api import imports
-from shophub.clock import lambda_deadline
+from shophub.clock import Deadline
+from shophub.function_settings import require_settings
 from shophub.http import build_resolver
-from shophub.jobs import attempt_of, read_job
+from shophub.jobs import work_jobs
 from shophub.observability import logger, metrics, tracer
 from shophub.services.imports import ImportMessage
 from shophub.services.link_jobs import LinkJobMessage
 from shophub.wiring import container
 
+require_settings("importer")  # cold start: fails here, naming a missing variable
+
 app = build_resolver()
 app.include_router(imports.router)
-
-#: With BatchSize 1 every failed record is a failed batch: report it in ``batchItemFailures``
-#: (SQS brings it back) instead of failing the invocation.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 #: Seconds kept free before the Lambda's timeout when a stage talks to the shop.
 _DEADLINE_MARGIN = 5.0
@@ -41,15 +38,10 @@ class ImporterMessage(RootModel[Annotated[ImportMessage | LinkJobMessage, Field(
     """A message on ``ImportQueue``, whichever its kind."""
 
 
-def import_record(record: SQSRecord, lambda_context: Any = None) -> None:
+def run_import(job: ImporterMessage, attempt: int, deadline: Deadline | None) -> None:
     """One import stage or links job message; raises (the record comes back) only for
     failures that may pass."""
-    job = read_job(record, ImporterMessage, "import")
-    if job is None:
-        return
     message = job.root
-    attempt = attempt_of(record)
-    deadline = lambda_deadline(lambda_context, _DEADLINE_MARGIN)
     if isinstance(message, LinkJobMessage):
         logger.append_keys(links_job_id=message.job_id, account_id=message.account_id)
         try:
@@ -71,6 +63,8 @@ def import_record(record: SQSRecord, lambda_context: Any = None) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "Records" in event:
         return dict(
-            process_partial_response(event=event, record_handler=import_record, processor=processor, context=context)
+            work_jobs(
+                event, context, model=ImporterMessage, what="import", work=run_import, deadline_margin=_DEADLINE_MARGIN
+            )
         )
     return app.resolve(event, context)

@@ -15,6 +15,7 @@ import errno
 import logging
 import socket
 import urllib.request
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -128,7 +129,9 @@ class EmbeddedAws:
             answer.read()
 
     def client(self, service: str) -> Any:
-        return boto3.client(
+        # any service, named at run time (the boto3 stubs type clients by a literal name)
+        make_client: Callable[..., Any] = boto3.client
+        return make_client(
             service,
             endpoint_url=self.endpoint,
             region_name=REGION,

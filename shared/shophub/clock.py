@@ -1,4 +1,5 @@
-"""Time, injectable: services take a ``Clock`` so tests control "now"."""
+"""Time, injectable: services take a ``Clock`` so tests control "now", and work that must end
+before the Lambda's timeout takes a ``Deadline``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
+#: Seconds left before work must stop (e.g. the Lambda's remaining time less a margin).
+Deadline = Callable[[], float]
 
 
 def utc_now() -> datetime:
@@ -18,7 +21,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def lambda_deadline(context: object, margin: float) -> Callable[[], float] | None:
+def lambda_deadline(context: object, margin: float) -> Deadline | None:
     """Seconds left in a Lambda invocation minus ``margin`` (what a connector's ``deadline``
     takes); ``None`` when there is no Lambda context (tests calling services directly)."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)

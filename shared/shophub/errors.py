@@ -152,9 +152,10 @@ class ShopAlreadyConnectedError(ConflictError):
 class ShopError(ShopHubError):
     """The shop failed or refused (502 at the HTTP edge).
 
-    ``http_status`` is the shop's HTTP status (``None`` when no answer came), ``ps_codes`` and
-    ``ps_messages`` the PrestaShop webservice error codes and messages, ``request_id`` an id of
-    the request for the logs. None of them ever carries the webservice key.
+    ``http_status`` is the shop's HTTP status (``None`` when no answer came), ``shop_codes`` and
+    ``shop_messages`` the platform's own error codes and messages (what a code means is declared
+    by the connector's profile, :attr:`shophub.connectors.base.ConnectorProfile.error_codes`),
+    ``request_id`` an id of the request for the logs. None of them ever carries the shop's key.
     """
 
     status = 502
@@ -167,8 +168,8 @@ class ShopError(ShopHubError):
         detail: str = "",
         *,
         http_status: int | None = None,
-        ps_codes: tuple[int, ...] = (),
-        ps_messages: tuple[str, ...] = (),
+        shop_codes: tuple[int | str, ...] = (),
+        shop_messages: tuple[str, ...] = (),
         request_id: str | None = None,
         code: str | None = None,
         message_key: str | None = None,
@@ -176,14 +177,14 @@ class ShopError(ShopHubError):
     ) -> None:
         super().__init__(detail, code=code, message_key=message_key, params=params)
         self.http_status = http_status
-        self.ps_codes = tuple(ps_codes)
-        self.ps_messages = tuple(ps_messages)
+        self.shop_codes = tuple(shop_codes)
+        self.shop_messages = tuple(shop_messages)
         self.request_id = request_id
 
     @property
     def shop_message(self) -> str:
         """The shop's own words when it gave any, otherwise our description of the failure."""
-        return "; ".join(m for m in self.ps_messages if m) or self.detail
+        return "; ".join(m for m in self.shop_messages if m) or self.detail
 
 
 class ShopTransientError(ShopError):
@@ -226,8 +227,9 @@ class ShopServerError(ShopTransientError):
     message_key = "shop_server_error"
 
 
-class ShopWebserviceDisabledError(ShopTransientError):
-    """503 code 22: the shop's webservice is switched off."""
+class ShopApiDisabledError(ShopTransientError):
+    """The shop's API is switched off in its administration (the code stays
+    ``shop_webservice_disabled``: stored checks and clients know it by that name)."""
 
     code = "shop_webservice_disabled"
     message_key = "shop_webservice_disabled"
@@ -240,49 +242,49 @@ class ShopPermanentError(ShopError):
 
 
 class ShopAuthError(ShopPermanentError):
-    """401 codes 17/18/20/21 or a bare 401: the key is wrong, inactive or malformed."""
+    """A bare 401 or the platform's key codes: the key is wrong, inactive or malformed."""
 
     code = "shop_auth_failed"
     message_key = "shop_auth_failed"
 
 
 class ShopPermissionError(ShopPermanentError):
-    """401 code 26 (resource), 405 code 25 (method), 403 code 132 (shop)."""
+    """The key may not use this resource, method or shop."""
 
     code = "shop_permission_denied"
     message_key = "shop_permission_denied"
 
 
 class ShopNotFoundError(ShopPermanentError):
-    """404 (PrestaShop answers with an empty body)."""
+    """404: the shop does not know the resource."""
 
     code = "shop_not_found"
     message_key = "shop_not_found"
 
 
 class ShopRequestRejectedError(ShopPermanentError):
-    """400 and friends: the shop refused the request (codes 27, 32, 41, 92, 127, ...)."""
+    """400 and friends (or a code the profile says means a wrong request): the shop refused it."""
 
     code = "shop_request_rejected"
     message_key = "shop_request_rejected"
 
 
 class ShopMethodNotSupportedError(ShopPermanentError):
-    """405 codes 23/101: the method does not exist for this shop or resource (e.g. PATCH on 1.7)."""
+    """The method does not exist for this shop or resource (e.g. an older platform version)."""
 
     code = "shop_method_not_supported"
     message_key = "shop_method_not_supported"
 
 
 class ShopBlockedError(ShopPermanentError):
-    """403/405 without a PrestaShop body: a WAF or proxy refused the request."""
+    """403/405 without the platform's error body: a WAF or proxy refused the request."""
 
     code = "shop_blocked"
     message_key = "shop_blocked"
 
 
 class ShopResponseError(ShopPermanentError):
-    """The answer is not what a PrestaShop webservice sends: HTML, truncated or hostile XML,
+    """The answer is not what the platform's API sends: HTML, truncated or hostile XML,
     too large a body, a redirect to another host, bad JSON."""
 
     code = "shop_bad_response"

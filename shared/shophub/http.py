@@ -2,8 +2,10 @@
 
 :func:`build_resolver` returns a Powertools ``APIGatewayHttpResolver`` with request validation
 (OpenAPI from pydantic models), the single mapping from the domain error tree to the API's error
-shape, the tenant check and language selection. Handlers register routes on it and make one
-service call per route.
+shape, and the request context: a middleware resolves the tenant, language and actor once per
+request into one :class:`~shophub.api.context.RequestContext` that routes read with
+:func:`~shophub.api.context.ctx`. Handlers register routes on it and make one service call per
+route.
 
 Error shape (API.md): ``{"error": {"code", "message", "details"}}``; 400 malformed JSON or
 unknown fields, 401 no tenant, 404, 405, 409 rule, 413 body too large, 415 not JSON, 422 invalid
@@ -33,6 +35,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from pydantic import BaseModel
 
+from shophub.api.context import RequestContext, bound_request_context, current_request_context
 from shophub.api.request_body import read_json_body
 from shophub.errors import (
     BadRequestError,
@@ -203,16 +206,23 @@ def _is_served_route(app: Any) -> bool:
     return any(route is served for served in (*app._static_routes, *app._dynamic_routes))
 
 
-def _require_tenant(app: Any) -> None:
-    """401 for a request without a tenant on a protected route this function serves."""
+def _resolve_request_context(app: Any) -> RequestContext | None:
+    """The context of a request to a protected route this function serves (401 without a
+    tenant); ``None`` for public routes and for paths no route serves (404/405 without a token)."""
     event = app.current_event
-    if _is_served_route(app) and (event.request_context.http.method, event.path) not in PUBLIC_ROUTES:
-        tenant_of(app)  # raises UnauthorizedError → 401 in the API's shape
+    if not _is_served_route(app) or (event.request_context.http.method, event.path) in PUBLIC_ROUTES:
+        return None
+    # the tenant first: it raises UnauthorizedError → 401 in the API's shape
+    return RequestContext(tenant_id=tenant_of(app), language=language_of(app), actor=actor_of(app))
 
 
-def _auth_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    _require_tenant(app)
-    return next_middleware(app)
+def _request_context_middleware(app: Any, next_middleware: Callable[[Any], Response]) -> Response:
+    """Resolves the request context once and binds it while the route runs (see
+    :mod:`shophub.api.context`); the request validation, which runs first, has bound it already."""
+    if current_request_context() is not None:
+        return next_middleware(app)
+    with bound_request_context(_resolve_request_context(app)):
+        return next_middleware(app)
 
 
 def _expects_object(app: Any) -> bool:
@@ -227,8 +237,8 @@ class _RequestValidation(OpenAPIRequestValidationMiddleware):
     415 in the API's shape instead of a 500 or Powertools' own answers)."""
 
     def handler(self, app: Any, next_middleware: NextMiddleware) -> Response:
-        _require_tenant(app)  # an anonymous caller learns nothing about its input
-        return super().handler(app, next_middleware)
+        # the request context (and its 401) first: an anonymous caller learns nothing about its input
+        return _request_context_middleware(app, partial(super().handler, next_middleware=next_middleware))
 
     def _get_body(self, app: Any) -> Any:
         event = app.current_event
@@ -254,7 +264,7 @@ def _route_exists_with_other_method(app: APIGatewayHttpResolver, method: str, pa
 
 
 def build_resolver(*, enable_validation: bool = True) -> APIGatewayHttpResolver:
-    """An HTTP API resolver with ShopHub's error mapping, tenant check and validation."""
+    """An HTTP API resolver with ShopHub's error mapping, request context and validation."""
     app = APIGatewayHttpResolver(
         enable_validation=enable_validation,
         # UTF-8 bodies: "Połączenie jest poprawne.", not "Po\u0142\u0105czenie ..."
@@ -263,7 +273,7 @@ def build_resolver(*, enable_validation: bool = True) -> APIGatewayHttpResolver:
     if enable_validation:
         # Powertools runs this middleware first for every route; ours reads bodies within limits.
         app._request_validation_middleware = _RequestValidation()
-    app.use(middlewares=[_auth_middleware])
+    app.use(middlewares=[_request_context_middleware])
 
     @app.exception_handler(ShopHubError)
     def _domain_error(error: ShopHubError) -> Response:

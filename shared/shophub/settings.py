@@ -3,6 +3,11 @@
 Every variable is ``SHOPHUB_*`` and is set by ``template.yaml`` (Globals) or, locally, by the
 local stack from the same template. Services never read the environment: they receive values
 from :mod:`shophub.wiring`.
+
+Validation happens in two steps. At a cold start each handler checks that the variables its
+function needs are set (:mod:`shophub.function_settings`, a plain look at the environment: the
+import loads no settings model); this model then parses and validates every value (types,
+ranges, the stage's pattern) when the function's first container is built.
 """
 
 from __future__ import annotations

@@ -3,18 +3,62 @@
 Handlers ask :func:`container` for a service; tests build services directly (or call
 :func:`reset` after changing the environment). AWS clients are created lazily, once per
 container, so importing a handler stays cheap.
+
+Every factory is typed with the class it builds and the boto3 clients with their stubs
+(``mypy_boto3_*``), all imported under ``TYPE_CHECKING`` only, so a cold start loads none of
+them; ``make lint`` checks this module with ``mypy --strict``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shophub.clock import Clock, utc_now
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+
+    from shophub.connectors.base import Connector
+    from shophub.domain.accounts import Account
+    from shophub.security.secrets import SecretStore
+    from shophub.services.accounts import AccountService
+    from shophub.services.activity import ActivityService
+    from shophub.services.catalog import CatalogService
+    from shophub.services.config import ConfigService
+    from shophub.services.dictionaries import DictionaryService
+    from shophub.services.discovery import DiscoveryService
+    from shophub.services.imports import ImportService
+    from shophub.services.link_jobs import LinkJobService
+    from shophub.services.linking import LinkFileService
+    from shophub.services.order_poll import OrderPollDispatcher, OrderPollService
+    from shophub.services.order_push import OrderPushService
+    from shophub.services.orders import OrderService
+    from shophub.services.stock import StockService
+    from shophub.services.stock_movements import OrderStockService
+    from shophub.services.stock_push import ReportService, StockPushService
+    from shophub.services.templates import TemplateService
     from shophub.settings import Settings
+    from shophub.store.accounts import AccountRepository
+    from shophub.store.activity import ActivityLogRepository
+    from shophub.store.catalog import CatalogRepository
+    from shophub.store.config import ConfigRepository
+    from shophub.store.dictionaries import DictionaryRepository
+    from shophub.store.discovery import DiscoveryRepository
+    from shophub.store.dynamo import HubTable
+    from shophub.store.files import FileStore
+    from shophub.store.imports import ImportRepository
+    from shophub.store.messaging import EventPublisher, QueuePublisher
+    from shophub.store.orders import OrderRepository, PollCursorRepository
+    from shophub.store.reports import ReportRepository
+    from shophub.store.stock import OfferStockRepository, StockRepository
+    from shophub.store.templates import TemplateRepository
+    from shophub.store.tokens import TokenRepository
 
 
 class Container:
@@ -30,29 +74,32 @@ class Container:
 
     # --- AWS clients ----------------------------------------------------------------------------
 
-    def _client(self, service: str) -> Any:
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
         import boto3
 
-        return boto3.client(service)
+        return boto3.client("dynamodb")
 
     @cached_property
-    def dynamodb(self) -> Any:
-        return self._client("dynamodb")
+    def sqs(self) -> SQSClient:
+        import boto3
+
+        return boto3.client("sqs")
 
     @cached_property
-    def sqs(self) -> Any:
-        return self._client("sqs")
+    def ssm(self) -> SSMClient:
+        import boto3
+
+        return boto3.client("ssm")
 
     @cached_property
-    def ssm(self) -> Any:
-        return self._client("ssm")
+    def events(self) -> EventBridgeClient:
+        import boto3
+
+        return boto3.client("events")
 
     @cached_property
-    def events(self) -> Any:
-        return self._client("events")
-
-    @cached_property
-    def s3(self) -> Any:
+    def s3(self) -> S3Client:
         import boto3
         from botocore.config import Config
 
@@ -62,55 +109,55 @@ class Container:
     # --- store ----------------------------------------------------------------------------------
 
     @cached_property
-    def table(self) -> Any:
+    def table(self) -> HubTable:
         from shophub.store.dynamo import HubTable
 
         return HubTable(self.dynamodb, self.settings.table_name)
 
     @cached_property
-    def tokens(self) -> Any:
+    def tokens(self) -> TokenRepository:
         from shophub.store.tokens import TokenRepository
 
         return TokenRepository(self.table, self.clock)
 
     @cached_property
-    def accounts(self) -> Any:
+    def accounts(self) -> AccountRepository:
         from shophub.store.accounts import AccountRepository
 
         return AccountRepository(self.table)
 
     @cached_property
-    def activity(self) -> Any:
+    def activity(self) -> ActivityLogRepository:
         from shophub.store.activity import ActivityLogRepository
 
         return ActivityLogRepository(self.table, self.clock, self.settings.log_retention_days)
 
     @cached_property
-    def reports(self) -> Any:
+    def reports(self) -> ReportRepository:
         from shophub.store.reports import ReportRepository
 
         return ReportRepository(self.table)
 
     @cached_property
-    def secrets(self) -> Any:
+    def secrets(self) -> SecretStore:
         from shophub.security.secrets import SecretStore
 
         return SecretStore(self.ssm, self.settings.secret_path_prefix)
 
     @cached_property
-    def hub_events(self) -> Any:
+    def hub_events(self) -> EventPublisher:
         from shophub.store.messaging import EventPublisher
 
         return EventPublisher(self.events, self.settings.event_bus_name)
 
-    def queue(self, url: str | None) -> Any:
+    def queue(self, url: str | None) -> QueuePublisher:
         from shophub.store.messaging import QueuePublisher
 
         return QueuePublisher(self.sqs, url or "")
 
     # --- shops ----------------------------------------------------------------------------------
 
-    def connector_for(self, account: Any, *, deadline: Callable[[], float] | None = None) -> Any:
+    def connector_for(self, account: Account, *, deadline: Callable[[], float] | None = None) -> Connector:
         """A connector for ``account``'s platform, with its key read from the secret store."""
         from shophub.connectors import build_connector
 
@@ -125,7 +172,7 @@ class Container:
 
     def connector_for_new_shop(
         self, platform: str, shop_url: str, api_key: str, *, deadline: Callable[[], float] | None = None
-    ) -> Any:
+    ) -> Connector:
         """A connector for a shop that is not saved yet (the connection check)."""
         from shophub.connectors import build_connector
 
@@ -138,24 +185,24 @@ class Container:
     # stock: hub stock, the stock pusher, sync reports
 
     @cached_property
-    def stock_repository(self) -> Any:
+    def stock_repository(self) -> StockRepository:
         from shophub.store.stock import StockRepository
 
         return StockRepository(self.table)
 
     @cached_property
-    def offer_stock_repository(self) -> Any:
+    def offer_stock_repository(self) -> OfferStockRepository:
         from shophub.store.stock import OfferStockRepository
 
         return OfferStockRepository(self.table)
 
     @cached_property
-    def stock_service(self) -> Any:
+    def stock_service(self) -> StockService:
         from shophub.services.stock import StockService
 
         return StockService(self.stock_repository, self.queue(self.settings.stock_queue_url), clock=self.clock)
 
-    def stock_push_service(self, *, deadline: Callable[[], float] | None = None) -> Any:
+    def stock_push_service(self, *, deadline: Callable[[], float] | None = None) -> StockPushService:
         """The stock pusher for one invocation (shop requests stop before ``deadline``)."""
         from shophub.services.stock_push import StockPushService
 
@@ -172,19 +219,19 @@ class Container:
         )
 
     @cached_property
-    def report_service(self) -> Any:
+    def report_service(self) -> ReportService:
         from shophub.services.stock_push import ReportService
 
         return ReportService(self.accounts, self.reports)
 
     @cached_property
-    def discovery_store(self) -> Any:
+    def discovery_store(self) -> DiscoveryRepository:
         from shophub.store.discovery import DiscoveryRepository
 
         return DiscoveryRepository(self.table)
 
     @cached_property
-    def discovery_service(self) -> Any:
+    def discovery_service(self) -> DiscoveryService:
         from shophub.services.discovery import DiscoveryService
 
         return DiscoveryService(
@@ -197,7 +244,7 @@ class Container:
         )
 
     @cached_property
-    def account_service(self) -> Any:
+    def account_service(self) -> AccountService:
         from shophub.services.accounts import AccountService
 
         return AccountService(
@@ -212,7 +259,7 @@ class Container:
         )
 
     @cached_property
-    def activity_service(self) -> Any:
+    def activity_service(self) -> ActivityService:
         from shophub.services.activity import ActivityService
 
         return ActivityService(self.accounts, self.activity)
@@ -220,31 +267,31 @@ class Container:
     # config: hub dictionaries, mappings, order settings, field mapping, templates
 
     @cached_property
-    def dictionary_repository(self) -> Any:
+    def dictionary_repository(self) -> DictionaryRepository:
         from shophub.store.dictionaries import DictionaryRepository
 
         return DictionaryRepository(self.table, self.clock)
 
     @cached_property
-    def template_repository(self) -> Any:
+    def template_repository(self) -> TemplateRepository:
         from shophub.store.templates import TemplateRepository
 
         return TemplateRepository(self.table)
 
     @cached_property
-    def config_repository(self) -> Any:
+    def config_repository(self) -> ConfigRepository:
         from shophub.store.config import ConfigRepository
 
         return ConfigRepository(self.table, self.template_repository, self.dictionary_repository)
 
     @cached_property
-    def dictionary_service(self) -> Any:
+    def dictionary_service(self) -> DictionaryService:
         from shophub.services.dictionaries import DictionaryService
 
         return DictionaryService(self.dictionary_repository, self.activity, self.clock)
 
     @cached_property
-    def config_service(self) -> Any:
+    def config_service(self) -> ConfigService:
         from shophub.services.config import ConfigService
 
         return ConfigService(
@@ -252,7 +299,7 @@ class Container:
         )
 
     @cached_property
-    def template_service(self) -> Any:
+    def template_service(self) -> TemplateService:
         from shophub.services.templates import TemplateService
 
         return TemplateService(self.accounts, self.template_repository, self.activity, self.clock)
@@ -260,25 +307,25 @@ class Container:
     # catalogue, imports and linking
 
     @cached_property
-    def catalog(self) -> Any:
+    def catalog(self) -> CatalogRepository:
         from shophub.store.catalog import CatalogRepository
 
         return CatalogRepository(self.table)
 
     @cached_property
-    def imports(self) -> Any:
+    def imports(self) -> ImportRepository:
         from shophub.store.imports import ImportRepository
 
         return ImportRepository(self.table)
 
     @cached_property
-    def catalog_service(self) -> Any:
+    def catalog_service(self) -> CatalogService:
         from shophub.services.catalog import CatalogService
 
         return CatalogService(self.catalog, self.offer_stock_repository)
 
     @cached_property
-    def import_service(self) -> Any:
+    def import_service(self) -> ImportService:
         from shophub.services.imports import ImportService
 
         return ImportService(
@@ -295,7 +342,7 @@ class Container:
         )
 
     @cached_property
-    def link_file_service(self) -> Any:
+    def link_file_service(self) -> LinkFileService:
         from shophub.services.linking import LinkFileService
 
         return LinkFileService(
@@ -309,13 +356,13 @@ class Container:
         )
 
     @cached_property
-    def link_files(self) -> Any:
+    def link_files(self) -> FileStore:
         from shophub.store.files import FileStore
 
         return FileStore(self.s3, self.settings.links_bucket)
 
     @cached_property
-    def link_job_service(self) -> Any:
+    def link_job_service(self) -> LinkJobService:
         from shophub.services.link_jobs import LinkJobService
         from shophub.store.link_jobs import LinkJobRepository
 
@@ -332,19 +379,19 @@ class Container:
     # orders: polling, hub orders, pushes to the shop, stock from orders
 
     @cached_property
-    def order_repository(self) -> Any:
+    def order_repository(self) -> OrderRepository:
         from shophub.store.orders import OrderRepository
 
         return OrderRepository(self.table)
 
     @cached_property
-    def poll_cursor_repository(self) -> Any:
+    def poll_cursor_repository(self) -> PollCursorRepository:
         from shophub.store.orders import PollCursorRepository
 
         return PollCursorRepository(self.table)
 
     @cached_property
-    def order_stock_service(self) -> Any:
+    def order_stock_service(self) -> OrderStockService:
         from shophub.services.stock_movements import OrderStockService
 
         return OrderStockService(
@@ -352,7 +399,7 @@ class Container:
         )
 
     @cached_property
-    def order_service(self) -> Any:
+    def order_service(self) -> OrderService:
         from shophub.services.orders import OrderService
 
         return OrderService(
@@ -369,13 +416,13 @@ class Container:
         )
 
     @cached_property
-    def order_poll_dispatcher(self) -> Any:
+    def order_poll_dispatcher(self) -> OrderPollDispatcher:
         from shophub.services.order_poll import OrderPollDispatcher
 
         return OrderPollDispatcher(self.config_repository, lambda: self.queue(self.settings.order_poll_queue_url))
 
     @cached_property
-    def order_poll_service(self) -> Any:
+    def order_poll_service(self) -> OrderPollService:
         from shophub.services.order_poll import OrderPollService
 
         return OrderPollService(
@@ -395,7 +442,7 @@ class Container:
         )
 
     @cached_property
-    def order_push_service(self) -> Any:
+    def order_push_service(self) -> OrderPushService:
         from shophub.services.order_push import OrderPushService
 
         return OrderPushService(

@@ -172,7 +172,7 @@ def test_recorded_errors_become_typed_errors(
         client.request(method, "orders", body=b"<prestashop/>" if method != "GET" else None, idempotent=True)
 
     assert caught.value.http_status == status
-    assert caught.value.ps_codes == codes
+    assert caught.value.shop_codes == codes
     assert message in caught.value.shop_message
     assert caught.value.request_id
     assert len(shop.requests) == 1, "deterministic errors are not retried"

@@ -15,7 +15,7 @@ import pytest
 from shophub.connectors import build_connector
 from shophub.connectors.prestashop.connector import PrestaShopConnector
 from shophub.domain.shop import OrderCursor, ProductListFilter, StockUpdate
-from shophub.errors import ShopAuthError, ShopWebserviceDisabledError
+from shophub.errors import ShopApiDisabledError, ShopAuthError
 
 simulator = pytest.importorskip("local.prestashop")
 ShopSimulator = simulator.ShopSimulator
@@ -78,17 +78,19 @@ def test_connection_check_names_missing_permissions(small_sim) -> None:
     small_sim.add_key("B" * 32, permissions={"orders": {"GET"}, "products": {"GET", "HEAD"}})
     info = connect(small_sim, "B" * 32).check_connection()
     assert info.permissions == {"orders": frozenset({"GET"}), "products": frozenset({"GET", "HEAD"})}
-    assert "stock_availables:PATCH" in info.missing_permissions
+    assert "stock_availables:PATCH|PUT" in info.missing_permissions
     assert "order_details:GET" in info.missing_permissions
     assert "orders:GET" not in info.missing_permissions
+    assert "customer_messages:POST" in info.optional_missing and "orders:GET" not in info.optional_missing
+    assert not info.ok
 
 
 def test_wrong_key_and_disabled_webservice(small_sim) -> None:
     with pytest.raises(ShopAuthError) as caught:
         connect(small_sim, "Z" * 32).check_connection()
-    assert caught.value.ps_codes == (20, 21)
+    assert caught.value.shop_codes == (20, 21)
     small_sim.webservice_enabled = False
-    with pytest.raises(ShopWebserviceDisabledError):
+    with pytest.raises(ShopApiDisabledError):
         connect(small_sim).check_connection()
     assert small_sim.count(status=503) == 1, "a disabled webservice is not hammered"
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from functions.connection_check import handler as connection_check
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.stack.events import LambdaContext, sqs_event, sqs_event_from_bodies
 from shophub.services.discovery import DiscoveryService
@@ -24,6 +23,8 @@ def run_discovery(
     stack: Stack, messages: list[dict[str, Any]], *, receive_count: int | None = None, timeout: int = 30
 ) -> dict[str, Any]:
     """Invoke the connection_check function with these DiscoveryQueue messages, as Lambda would."""
+    from functions.connection_check import handler as connection_check  # imported with the stack's environment
+
     event = sqs_event(messages, stack.queue_arn("DiscoveryQueue"))
     if receive_count is not None:
         for record in event["Records"]:
@@ -267,6 +268,8 @@ def test_messages_that_cannot_run_are_dropped(stack: Stack, shop: ShopSimulator,
         {"kind": "discovery", "tenant_id": "tenant-a", "account_id": account_id},
         {"kind": "discovery", "tenant_id": "tenant-b", "account_id": "unknown"},
     ]
+
+    from functions.connection_check import handler as connection_check
 
     result = connection_check.handler(
         sqs_event_from_bodies(bodies, stack.queue_arn("DiscoveryQueue")), LambdaContext("ConnectionCheckFunction")

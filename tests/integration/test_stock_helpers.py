@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from functions.stock_pusher import handler as pusher
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.stack.events import LambdaContext, sqs_event
 from local.stack.moto_patches import item_level_transaction_rollback
@@ -229,6 +228,8 @@ def bodies(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run_pusher(stack: TestStack, messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One stock pusher invocation with these messages as its SQS batch."""
+    from functions.stock_pusher import handler as pusher  # imported with the stack's environment
+
     event = sqs_event(list(messages), stack.queue_arn(STOCK_QUEUE))
     answer: dict[str, Any] = pusher.handler(event, LambdaContext("StockPusherFunction", timeout_seconds=120))
     return answer

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from shophub.connectors import profile_for
 from shophub.domain.shop import (
     ShopCarrier,
     ShopCurrency,
@@ -20,6 +21,7 @@ from shophub.domain.shop import (
     ShopPaymentModule,
 )
 from shophub.errors import (
+    ShopApiDisabledError,
     ShopAuthError,
     ShopBlockedError,
     ShopError,
@@ -32,17 +34,14 @@ from shophub.errors import (
     ShopTimeoutError,
     ShopTlsError,
     ShopUnreachableError,
-    ShopWebserviceDisabledError,
 )
 from shophub.http import error_body
 from shophub.i18n import MESSAGES, messages_accounts, translate
 from shophub.services.accounts import (
-    PERMISSION_NEEDS,
     AccountService,
     ConnectionCheck,
     ConnectionCheckFailedError,
     describe_shop_error,
-    missing_permissions,
 )
 from shophub.services.discovery import to_account_discovery
 
@@ -83,6 +82,10 @@ def service(*, allow_local: bool = False) -> tuple[AccountService, NoShop]:
         resolver=resolver,
     )
     return svc, factory
+
+
+PERMISSION_NEEDS = profile_for("prestashop").permissions
+missing_permissions = profile_for("prestashop").missing_permissions
 
 
 def everything() -> dict[str, frozenset[str]]:
@@ -256,13 +259,13 @@ def test_an_unresolvable_name_is_unreachable():
         (ShopTimeoutError("read timeout"), "check_timeout", "shop_url"),
         (ShopTlsError("certificate verify failed"), "check_tls", "shop_url"),
         (
-            ShopWebserviceDisabledError("503", ps_messages=("The webservice is disabled",)),
+            ShopApiDisabledError("503", shop_messages=("The webservice is disabled",)),
             "check_webservice_disabled",
             "shop_url",
         ),
         (ShopRateLimitedError("429"), "check_rate_limited", "shop_url"),
         (ShopServerError("HTTP 500"), "check_server_error", "shop_url"),
-        (ShopAuthError("401", ps_messages=("Authentification key is not active",)), "check_auth", "api_key"),
+        (ShopAuthError("401", shop_messages=("Authentification key is not active",)), "check_auth", "api_key"),
         (ShopPermissionError("401 code 26"), "check_permission_denied", "api_key"),
         (ShopNotFoundError("404"), "check_not_found", "shop_url"),
         (ShopBlockedError("403 without a body"), "check_blocked", "shop_url"),
@@ -278,7 +281,7 @@ def test_each_shop_failure_has_its_own_reason(error: ShopError, reason: str, fie
 
 
 def test_the_shops_own_words_are_kept_and_the_key_scrubbed():
-    error = ShopAuthError("401", ps_messages=(f"Key {KEY} is not active", "No permission"))
+    error = ShopAuthError("401", shop_messages=(f"Key {KEY} is not active", "No permission"))
 
     problem, _ = describe_shop_error(error, KEY)
 
@@ -317,7 +320,7 @@ def test_every_reason_the_service_can_store_has_a_message():
             ShopUnreachableError,
             ShopTimeoutError,
             ShopTlsError,
-            ShopWebserviceDisabledError,
+            ShopApiDisabledError,
             ShopRateLimitedError,
             ShopServerError,
             ShopAuthError,

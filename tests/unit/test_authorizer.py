@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.authorizer.handler import handler as authorizer
 from local.stack.events import LambdaContext, authorizer_event, http_api_event
 from shophub.store.tokens import TokenNameTaken, TokenNotFound, TokenRepository, hash_token
 from tests.support.api import ApiClient
 
 
 def decide(headers: dict[str, str]) -> dict:
+    from functions.authorizer.handler import handler as authorizer  # imported with the stack's environment
+
     return authorizer(authorizer_event(headers, "GET /hub/statuses", "/hub/statuses"), LambdaContext("authorizer"))
 
 

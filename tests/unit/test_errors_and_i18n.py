@@ -61,7 +61,7 @@ def test_validation_details_are_rendered_as_field_and_message():
 
 def test_shop_errors_show_the_shops_own_message():
     error = ShopAuthError(
-        "401", http_status=401, ps_codes=(20, 21), ps_messages=("Authentification key is not active",)
+        "401", http_status=401, shop_codes=(20, 21), shop_messages=("Authentification key is not active",)
     )
 
     assert "Authentification key is not active" in error_body(error, "en")["error"]["message"]

@@ -3,9 +3,9 @@ discovery and the account's activity log. Every route is tenant-scoped: another 
 account is a 404."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import (
     OpenAPIResponseContentModel,
@@ -14,12 +14,13 @@ from aws_lambda_powertools.event_handler.openapi.types import (
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
+from shophub.api.context import ctx
 from shophub.api.logs import LogListResponse, log_response
 from shophub.clock import lambda_deadline
 from shophub.domain.accounts import Account, DiscoveredCurrency, DiscoveredShop
 from shophub.domain.activity import Section
 from shophub.domain.common import DisplayName, Model, RequestModel
-from shophub.http import actor_of, language_of, no_content, require_id, tenant_of
+from shophub.http import no_content, require_id
 from shophub.services.accounts import AccountView, ConnectionCheck, check_message, render_problem
 from shophub.services.discovery import DiscoveryView
 from shophub.wiring import container
@@ -193,12 +194,6 @@ def discovery_response(view: DiscoveryView, language: str) -> DiscoveryResponse:
     )
 
 
-def _http() -> APIGatewayHttpResolver:
-    """This router as the resolver the :mod:`shophub.http` helpers are typed for (at run time a
-    router reads the current event and context of the resolver it is included in)."""
-    return cast(APIGatewayHttpResolver, router)
-
-
 def _deadline() -> Any:
     return lambda_deadline(router.lambda_context, _DEADLINE_MARGIN)
 
@@ -217,14 +212,14 @@ def _deadline() -> Any:
     },
 )
 def create_account(body: CreateAccountRequest) -> AccountResponse:
-    language = language_of(_http())
+    language = ctx().language
     account = container().account_service.create(
-        tenant_of(_http()),
+        ctx().tenant_id,
         name=body.name,
         shop_url=body.shop_url,
         api_key=body.api_key,
         platform=body.platform,
-        actor=actor_of(_http()),
+        actor=ctx().actor,
         language=language,
         deadline=_deadline(),
     )
@@ -236,15 +231,15 @@ def list_accounts(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> AccountListResponse:
-    language = language_of(_http())
-    views, token = container().account_service.list_views(tenant_of(_http()), limit=limit, next_token=next_token)
+    language = ctx().language
+    views, token = container().account_service.list_views(ctx().tenant_id, limit=limit, next_token=next_token)
     return AccountListResponse(items=[account_response(v.account, language, v) for v in views], next=token)
 
 
 @router.get("/accounts/<id>", summary="One shop account", tags=TAGS)
 def get_account(id: str) -> AccountResponse:
-    view = container().account_service.view(tenant_of(_http()), require_id(id))
-    return account_response(view.account, language_of(_http()), view)
+    view = container().account_service.view(ctx().tenant_id, require_id(id))
+    return account_response(view.account, ctx().language, view)
 
 
 @router.patch(
@@ -260,14 +255,14 @@ def get_account(id: str) -> AccountResponse:
     },
 )
 def update_account(id: str, body: UpdateAccountRequest) -> AccountResponse:
-    language = language_of(_http())
+    language = ctx().language
     account = container().account_service.update(
-        tenant_of(_http()),
+        ctx().tenant_id,
         require_id(id),
         name=body.name,
         shop_url=body.shop_url,
         api_key=body.api_key,
-        actor=actor_of(_http()),
+        actor=ctx().actor,
         language=language,
         deadline=_deadline(),
     )
@@ -281,33 +276,31 @@ def update_account(id: str, body: UpdateAccountRequest) -> AccountResponse:
     status_code=204,
 )
 def delete_account(id: str) -> Response[None]:
-    container().account_service.delete(
-        tenant_of(_http()), require_id(id), actor=actor_of(_http()), language=language_of(_http())
-    )
+    container().account_service.delete(ctx().tenant_id, require_id(id), actor=ctx().actor, language=ctx().language)
     return no_content()
 
 
 @router.post("/accounts/<id>/check", summary="Check the shop connection now", tags=TAGS)
 def check_account(id: str) -> ConnectionResponse:
-    language = language_of(_http())
+    language = ctx().language
     check = container().account_service.check(
-        tenant_of(_http()), require_id(id), actor=actor_of(_http()), language=language, deadline=_deadline()
+        ctx().tenant_id, require_id(id), actor=ctx().actor, language=language, deadline=_deadline()
     )
     return check_response(check, language)
 
 
 @router.get("/accounts/<id>/discovery", summary="What discovery found on the shop", tags=TAGS)
 def get_discovery(id: str) -> DiscoveryResponse:
-    view = container().discovery_service.get(tenant_of(_http()), require_id(id))
-    return discovery_response(view, language_of(_http()))
+    view = container().discovery_service.get(ctx().tenant_id, require_id(id))
+    return discovery_response(view, ctx().language)
 
 
 @router.post("/accounts/<id>/discovery", summary="Run discovery again (asynchronous)", tags=TAGS, status_code=202)
 def rerun_discovery(id: str) -> DiscoveryStatusResponse:
     account = container().discovery_service.request(
-        tenant_of(_http()), require_id(id), actor=actor_of(_http()), language=language_of(_http())
+        ctx().tenant_id, require_id(id), actor=ctx().actor, language=ctx().language
     )
-    language = language_of(_http())
+    language = ctx().language
     problem = account.discovery_problem
     return DiscoveryStatusResponse(
         status=account.discovery_status, message=render_problem(problem, language) if problem else None
@@ -322,6 +315,6 @@ def account_logs(
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> LogListResponse:
     entries, token = container().activity_service.account_log(
-        tenant_of(_http()), require_id(id), section=section, limit=limit, next_token=next_token
+        ctx().tenant_id, require_id(id), section=section, limit=limit, next_token=next_token
     )
-    return log_response(entries, token, language_of(_http()))
+    return log_response(entries, token, ctx().language)

@@ -3,17 +3,16 @@
 caller's tenant; another tenant's id is a 404."""
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
+from shophub.api.context import ctx
 from shophub.domain.catalog import HubProduct, OfferView, StockSync, product_not_found
 from shophub.domain.common import Model
 from shophub.errors import FieldProblem, ValidationError
-from shophub.http import language_of, tenant_of
 from shophub.i18n import translate
 from shophub.wiring import container
 
@@ -95,10 +94,6 @@ def _offer(view: OfferView) -> ProductOfferResponse:
     )
 
 
-def _http() -> APIGatewayHttpResolver:
-    return cast(APIGatewayHttpResolver, router)
-
-
 def _product_id(value: str) -> int:
     if not (value.isascii() and value.isdigit()) or len(value) > 12 or int(value) < 1:
         raise product_not_found()
@@ -111,7 +106,7 @@ def _search_text(value: str | None) -> str | None:
         return None
     text = value.strip()
     if not 1 <= len(text) <= SEARCH_MAX_CHARS:
-        message = translate("product_search_invalid", language_of(_http()), max=SEARCH_MAX_CHARS)
+        message = translate("product_search_invalid", ctx().language, max=SEARCH_MAX_CHARS)
         raise ValidationError("invalid search text", details=[FieldProblem("q", message)])
     return text
 
@@ -130,12 +125,12 @@ def list_products(
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> ProductListResponse:
     products, token = container().catalog_service.list_products(
-        tenant_of(_http()), limit=limit, next_token=next_token, search=_search_text(q)
+        ctx().tenant_id, limit=limit, next_token=next_token, search=_search_text(q)
     )
     return ProductListResponse(items=[ProductSummaryResponse.model_validate(_summary(p)) for p in products], next=token)
 
 
 @router.get("/products/<pid>", summary="One hub product with its offers in every shop", tags=TAGS)
 def get_product(pid: str) -> ProductResponse:
-    view = container().catalog_service.get_product(tenant_of(_http()), _product_id(pid))
+    view = container().catalog_service.get_product(ctx().tenant_id, _product_id(pid))
     return ProductResponse.model_validate({**_summary(view.product), "offers": [_offer(o) for o in view.offers]})

@@ -5,15 +5,15 @@ PUT bodies of order settings and field mapping change the fields they name; omit
 their current values (a full document behaves as a replacement)."""
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
+from shophub.api.context import ctx
 from shophub.domain.common import Model, RequestModel
 from shophub.domain.config import (
     MAPPING_KINDS,
@@ -25,19 +25,13 @@ from shophub.domain.config import (
     SyncSettings,
 )
 from shophub.errors import NotFoundError
-from shophub.http import actor_of, language_of, require_id, tenant_of, validation_to_error
+from shophub.http import require_id, validation_to_error
 from shophub.wiring import container
 
 if TYPE_CHECKING:
     from shophub.services.config import MappingsView
 
 router = APIGatewayHttpRouter()
-
-
-def _http() -> APIGatewayHttpResolver:
-    """This router as the resolver the :mod:`shophub.http` helpers are typed for (at run time a
-    router reads the current event of the resolver it is included in)."""
-    return cast(APIGatewayHttpResolver, router)
 
 
 TAGS = ["configuration"]
@@ -106,7 +100,7 @@ def _parse_items(kind: str, raw_items: list[Any]) -> list[MappingInput]:
         values = item.model_dump()
         parsed.append(MappingInput(shop_value=str(values[shop_field]), hub_id=str(values["hub_id"])))
     if errors:
-        raise validation_to_error(RequestValidationError(errors), language_of(_http()))
+        raise validation_to_error(RequestValidationError(errors), ctx().language)
     return parsed
 
 
@@ -116,7 +110,7 @@ def _mappings(view: "MappingsView") -> MappingsResponse:
 
 @router.get("/accounts/<id>/mappings/<kind>", summary="Mappings of payments, carriers or statuses", tags=TAGS)
 def get_mappings(id: str, kind: str) -> MappingsResponse:
-    view = container().config_service.get_mappings(tenant_of(_http()), require_id(id), _kind(kind))
+    view = container().config_service.get_mappings(ctx().tenant_id, require_id(id), _kind(kind))
     return _mappings(view)
 
 
@@ -126,12 +120,12 @@ def get_mappings(id: str, kind: str) -> MappingsResponse:
 def put_mappings(id: str, kind: str, body: MappingsRequest) -> MappingsResponse:
     known = _kind(kind)
     view = container().config_service.put_mappings(
-        tenant_of(_http()),
+        ctx().tenant_id,
         require_id(id),
         known,
         _parse_items(known, body.items),
-        actor=actor_of(_http()),
-        language=language_of(_http()),
+        actor=ctx().actor,
+        language=ctx().language,
     )
     return _mappings(view)
 
@@ -209,17 +203,17 @@ def _order_changes(body: OrderSettingsRequest) -> dict[str, Any]:
 
 @router.get("/accounts/<id>/order-settings", summary="Order fetching and sync settings", tags=TAGS)
 def get_order_settings(id: str) -> OrderSettingsResponse:
-    return _order_settings(container().config_service.get_order_settings(tenant_of(_http()), require_id(id)))
+    return _order_settings(container().config_service.get_order_settings(ctx().tenant_id, require_id(id)))
 
 
 @router.put("/accounts/<id>/order-settings", summary="Change order fetching and sync settings", tags=TAGS)
 def put_order_settings(id: str, body: OrderSettingsRequest) -> OrderSettingsResponse:
     settings = container().config_service.put_order_settings(
-        tenant_of(_http()),
+        ctx().tenant_id,
         require_id(id),
         _order_changes(body),
-        actor=actor_of(_http()),
-        language=language_of(_http()),
+        actor=ctx().actor,
+        language=ctx().language,
     )
     return _order_settings(settings)
 
@@ -249,13 +243,11 @@ def _field_mapping(mapping: FieldMapping) -> FieldMappingResponse:
 
 @router.get("/accounts/<id>/field-mapping", summary="Which shop field each hub identifier reads", tags=TAGS)
 def get_field_mapping(id: str) -> FieldMappingResponse:
-    return _field_mapping(container().config_service.get_field_mapping(tenant_of(_http()), require_id(id)))
+    return _field_mapping(container().config_service.get_field_mapping(ctx().tenant_id, require_id(id)))
 
 
 @router.put("/accounts/<id>/field-mapping", summary="Change which shop field each hub identifier reads", tags=TAGS)
 def put_field_mapping(id: str, body: FieldMappingRequest) -> FieldMappingResponse:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    mapping = container().config_service.put_field_mapping(
-        tenant_of(_http()), require_id(id), changes, actor=actor_of(_http())
-    )
+    mapping = container().config_service.put_field_mapping(ctx().tenant_id, require_id(id), changes, actor=ctx().actor)
     return _field_mapping(mapping)

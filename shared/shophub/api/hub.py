@@ -1,24 +1,15 @@
 """The tenant's hub dictionaries (statuses, payment methods, shipping methods) and hub-wide
 settings (``functions/api``). Each tenant starts with sensible defaults."""
 
-from typing import cast
-
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
+from shophub.api.context import ctx
 from shophub.domain.common import DisplayName, Model, RequestModel
 from shophub.domain.config import DictionaryEntry, DictionaryKind, TenantSettings
-from shophub.http import actor_of, language_of, tenant_of
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()
-
-
-def _http() -> APIGatewayHttpResolver:
-    """This router as the resolver the :mod:`shophub.http` helpers are typed for (at run time a
-    router reads the current event of the resolver it is included in)."""
-    return cast(APIGatewayHttpResolver, router)
 
 
 TAGS = ["hub"]
@@ -52,12 +43,12 @@ def _entry(entry: DictionaryEntry) -> DictionaryEntryResponse:
 
 
 def _list(kind: DictionaryKind) -> DictionaryResponse:
-    entries = container().dictionary_service.list_entries(tenant_of(_http()), kind)
+    entries = container().dictionary_service.list_entries(ctx().tenant_id, kind)
     return DictionaryResponse(items=[_entry(e) for e in entries])
 
 
 def _add(kind: DictionaryKind, body: DictionaryEntryRequest) -> DictionaryEntryResponse:
-    entry = container().dictionary_service.add_entry(tenant_of(_http()), kind, body.name, actor=actor_of(_http()))
+    entry = container().dictionary_service.add_entry(ctx().tenant_id, kind, body.name, actor=ctx().actor)
     return _entry(entry)
 
 
@@ -97,12 +88,12 @@ def _settings(settings: TenantSettings) -> HubSettingsResponse:
 
 @router.get("/hub/settings", summary="Hub-wide settings of the tenant", tags=TAGS)
 def get_hub_settings() -> HubSettingsResponse:
-    return _settings(container().dictionary_service.get_settings(tenant_of(_http())))
+    return _settings(container().dictionary_service.get_settings(ctx().tenant_id))
 
 
 @router.put("/hub/settings", summary="Change hub-wide settings", tags=TAGS)
 def put_hub_settings(body: HubSettingsRequest) -> HubSettingsResponse:
     settings = container().dictionary_service.put_settings(
-        tenant_of(_http()), body.stock_return_statuses, actor=actor_of(_http()), language=language_of(_http())
+        ctx().tenant_id, body.stock_return_statuses, actor=ctx().actor, language=ctx().language
     )
     return _settings(settings)

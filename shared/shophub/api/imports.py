@@ -5,7 +5,6 @@ account, import or job is a 404."""
 
 import base64
 import binascii
-from collections.abc import Callable
 from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -13,7 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from shophub.clock import lambda_deadline
+from shophub.api.context import ctx
+from shophub.clock import Deadline, lambda_deadline
 from shophub.domain.imports import (
     Import,
     ImportItem,
@@ -30,7 +30,7 @@ from shophub.domain.imports import (
     LinkJobStarted,
 )
 from shophub.errors import BadRequestError, ValidationError
-from shophub.http import actor_of, json_response, language_of, require_id, tenant_of
+from shophub.http import json_response, require_id
 from shophub.services.imports import ImportService
 from shophub.services.linking import render_reason
 from shophub.services.links_csv import MAX_LINKS_FILE_BYTES
@@ -48,13 +48,13 @@ def _http() -> APIGatewayHttpResolver:
     return cast(APIGatewayHttpResolver, router)
 
 
-def _deadline() -> Callable[[], float] | None:
+def _deadline() -> Deadline | None:
     """Seconds left for shop requests in this invocation (a margin kept before the timeout)."""
     return lambda_deadline(router.lambda_context, _DEADLINE_MARGIN)
 
 
 def _import_response(run: Import) -> ImportResponse:
-    return ImportResponse.of(run, ImportService.reason_of(run, language_of(_http())))
+    return ImportResponse.of(run, ImportService.reason_of(run, ctx().language))
 
 
 def _item_response(item: ImportItem, language: str) -> ImportItemResponse:
@@ -78,7 +78,7 @@ def _item_response(item: ImportItem, language: str) -> ImportItemResponse:
     status_code=202,
 )
 def start_import(id: str, body: ImportRequest) -> Response[ImportStarted]:
-    run = container().import_service.start(tenant_of(_http()), require_id(id), body, actor=actor_of(_http()))
+    run = container().import_service.start(ctx().tenant_id, require_id(id), body, actor=ctx().actor)
     return json_response(202, ImportStarted(id=run.id, status=run.status).model_dump())
 
 
@@ -89,25 +89,25 @@ def list_imports(
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> ImportListResponse:
     runs, token = container().import_service.list_runs(
-        tenant_of(_http()), require_id(id), limit=limit, next_token=next_token
+        ctx().tenant_id, require_id(id), limit=limit, next_token=next_token
     )
     return ImportListResponse(items=[_import_response(r) for r in runs], next=token)
 
 
 @router.get("/accounts/<id>/imports/<iid>", summary="Progress and counters of one import", tags=TAGS)
 def get_import(id: str, iid: str) -> ImportResponse:
-    run = container().import_service.get(tenant_of(_http()), require_id(id), require_id(iid, "import"))
+    run = container().import_service.get(ctx().tenant_id, require_id(id), require_id(iid, "import"))
     return _import_response(run)
 
 
 @router.put("/accounts/<id>/imports/<iid>", summary="Refused: an import cannot be edited (405)", tags=TAGS)
 def replace_import(id: str, iid: str) -> None:
-    container().import_service.refuse_edit(tenant_of(_http()), require_id(id), require_id(iid, "import"))
+    container().import_service.refuse_edit(ctx().tenant_id, require_id(id), require_id(iid, "import"))
 
 
 @router.patch("/accounts/<id>/imports/<iid>", summary="Refused: an import cannot be edited (405)", tags=TAGS)
 def change_import(id: str, iid: str) -> None:
-    container().import_service.refuse_edit(tenant_of(_http()), require_id(id), require_id(iid, "import"))
+    container().import_service.refuse_edit(ctx().tenant_id, require_id(id), require_id(iid, "import"))
 
 
 @router.get(
@@ -122,9 +122,9 @@ def list_import_items(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> ImportItemListResponse:
-    language = language_of(_http())
+    language = ctx().language
     items, token = container().import_service.items(
-        tenant_of(_http()), require_id(id), require_id(iid, "import"), status=status, limit=limit, next_token=next_token
+        ctx().tenant_id, require_id(id), require_id(iid, "import"), status=status, limit=limit, next_token=next_token
     )
     return ImportItemListResponse(items=[_item_response(i, language) for i in items], next=token)
 
@@ -137,7 +137,7 @@ def list_import_items(
 )
 def abort_import(id: str, iid: str) -> Response[ImportStarted]:
     run = container().import_service.abort(
-        tenant_of(_http()), require_id(id), require_id(iid, "import"), actor=actor_of(_http())
+        ctx().tenant_id, require_id(id), require_id(iid, "import"), actor=ctx().actor
     )
     return json_response(202, ImportStarted(id=run.id, status=run.status).model_dump())
 
@@ -152,7 +152,7 @@ def abort_import(id: str, iid: str) -> Response[ImportStarted]:
 )
 def download_links_file(id: str) -> Response[str]:
     account_id = require_id(id)
-    text = container().link_file_service.export(tenant_of(_http()), account_id)
+    text = container().link_file_service.export(ctx().tenant_id, account_id)
     return Response(
         status_code=200,
         content_type="text/csv; charset=utf-8",
@@ -203,11 +203,11 @@ def upload_links_file(id: str) -> Response[LinkFileResult | LinkJobStarted]:
     else:
         body = raw.encode("utf-8", errors="replace")
     outcome = container().link_file_service.link_file(
-        tenant_of(_http()),
+        ctx().tenant_id,
         require_id(id),
         body,
-        actor=actor_of(_http()),
-        language=language_of(_http()),
+        actor=ctx().actor,
+        language=ctx().language,
         deadline=_deadline(),
     )
     if isinstance(outcome, LinkJob):
@@ -230,7 +230,7 @@ def upload_links_file(id: str) -> Response[LinkFileResult | LinkJobStarted]:
 )
 def get_links_job(id: str, job_id: str) -> LinkJobResponse:
     service = container().link_job_service
-    job: LinkJob = service.get(tenant_of(_http()), require_id(id), require_id(job_id, "links job"))
+    job: LinkJob = service.get(ctx().tenant_id, require_id(id), require_id(job_id, "links job"))
     return LinkJobResponse(
         id=job.id,
         status=job.status,
@@ -241,7 +241,7 @@ def get_links_job(id: str, job_id: str) -> LinkJobResponse:
         skipped=job.skipped,
         rejected=job.rejected,
         percent=job.percent,
-        reason=service.reason_of(job, language_of(_http())),
+        reason=service.reason_of(job, ctx().language),
         report_ready=bool(job.report_key) and job.status != "running",
         created_at=job.created_at,
         finished_at=job.finished_at,
@@ -263,7 +263,7 @@ def get_links_job(id: str, job_id: str) -> LinkJobResponse:
     },
 )
 def get_links_job_report(id: str, job_id: str) -> Response[dict[str, str]]:
-    url = container().link_job_service.report_link(tenant_of(_http()), require_id(id), require_id(job_id, "links job"))
+    url = container().link_job_service.report_link(ctx().tenant_id, require_id(id), require_id(job_id, "links job"))
     return Response(
         status_code=303,
         content_type="application/json",

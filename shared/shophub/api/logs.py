@@ -3,16 +3,16 @@ log, ``GET /accounts/{id}/logs``, lives with the accounts). Messages are rendere
 language (``Accept-Language``)."""
 
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
+from shophub.api.context import ctx
 from shophub.domain.activity import ActivityEntry, Outcome, Section
 from shophub.domain.common import Model
-from shophub.http import language_of, require_id, tenant_of
+from shophub.http import require_id
 from shophub.services.activity import entry_message
 from shophub.wiring import container
 
@@ -56,10 +56,6 @@ def log_response(entries: list[ActivityEntry], next_token: str | None, language:
     )
 
 
-def _http() -> APIGatewayHttpResolver:
-    return cast(APIGatewayHttpResolver, router)
-
-
 @router.get("/logs", summary="The tenant's whole activity log, newest first", tags=TAGS)
 def tenant_logs(
     section: Annotated[Section | None, Query(description="One configuration section")] = None,
@@ -69,11 +65,11 @@ def tenant_logs(
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> LogListResponse:
     entries, token = container().activity_service.tenant_log(
-        tenant_of(_http()),
+        ctx().tenant_id,
         section=section,
         account_id=require_id(account_id) if account_id is not None else None,
         outcome=outcome,
         limit=limit,
         next_token=next_token,
     )
-    return log_response(entries, token, language_of(_http()))
+    return log_response(entries, token, ctx().language)

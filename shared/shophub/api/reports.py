@@ -6,26 +6,21 @@ caller's language. Another tenant's account or report is a 404.
 """
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
+from shophub.api.context import ctx
 from shophub.domain.common import Model
 from shophub.domain.reports import Report, ReportEntry, ReportType
-from shophub.http import language_of, require_id, tenant_of
+from shophub.http import require_id
 from shophub.i18n import translate
 from shophub.wiring import container
 
 router = APIGatewayHttpRouter()
 TAGS = ["reports"]
-
-
-def _http() -> APIGatewayHttpResolver:
-    """This router as the resolver the :mod:`shophub.http` helpers are typed for."""
-    return cast(APIGatewayHttpResolver, router)
 
 
 class ReportSummaryResponse(Model):
@@ -91,15 +86,13 @@ def list_reports(
     next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
 ) -> ReportListResponse:
     reports, token = container().report_service.list_reports(
-        tenant_of(_http()), require_id(id), report_type=report_type, limit=limit, next_token=next_token
+        ctx().tenant_id, require_id(id), report_type=report_type, limit=limit, next_token=next_token
     )
     return ReportListResponse(items=[_summary(r) for r in reports], next=token)
 
 
 @router.get("/accounts/<id>/reports/<rid>", summary="One report with every entry", tags=TAGS)
 def get_report(id: str, rid: str) -> ReportResponse:
-    language = language_of(_http())
-    report, entries = container().report_service.get_report(
-        tenant_of(_http()), require_id(id), require_id(rid, "report")
-    )
+    language = ctx().language
+    report, entries = container().report_service.get_report(ctx().tenant_id, require_id(id), require_id(rid, "report"))
     return ReportResponse(**_summary(report).model_dump(), entries=[_entry(e, language) for e in entries])

@@ -6,19 +6,19 @@ queued for every linked shop. Values are checked strictly (a quantity is a whole
 language. Another tenant's product is simply not found.
 """
 
-from typing import Any, cast
+from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.json_schema import JsonDict
 
+from shophub.api.context import ctx
 from shophub.domain.common import Model, RequestModel
 from shophub.domain.stock import MAX_BULK_ITEMS, MAX_QUANTITY, StockLevel, UnknownProducts
 from shophub.errors import FieldProblem, NotFoundError, ShopHubError, ValidationError
-from shophub.http import language_of, tenant_of, validation_to_error
+from shophub.http import validation_to_error
 from shophub.i18n import translate
 from shophub.wiring import container
 
@@ -27,11 +27,6 @@ TAGS = ["stock"]
 
 _QUANTITY_SCHEMA: JsonDict = {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY}
 _PRODUCT_ID_SCHEMA: JsonDict = {"type": "integer", "minimum": 1}
-
-
-def _http() -> APIGatewayHttpResolver:
-    """This router as the resolver the :mod:`shophub.http` helpers are typed for."""
-    return cast(APIGatewayHttpResolver, router)
 
 
 # --- request and response models ----------------------------------------------------------------
@@ -159,8 +154,8 @@ def _product_id(pid: str) -> int:
     status_code=202,
 )
 def put_product_stock(pid: str, body: StockQuantityRequest) -> StockLevelResponse:
-    language = language_of(_http())
-    tenant_id = tenant_of(_http())
+    language = ctx().language
+    tenant_id = ctx().tenant_id
     product_id = _product_id(pid)
     quantity = _quantity(body, language)
     try:
@@ -179,8 +174,8 @@ def put_product_stock(pid: str, body: StockQuantityRequest) -> StockLevelRespons
     status_code=202,
 )
 def put_stock(body: BulkStockRequest) -> BulkStockResponse:
-    language = language_of(_http())
-    tenant_id = tenant_of(_http())
+    language = ctx().language
+    tenant_id = ctx().tenant_id
     items = _items(body, language)
     try:
         levels = container().stock_service.set_quantities(tenant_id, items)

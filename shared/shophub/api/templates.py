@@ -1,27 +1,22 @@
 """Offer templates of an account (``functions/api``): name + sync switches, exactly one default.
 Another tenant's account is a 404 on every route."""
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field, StrictBool
 
+from shophub.api.context import ctx
 from shophub.domain.common import DisplayName, Model, RequestModel
 from shophub.domain.config import TemplateSync
-from shophub.http import actor_of, no_content, require_id, tenant_of
+from shophub.http import no_content, require_id
 from shophub.wiring import container
 
 if TYPE_CHECKING:
     from shophub.services.templates import TemplateView
 
 router = APIGatewayHttpRouter()
-
-
-def _http() -> APIGatewayHttpResolver:
-    """This router as the resolver the :mod:`shophub.http` helpers are typed for (at run time a
-    router reads the current event of the resolver it is included in)."""
-    return cast(APIGatewayHttpResolver, router)
 
 
 TAGS = ["templates"]
@@ -66,7 +61,7 @@ def _template(view: "TemplateView") -> TemplateResponse:
 
 @router.get("/accounts/<id>/templates", summary="Templates of the account, oldest first", tags=TAGS)
 def list_templates(id: str) -> TemplateListResponse:
-    views = container().template_service.list_templates(tenant_of(_http()), require_id(id))
+    views = container().template_service.list_templates(ctx().tenant_id, require_id(id))
     return TemplateListResponse(items=[_template(v) for v in views])
 
 
@@ -76,26 +71,26 @@ def list_templates(id: str) -> TemplateListResponse:
 def create_template(id: str, body: CreateTemplateRequest) -> TemplateResponse:
     sync = TemplateSync.model_validate(body.sync.changes() if body.sync else {})
     view = container().template_service.create_template(
-        tenant_of(_http()), require_id(id), body.name, sync, actor=actor_of(_http())
+        ctx().tenant_id, require_id(id), body.name, sync, actor=ctx().actor
     )
     return _template(view)
 
 
 @router.get("/accounts/<id>/templates/<tid>", summary="One template", tags=TAGS)
 def get_template(id: str, tid: str) -> TemplateResponse:
-    view = container().template_service.get_template(tenant_of(_http()), require_id(id), require_id(tid, "template"))
+    view = container().template_service.get_template(ctx().tenant_id, require_id(id), require_id(tid, "template"))
     return _template(view)
 
 
 @router.put("/accounts/<id>/templates/<tid>", summary="Edit a template (also one in use)", tags=TAGS)
 def update_template(id: str, tid: str, body: UpdateTemplateRequest) -> TemplateResponse:
     view = container().template_service.update_template(
-        tenant_of(_http()),
+        ctx().tenant_id,
         require_id(id),
         require_id(tid, "template"),
         name=body.name,
         sync_changes=body.sync.changes() if body.sync else None,
-        actor=actor_of(_http()),
+        actor=ctx().actor,
     )
     return _template(view)
 
@@ -108,7 +103,7 @@ def update_template(id: str, tid: str, body: UpdateTemplateRequest) -> TemplateR
 )
 def delete_template(id: str, tid: str) -> Response[None]:
     container().template_service.delete_template(
-        tenant_of(_http()), require_id(id), require_id(tid, "template"), actor=actor_of(_http())
+        ctx().tenant_id, require_id(id), require_id(tid, "template"), actor=ctx().actor
     )
     return no_content()
 
@@ -116,6 +111,6 @@ def delete_template(id: str, tid: str) -> Response[None]:
 @router.post("/accounts/<id>/templates/<tid>/default", summary="Make the template the only default", tags=TAGS)
 def make_default(id: str, tid: str) -> TemplateResponse:
     view = container().template_service.set_default(
-        tenant_of(_http()), require_id(id), require_id(tid, "template"), actor=actor_of(_http())
+        ctx().tenant_id, require_id(id), require_id(tid, "template"), actor=ctx().actor
     )
     return _template(view)

@@ -2,8 +2,12 @@
 platform.
 
 Adding a platform means adding a package ``shophub/connectors/<platform>/`` whose
-``__init__`` defines ``build_connector(shop_url, api_key, **options)``; nothing in the core
-changes. Platform packages are imported only when asked for, to keep cold starts small.
+``__init__`` defines ``build_connector(shop_url, api_key, **options)`` and whose ``profile``
+module defines ``PROFILE`` (a :class:`~shophub.connectors.base.ConnectorProfile`); nothing in the
+core changes. Platform packages are imported only when asked for, to keep cold starts small.
+
+This module is the only place of the core that names a platform: :data:`DEFAULT_PLATFORM`, the
+platform of accounts created without one (and of texts stored before they named theirs).
 """
 
 from __future__ import annotations
@@ -14,16 +18,66 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shophub.connectors.base import Connector
+    from shophub.connectors.base import Connector, ConnectorProfile
 
-__all__ = ["available_platforms", "build_connector"]
+__all__ = [
+    "DEFAULT_PLATFORM",
+    "available_platforms",
+    "build_connector",
+    "known_platforms",
+    "mappable_fields",
+    "profile_for",
+    "register_profile",
+    "unregister_profile",
+]
+
+DEFAULT_PLATFORM = "prestashop"
 
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: profiles read so far, and profiles registered without a package (tests)
+_PROFILES: dict[str, ConnectorProfile] = {}
 
 
 def available_platforms() -> list[str]:
     """The platform packages present next to this module."""
     return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg and _PLATFORM_RE.match(m.name))
+
+
+def profile_for(platform: str | None = None) -> ConnectorProfile:
+    """The profile of ``platform`` (:data:`DEFAULT_PLATFORM` when not given); ``ValueError`` for
+    a platform nobody declared. Reading a profile does not load the platform's connector."""
+    name = (platform or DEFAULT_PLATFORM).strip().lower()
+    known = _PROFILES.get(name)
+    if known is not None:
+        return known
+    if not _PLATFORM_RE.match(name) or name not in available_platforms():
+        raise ValueError(f"unknown shop platform {platform!r} (known: {', '.join(known_platforms()) or 'none'})")
+    profile: ConnectorProfile = importlib.import_module(f"{__name__}.{name}.profile").PROFILE
+    _PROFILES[name] = profile
+    return profile
+
+
+def register_profile(profile: ConnectorProfile) -> None:
+    """Declare a platform's profile without a package (a platform that lives elsewhere, or a test's)."""
+    _PROFILES[profile.platform] = profile
+
+
+def unregister_profile(platform: str) -> None:
+    """Forget a profile declared with :func:`register_profile`."""
+    _PROFILES.pop(platform, None)
+
+
+def mappable_fields() -> tuple[str, ...]:
+    """Every product field some platform's field mapping can choose from (first seen first)."""
+    fields: dict[str, None] = {}
+    for name in known_platforms():
+        fields.update(dict.fromkeys(profile_for(name).product_fields))
+    return tuple(fields)
+
+
+def known_platforms() -> list[str]:
+    """Platforms with a package or a registered profile."""
+    return sorted(set(available_platforms()) | set(_PROFILES))
 
 
 def build_connector(platform: str, shop_url: str, api_key: str, **options: Any) -> Connector:

@@ -7,14 +7,19 @@ permanent ones will fail again).
 
 A platform is a package ``shophub.connectors.<platform>`` exposing
 ``build_connector(shop_url, api_key, **options) -> Connector`` (see
-:func:`shophub.connectors.build_connector`).
+:func:`shophub.connectors.build_connector`) and ``PROFILE``, its :class:`ConnectorProfile`:
+everything platform-specific the core needs to know without talking to a shop (credential
+rules, permissions, error codes, value rules, mappable product fields, id names, user texts).
+The core reads a platform only through :func:`shophub.connectors.profile_for`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from shophub.domain.shop import (
     ConnectionInfo,
@@ -29,7 +34,155 @@ from shophub.domain.shop import (
     VariantBatch,
 )
 
-__all__ = ["Connector"]
+if TYPE_CHECKING:
+    from shophub.errors import ShopError
+
+__all__ = [
+    "Connector",
+    "ConnectorProfile",
+    "CredentialRule",
+    "ErrorCodeMeaning",
+    "IdNames",
+    "PermissionNeed",
+    "TrackingRule",
+]
+
+
+# --- the profile: what the core knows about a platform ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialRule:
+    """How one credential the merchant types in must look; checked before any request leaves.
+
+    ``length`` is the exact length (None: any); ``characters`` a regular expression every
+    character must match. A bad value is described with ``length_message`` (parameter
+    ``length``: the length given) or ``characters_message``, both :mod:`shophub.i18n` keys.
+    """
+
+    field: str
+    length: int | None
+    characters: str
+    length_message: str
+    characters_message: str
+
+    def problem(self, value: str) -> tuple[str, dict[str, str]] | None:
+        """``(message key, params)`` when ``value`` breaks the rule, else None."""
+        if self.length is not None and len(value) != self.length:
+            return self.length_message, {"length": str(len(value))}
+        if not value or not all(re.fullmatch(self.characters, c) for c in value):
+            return self.characters_message, {}
+        return None
+
+
+@dataclass(frozen=True)
+class PermissionNeed:
+    """A right the key must have on one resource; any one of ``methods`` is enough."""
+
+    resource: str
+    methods: tuple[str, ...]
+    essential: bool
+    purpose: str
+
+    @property
+    def name(self) -> str:
+        """``resource:METHOD``, alternatives joined by ``|`` (``resource:PATCH|PUT``)."""
+        return f"{self.resource}:{'|'.join(self.methods)}"
+
+    def met_by(self, permissions: Mapping[str, Collection[str]]) -> bool:
+        granted = {m.upper() for m in permissions.get(self.resource, ())}
+        return any(m in granted for m in self.methods)
+
+
+@dataclass(frozen=True)
+class ErrorCodeMeaning:
+    """One of the platform's error codes: what it means and the core error it becomes.
+
+    ``status`` is the HTTP status the code comes with (None: any status).
+    """
+
+    code: int | str
+    meaning: str
+    error: type[ShopError]
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class TrackingRule:
+    """What the platform accepts as a tracking number: ``characters`` is a regular expression
+    for one character, ``symbols`` the punctuation it allows (shown to the merchant)."""
+
+    characters: str
+    max_length: int
+    symbols: str
+
+    def accepts(self, value: str) -> bool:
+        return 0 < len(value) <= self.max_length and re.fullmatch(f"(?:{self.characters})+", value) is not None
+
+
+@dataclass(frozen=True)
+class IdNames:
+    """What the platform calls its ids, for texts a merchant reads."""
+
+    product: str
+    variant: str
+    stock_reference: str
+    carrier_key: str
+    shop_status: str
+
+
+@dataclass(frozen=True)
+class ConnectorProfile:
+    """Everything platform-specific the core needs, declared once by the connector."""
+
+    #: the platform's name, as accounts store it (``Account.platform``)
+    platform: str
+    #: the platform's name as merchants know it
+    display_name: str
+    #: the credentials a merchant enters besides the shop URL, and how each must look
+    credentials: tuple[CredentialRule, ...]
+    #: the rights the integration needs (essential ones fail the check, optional ones are listed)
+    permissions: tuple[PermissionNeed, ...]
+    #: the platform's error codes and the core errors they become
+    error_codes: tuple[ErrorCodeMeaning, ...]
+    tracking: TrackingRule
+    #: the largest stock quantity the platform stores
+    max_stock_quantity: int
+    #: the product fields a hub identifier may read (field mapping)
+    product_fields: tuple[str, ...]
+    #: the field each hub identifier reads by default (``ean``, ``symbol``, ``catalog_number``)
+    field_defaults: Mapping[str, str]
+    id_names: IdNames
+    #: the platform's wording of user messages: message key → language → template; used instead
+    #: of the core's neutral wording (:func:`shophub.i18n.translate`)
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def credential(self, name: str) -> CredentialRule | None:
+        return next((c for c in self.credentials if c.field == name), None)
+
+    @property
+    def needed_resources(self) -> frozenset[str]:
+        """The resources the integration uses (only their permissions are kept on the account)."""
+        return frozenset(need.resource for need in self.permissions)
+
+    def missing_permissions(self, permissions: Mapping[str, Collection[str]]) -> tuple[list[str], list[str]]:
+        """``(essential, optional)`` names of the needs ``permissions`` does not meet."""
+        missing = [need for need in self.permissions if not need.met_by(permissions)]
+        return [n.name for n in missing if n.essential], [n.name for n in missing if not n.essential]
+
+    def is_essential(self, name: str) -> bool:
+        return any(need.name == name and need.essential for need in self.permissions)
+
+    def error_for(self, status: int | None, codes: Collection[int | str]) -> type[ShopError] | None:
+        """The core error the first known code of ``codes`` (with this HTTP status) means."""
+        for meaning in self.error_codes:
+            if meaning.code in codes and meaning.status in (None, status):
+                return meaning.error
+        return None
+
+    def codes_meaning(self, error: type[ShopError]) -> frozenset[int | str]:
+        """The codes that become ``error`` (or a subclass of it)."""
+        return frozenset(m.code for m in self.error_codes if issubclass(m.error, error))
 
 
 @runtime_checkable

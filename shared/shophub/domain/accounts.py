@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from shophub.connectors import DEFAULT_PLATFORM
 from shophub.domain.common import HubModel
 
 AccountStatus = Literal["connected", "error", "deleted"]
@@ -62,7 +63,7 @@ class Account(HubModel):
     tenant_id: str
     name: str
     shop_url: str
-    platform: str = "prestashop"
+    platform: str = DEFAULT_PLATFORM
     secret_ref: str
     key_last4: str
     status: AccountStatus = "connected"

@@ -29,7 +29,7 @@ class HubProduct(HubModel):
     stock_updated_at: datetime | None = None
     #: Denormalized keys of this product's offers, ``keys.offer_ref(account, shop product,
     #: combination)`` each, added by the linking code in the same transaction as the offer
-    #: (``CatalogRepository.offer_writes``; a link is never replaced). The stock pusher
+    #: (``CatalogRepository.link_offer_in``; a link is never replaced). The stock pusher
     #: reads them with the product instead of querying GSI1 per product; ``None`` means "not
     #: maintained for this product" and makes the pusher fall back to GSI1.
     offer_keys: list[str] | None = None

@@ -3,13 +3,30 @@ tenant's hub dictionaries and tenant-wide settings."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
+from shophub.connectors import mappable_fields, profile_for
 from shophub.domain.common import HubModel, Model
 
-IdentifierField = Literal["ean13", "reference", "supplier_reference", "mpn", "upc", "isbn"]
+
+def _mappable_field(value: Any) -> Any:
+    """A product field some platform's field mapping offers (which ones an account may choose is
+    its platform profile's ``product_fields``, checked by the service)."""
+    if not isinstance(value, str) or value not in mappable_fields():
+        raise PydanticCustomError("literal_error", "Input should be one of the shop fields of the field mapping")
+    return value
+
+
+#: A shop product field a hub identifier reads (the platforms' profiles declare them).
+IdentifierField = Annotated[
+    str,
+    BeforeValidator(_mappable_field),
+    WithJsonSchema({"type": "string", "enum": list(mappable_fields())}),
+]
+_FIELD_DEFAULTS = profile_for().field_defaults
 MappingKind = Literal["PAYMENT", "CARRIER", "STATUS"]
 DictionaryKind = Literal["STATUS", "PAYMENT", "SHIPPING"]
 ALL_MAPPING_KINDS: tuple[MappingKind, ...] = get_args(MappingKind)
@@ -110,9 +127,9 @@ class OrderSettings(HubModel):
 class FieldMapping(HubModel):
     """``PK=ACCOUNT#<a>, SK=SETTINGS#FIELDS``: which shop field each hub identifier reads."""
 
-    ean: IdentifierField = "ean13"
-    symbol: IdentifierField = "reference"
-    catalog_number: IdentifierField = "mpn"
+    ean: IdentifierField = _FIELD_DEFAULTS["ean"]
+    symbol: IdentifierField = _FIELD_DEFAULTS["symbol"]
+    catalog_number: IdentifierField = _FIELD_DEFAULTS["catalog_number"]
     updated_at: datetime | None = None
 
 

@@ -54,12 +54,16 @@ class ConnectionInfo(ShopModel):
     #: resource → methods the key may use there (``GET``, ``PUT``, ``POST``, ``PATCH``, ``DELETE``,
     #: ``HEAD``); resources the key has no right on are absent.
     permissions: dict[str, frozenset[str]] = Field(default_factory=dict)
-    #: ``"resource:METHOD"`` entries the integration needs but the key lacks, sorted.
+    #: every need of the connector profile's permission table the key does not meet, by name
+    #: (``"resource:METHOD"``, alternatives joined by ``|``): essential ones first, in table order
     missing_permissions: list[str] = Field(default_factory=list)
+    #: those of ``missing_permissions`` the integration can do without
+    optional_missing: list[str] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.missing_permissions
+        """No essential permission is missing."""
+        return set(self.missing_permissions) <= set(self.optional_missing)
 
 
 class ShopOrderState(ShopModel):

@@ -17,7 +17,8 @@ from shophub.domain.common import Model
 CHANGES_PER_MESSAGE = 200
 #: Items of one ``PUT /stock`` request.
 MAX_BULK_ITEMS = 1000
-#: PrestaShop stores quantities in a signed 32-bit column.
+#: The hub's largest quantity (a signed 32-bit integer, part of the API contract); what a shop
+#: platform can store is its profile's ``max_stock_quantity``.
 MAX_QUANTITY = 2_147_483_647
 
 STOCK_CHANGED: Final = "StockChanged"

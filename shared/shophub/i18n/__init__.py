@@ -2,6 +2,11 @@
 
 Messages are looked up by key; ``{name}`` placeholders are filled from the error's params.
 The language comes from the request's ``Accept-Language`` header (:func:`pick_language`).
+
+The catalogues here are platform-neutral. A message that must say where to click in the shop's
+own administration is worded by the platform: when the params name a ``platform``, its
+connector profile's :attr:`~shophub.connectors.base.ConnectorProfile.texts` come first (texts
+stored without a platform read as the default platform's).
 """
 
 from __future__ import annotations
@@ -59,9 +64,23 @@ class _SafeParams(dict[str, Any]):
         return "{" + key + "}"
 
 
+def platform_entry(key: str, platform: Any = None) -> dict[str, str] | None:
+    """The wording of ``key`` declared by ``platform``'s profile (the default platform's when
+    None); a key only a platform declares (e.g. its credential messages) is found in any."""
+    from shophub.connectors import known_platforms, profile_for
+
+    try:
+        entry = profile_for(platform if isinstance(platform, str) else None).texts.get(key)
+    except ValueError:
+        entry = None
+    if entry is None and key not in MESSAGES:
+        entry = next((t[key] for t in (profile_for(p).texts for p in known_platforms()) if key in t), None)
+    return dict(entry) if entry else None
+
+
 def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The message ``key`` in ``language`` with ``params`` filled in; unknown keys fall back."""
-    entry = MESSAGES.get(key) or MESSAGES["internal_error"]
+    entry = platform_entry(key, params.get("platform")) or MESSAGES.get(key) or MESSAGES["internal_error"]
     template = entry.get(language) or entry[DEFAULT_LANGUAGE]
     return template.format_map(_SafeParams(params))
 

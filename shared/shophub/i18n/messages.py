@@ -99,8 +99,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The shop's server failed: {detail}",
     },
     "shop_webservice_disabled": {
-        "pl": "Webservice sklepu jest wyłączony (PrestaShop: Parametry zaawansowane → Webservice).",
-        "en": "The shop's webservice is disabled (PrestaShop: Advanced Parameters → Webservice).",
+        "pl": "API sklepu jest wyłączone w jego panelu administracyjnym.",
+        "en": "The shop's API is switched off in its administration panel.",
     },
     "shop_auth_failed": {
         "pl": "Sklep odrzucił klucz API: {detail}",
@@ -127,8 +127,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The request was blocked by a firewall (WAF) in front of the shop.",
     },
     "shop_bad_response": {
-        "pl": "Odpowiedź sklepu nie jest poprawną odpowiedzią API PrestaShop: {detail}",
-        "en": "The shop's answer is not a valid PrestaShop API answer: {detail}",
+        "pl": "Odpowiedź sklepu nie jest poprawną odpowiedzią jego API: {detail}",
+        "en": "The shop's answer is not a valid answer of its API: {detail}",
     },
     "shop_tls_error": {
         "pl": "Certyfikat TLS sklepu jest nieprawidłowy: {detail}",

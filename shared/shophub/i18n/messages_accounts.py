@@ -36,12 +36,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{host} points to a private, local or reserved network; only public addresses are allowed",
     },
     "check_key_length": {
-        "pl": "klucz API musi mieć dokładnie 32 znaki (ma {length})",
-        "en": "the API key must be exactly 32 characters long (it has {length})",
+        "pl": "klucz API ma nieprawidłową długość (znaków: {length})",
+        "en": "the API key has the wrong length (it has {length} characters)",
     },
     "check_key_characters": {
-        "pl": "klucz API może zawierać tylko litery, cyfry oraz znaki @ _ -",
-        "en": "the API key may contain only letters, digits and the characters @ _ -",
+        "pl": "klucz API zawiera niedozwolone znaki",
+        "en": "the API key contains characters it may not contain",
     },
     "check_unreachable": {
         "pl": "nie można połączyć się ze sklepem ({detail}). Sprawdź adres sklepu.",
@@ -60,10 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the shop rejected the API key: {detail}",
     },
     "check_webservice_disabled": {
-        "pl": "webservice sklepu jest wyłączony ({detail}). Włącz go w panelu PrestaShop: "
-        "Parametry zaawansowane → Webservice.",
-        "en": "the shop's webservice is disabled ({detail}). Enable it in the PrestaShop back office: "
-        "Advanced Parameters → Webservice.",
+        "pl": "API sklepu jest wyłączone ({detail}). Włącz je w panelu administracyjnym sklepu.",
+        "en": "the shop's API is switched off ({detail}). Switch it on in the shop's administration panel.",
     },
     "check_rate_limited": {
         "pl": "sklep ogranicza liczbę zapytań (HTTP 429). Spróbuj ponownie za chwilę.",
@@ -78,12 +76,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the request was blocked by a firewall (WAF) in front of the shop ({detail})",
     },
     "check_not_found": {
-        "pl": "pod tym adresem nie ma API PrestaShop (HTTP 404). Sprawdź adres sklepu.",
-        "en": "there is no PrestaShop API at this address (HTTP 404). Check the shop address.",
+        "pl": "pod tym adresem nie ma API sklepu (HTTP 404). Sprawdź adres sklepu.",
+        "en": "there is no shop API at this address (HTTP 404). Check the shop address.",
     },
     "check_bad_response": {
-        "pl": "odpowiedź nie pochodzi z API PrestaShop ({detail}). Sprawdź adres sklepu.",
-        "en": "the answer does not come from a PrestaShop API ({detail}). Check the shop address.",
+        "pl": "odpowiedź nie pochodzi z API sklepu ({detail}). Sprawdź adres sklepu.",
+        "en": "the answer does not come from a shop API ({detail}). Check the shop address.",
     },
     "check_permission_denied": {
         "pl": "klucz API nie ma wymaganych uprawnień: {detail}",
@@ -91,9 +89,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "check_missing_permissions": {
         "pl": "klucz API nie ma uprawnień wymaganych przez integrację: {permissions}. "
-        "Zaznacz je w panelu PrestaShop: Parametry zaawansowane → Webservice → klucz.",
+        "Nadaj je kluczowi w panelu administracyjnym sklepu.",
         "en": "the API key lacks permissions the integration needs: {permissions}. "
-        "Grant them in the PrestaShop back office: Advanced Parameters → Webservice → the key.",
+        "Grant them to the key in the shop's administration panel.",
     },
     "check_shop_error": {
         "pl": "sklep zwrócił błąd: {detail}",

@@ -26,8 +26,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'The shop does not know the payment method "{value}" (it is not in the shop discovery).',
     },
     "unknown_shop_carrier": {
-        "pl": "Sklep nie ma przewoźnika o id_reference {value} (nie ma go w wynikach rozpoznania sklepu).",
-        "en": "The shop has no carrier with id_reference {value} (it is not in the shop discovery).",
+        "pl": "Sklep nie ma przewoźnika o kluczu {value} (nie ma go w wynikach rozpoznania sklepu).",
+        "en": "The shop has no carrier with the key {value} (it is not in the shop discovery).",
     },
     "unknown_shop_state": {
         "pl": "Sklep nie ma statusu zamówienia o id {value} (nie ma go w wynikach rozpoznania sklepu).",
@@ -110,6 +110,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "activity_field_mapping_updated": {
         "pl": "Zmieniono mapowanie pól produktów.",
         "en": "Product field mapping changed.",
+    },
+    "field_mapping_field_unknown": {
+        "pl": "Sklep nie ma takiego pola produktu; do wyboru: {fields}.",
+        "en": "The shop has no such product field; choose one of: {fields}.",
     },
     "activity_template_created": {
         "pl": "Utworzono szablon „{name}”.",

@@ -29,9 +29,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no such hub status.",
     },
     "order_tracking_number_invalid": {
-        "pl": "Numer przesyłki może zawierać litery, cyfry, spacje i znaki ~:#,%&_=()[].?+-@/ (do 64 znaków).",
-        "en": "A tracking number may contain letters, digits, spaces and the characters ~:#,%&_=()[].?+-@/ "
-        "(up to 64 characters).",
+        "pl": "Numer przesyłki może zawierać litery, cyfry, spacje i znaki {symbols} (do {max_length} znaków).",
+        "en": "A tracking number may contain letters, digits, spaces and the characters {symbols} "
+        "(up to {max_length} characters).",
     },
     "order_document_url_invalid": {
         "pl": "Adres dokumentu musi zaczynać się od https://.",

@@ -43,16 +43,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The shop did not save the quantity ({detail}); the push will be retried.",
     },
     "stock_entry_row_missing": {
-        "pl": "Wiersz stanu {stock_id} (stock_available) nie istnieje już w sklepie. Połącz produkt ponownie.",
-        "en": "Stock row {stock_id} (stock_available) no longer exists in the shop. Link the product again.",
+        "pl": "Wiersz stanu {stock_id} nie istnieje już w sklepie. Połącz produkt ponownie.",
+        "en": "Stock row {stock_id} no longer exists in the shop. Link the product again.",
     },
     "stock_entry_refused": {
         "pl": "Sklep odrzucił stan: {detail}",
         "en": "The shop refused the quantity: {detail}",
     },
     "stock_entry_no_stock_row": {
-        "pl": "Oferta nie ma przypisanego wiersza stanu w sklepie (stock_available). Połącz produkt ponownie.",
-        "en": "The offer has no shop stock row (stock_available). Link the product again.",
+        "pl": "Oferta nie ma przypisanego wiersza stanu w sklepie. Połącz produkt ponownie.",
+        "en": "The offer has no shop stock row. Link the product again.",
     },
     "stock_entry_unlinked": {
         "pl": "Oferta została odłączona w trakcie wysyłki.",

@@ -1,15 +1,17 @@
-"""Shop accounts: connect a shop (URL + webservice key), change it, check it, delete it.
+"""Shop accounts: connect a shop (URL + key), change it, check it, delete it.
 
 The connection check runs in a fixed order and stops at the first failure, each with its own
 message (``check_*`` keys in :mod:`shophub.i18n.messages_accounts`):
 
 1. URL syntax and ``https://``;
 2. URL guard: every address the name resolves to must be public (no request leaves otherwise);
-3. key format: 32 characters (letters, digits, ``@ _ -``);
-4. ``GET /api/`` through the connector's ``check_connection()`` (unreachable, TLS, timeout,
-   401 with the shop's own message, 503 webservice disabled, ...);
-5. the permissions the integration needs (:data:`PERMISSION_NEEDS`): a missing *essential* one
-   fails the check, missing *optional* ones are listed and the check passes.
+3. key format: the platform profile's credential rule
+   (:attr:`~shophub.connectors.base.ConnectorProfile.credentials`);
+4. the connector's ``check_connection()`` (unreachable, TLS, timeout, key refused with the
+   shop's own message, API disabled, ...);
+5. the permissions the integration needs, as the connector found them against its profile's
+   table (:attr:`~shophub.connectors.base.ConnectorProfile.permissions`): a missing *essential*
+   one fails the check, missing *optional* ones are listed and the check passes.
 
 A failed check on creation saves nothing (it is logged at tenant level); a failed re-check on
 ``PATCH`` changes nothing. Keys go to the secret store (SSM SecureString); the account item holds
@@ -18,20 +20,21 @@ only the parameter name and the key's last four characters.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from shophub.clock import Clock, utc_now
+from shophub.clock import Clock, Deadline, utc_now
+from shophub.connectors import DEFAULT_PLATFORM, profile_for
 from shophub.domain.accounts import Account, CheckRecord, Problem
 from shophub.errors import (
     FieldProblem,
     NotFoundError,
     ShopAlreadyConnectedError,
+    ShopApiDisabledError,
     ShopAuthError,
     ShopBlockedError,
     ShopError,
@@ -43,7 +46,6 @@ from shophub.errors import (
     ShopTimeoutError,
     ShopTlsError,
     ShopUnreachableError,
-    ShopWebserviceDisabledError,
     UnsafeShopUrlError,
     ValidationError,
 )
@@ -60,78 +62,13 @@ if TYPE_CHECKING:
     from shophub.store.activity import ActivityLogRepository
     from shophub.store.orders import PollCursorRepository
 
-Deadline = Callable[[], float]
 #: ``(platform, shop_url, api_key, deadline=...)`` → a connector for a shop not saved yet.
 NewShopConnector = Callable[..., "Connector"]
 
-KEY_LENGTH = 32
-_KEY_CHARACTERS = re.compile(r"^[A-Za-z0-9@_-]+$")
 _MAX_DETAIL = 300
 
 #: Seconds a connection check may take in total (retries included), below API Gateway's 30 s.
 CHECK_BUDGET_SECONDS = 20.0
-
-
-# --- what the integration needs from the key ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PermissionNeed:
-    """A right the key must have on one resource; any one of ``methods`` is enough."""
-
-    resource: str
-    methods: tuple[str, ...]
-    essential: bool
-    purpose: str
-
-    @property
-    def name(self) -> str:
-        """``resource:METHOD``, alternatives joined by ``|`` (``stock_availables:PATCH|PUT``)."""
-        return f"{self.resource}:{'|'.join(self.methods)}"
-
-    def met_by(self, permissions: Mapping[str, Collection[str]]) -> bool:
-        granted = {m.upper() for m in permissions.get(self.resource, ())}
-        return any(m in granted for m in self.methods)
-
-
-#: Essential: without them orders cannot be imported, products cannot be imported or stock
-#: cannot be pushed, or discovery (which also reads shops and currencies) cannot run. Optional:
-#: features a merchant may leave switched off (status push to the shop, tracking numbers, sales
-#: documents as order messages) or that degrade gracefully (variant labels).
-PERMISSION_NEEDS: tuple[PermissionNeed, ...] = (
-    PermissionNeed("orders", ("GET",), True, "order import, payment method discovery"),
-    PermissionNeed("order_details", ("GET",), True, "order lines (MPN, supplier reference)"),
-    PermissionNeed("order_states", ("GET",), True, "status mapping"),
-    PermissionNeed("carriers", ("GET",), True, "carrier mapping"),
-    PermissionNeed("customers", ("GET",), True, "order import (buyer)"),
-    PermissionNeed("addresses", ("GET",), True, "order import (delivery and invoice address)"),
-    PermissionNeed("configurations", ("GET",), True, "shop time zone, standard states"),
-    PermissionNeed("shops", ("GET",), True, "discovery: shops (multistore)"),
-    PermissionNeed("currencies", ("GET",), True, "discovery: currencies; order currency codes"),
-    PermissionNeed("products", ("GET",), True, "product import and linking"),
-    PermissionNeed("combinations", ("GET",), True, "product import and linking (variants)"),
-    PermissionNeed("stock_availables", ("GET",), True, "stock rows of linked variants"),
-    PermissionNeed("stock_availables", ("PATCH", "PUT"), True, "stock push"),
-    PermissionNeed("product_option_values", ("GET",), False, "variant names"),
-    PermissionNeed("order_histories", ("POST",), False, "status changes sent to the shop"),
-    PermissionNeed("order_carriers", ("GET",), False, "tracking numbers"),
-    PermissionNeed("order_carriers", ("PATCH", "PUT"), False, "tracking numbers"),
-    PermissionNeed("customer_threads", ("GET",), False, "sales documents as order messages"),
-    PermissionNeed("customer_threads", ("POST",), False, "sales documents as order messages"),
-    PermissionNeed("customer_messages", ("POST",), False, "sales documents as order messages"),
-)
-
-
-#: the resources the integration uses (only their permissions are kept on the account)
-_NEEDED_RESOURCES = frozenset(need.resource for need in PERMISSION_NEEDS)
-
-
-def missing_permissions(
-    permissions: Mapping[str, Collection[str]],
-) -> tuple[list[str], list[str]]:
-    """``(essential, optional)`` names of the needs ``permissions`` does not meet."""
-    missing = [need for need in PERMISSION_NEEDS if not need.met_by(permissions)]
-    return [n.name for n in missing if n.essential], [n.name for n in missing if not n.essential]
 
 
 # --- describing failures ------------------------------------------------------------------------
@@ -139,7 +76,7 @@ def missing_permissions(
 #: shop error class → (detail message key, request field it points at); first match wins
 _SHOP_ERRORS: tuple[tuple[type[ShopError], str, str], ...] = (
     (ShopTimeoutError, "check_timeout", "shop_url"),
-    (ShopWebserviceDisabledError, "check_webservice_disabled", "shop_url"),
+    (ShopApiDisabledError, "check_webservice_disabled", "shop_url"),
     (ShopRateLimitedError, "check_rate_limited", "shop_url"),
     (ShopUnreachableError, "check_unreachable", "shop_url"),
     (ShopServerError, "check_server_error", "shop_url"),
@@ -160,13 +97,15 @@ def scrub(text: str, *secrets: str) -> str:
     return text
 
 
-def describe_shop_error(error: ShopError, *secrets: str) -> tuple[Problem, str]:
-    """A stored, translatable reason for ``error`` and the request field it points at."""
+def describe_shop_error(error: ShopError, *secrets: str, platform: str | None = None) -> tuple[Problem, str]:
+    """A stored, translatable reason for ``error`` and the request field it points at (worded
+    for ``platform`` when given: the texts of its profile)."""
     detail = scrub(error.shop_message or error.code, *secrets)[:_MAX_DETAIL]
+    params = {"detail": detail} if platform is None else {"detail": detail, "platform": platform}
     for kind, reason, field_name in _SHOP_ERRORS:
         if isinstance(error, kind):
-            return Problem(reason=reason, params={"detail": detail}), field_name
-    return Problem(reason="check_shop_error", params={"detail": detail}), "shop_url"
+            return Problem(reason=reason, params=params), field_name
+    return Problem(reason="check_shop_error", params=params), "shop_url"
 
 
 def render_problem(problem: Problem, language: str) -> str:
@@ -224,15 +163,12 @@ class ConnectionCheck:
 def check_message(record: CheckRecord | None, account: Account, language: str) -> str:
     """The stored check of ``account`` rendered in ``language``."""
     if record is None or record.ok:
-        optional = [name for name in account.missing_permissions if not _is_essential(name)]
+        profile = profile_for(account.platform)
+        optional = [name for name in account.missing_permissions if not profile.is_essential(name)]
         check = ConnectionCheck(ok=True, shop_url=account.shop_url, optional_missing=optional)
         return check.message(language)
     check = ConnectionCheck(ok=False, shop_url=account.shop_url, problem=record.problem, code=record.code)
     return check.message(language)
-
-
-def _is_essential(name: str) -> bool:
-    return any(need.name == name and need.essential for need in PERMISSION_NEEDS)
 
 
 class ConnectionCheckFailedError(ValidationError):
@@ -301,9 +237,10 @@ class AccountService:
     # --- the connection check ---------------------------------------------------------------------
 
     def check_credentials(
-        self, shop_url: str, api_key: str, *, platform: str = "prestashop", deadline: Deadline | None = None
+        self, shop_url: str, api_key: str, *, platform: str = DEFAULT_PLATFORM, deadline: Deadline | None = None
     ) -> ConnectionCheck:
         """Run the check (see the module docstring). Never raises for a failing shop."""
+        profile = profile_for(platform)
         raw_url = scrub(shop_url.strip(), api_key)
         try:
             parsed = parse_shop_url(shop_url, allow_local=self.allow_local)
@@ -315,13 +252,13 @@ class AccountService:
         except UnsafeShopUrlError as error:
             return self._url_failure(url, error, host=parsed.host)
         except ShopUnreachableError as error:
-            problem, field_name = describe_shop_error(error, api_key)
+            problem, field_name = describe_shop_error(error, api_key, platform=profile.platform)
             return ConnectionCheck.failed(url, problem, field_name=field_name)
-        if len(api_key) != KEY_LENGTH:
-            problem = Problem(reason="check_key_length", params={"length": str(len(api_key))})
-            return ConnectionCheck.failed(url, problem, field_name="api_key")
-        if not _KEY_CHARACTERS.match(api_key):
-            return ConnectionCheck.failed(url, Problem(reason="check_key_characters"), field_name="api_key")
+        key_rule = profile.credential("api_key")
+        key_problem = key_rule.problem(api_key) if key_rule is not None else None
+        if key_problem is not None:
+            reason, params = key_problem
+            return ConnectionCheck.failed(url, Problem(reason=reason, params=params), field_name="api_key")
         connector: Connector | None = None
         try:
             connector = self.connect(platform, url, api_key, deadline=self._check_deadline(deadline))
@@ -329,18 +266,21 @@ class AccountService:
         except UnsafeShopUrlError as error:
             return self._url_failure(url, error, host=parsed.host)
         except ShopError as error:
-            problem, field_name = describe_shop_error(error, api_key)
+            problem, field_name = describe_shop_error(error, api_key, platform=profile.platform)
             logger.info("connection check failed", extra={"code": error.code, "http_status": error.http_status})
             return ConnectionCheck.failed(url, problem, field_name=field_name)
         finally:
             if connector is not None:
                 connector.close()
-        permissions = {
-            res: sorted(methods) for res, methods in sorted(info.permissions.items()) if res in _NEEDED_RESOURCES
-        }
-        essential, optional = missing_permissions(info.permissions)
+        needed = profile.needed_resources
+        permissions = {res: sorted(methods) for res, methods in sorted(info.permissions.items()) if res in needed}
+        optional = list(info.optional_missing)
+        essential = [name for name in info.missing_permissions if name not in optional]
         if essential:
-            problem = Problem(reason="check_missing_permissions", params={"permissions": ", ".join(essential)})
+            problem = Problem(
+                reason="check_missing_permissions",
+                params={"permissions": ", ".join(essential), "platform": profile.platform},
+            )
             return ConnectionCheck.failed(
                 url,
                 problem,
@@ -422,7 +362,7 @@ class AccountService:
         name: str,
         shop_url: str,
         api_key: str,
-        platform: str = "prestashop",
+        platform: str = DEFAULT_PLATFORM,
         actor: str = "api",
         language: str = "pl",
         deadline: Deadline | None = None,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shophub.clock import Clock, utc_now
+from shophub.connectors import profile_for
 from shophub.domain.accounts import Account
 from shophub.domain.config import (
     MAPPING_KINDS,
@@ -285,10 +286,19 @@ class ConfigService:
         return self.config.get_field_mapping(account_id)
 
     def put_field_mapping(
-        self, tenant_id: str, account_id: str, changes: dict[str, Any], *, actor: str
+        self, tenant_id: str, account_id: str, changes: dict[str, Any], *, actor: str, language: str = "pl"
     ) -> FieldMapping:
-        """Apply the identifiers given in ``changes``; the others keep their shop fields."""
-        self.accounts.get(tenant_id, account_id)
+        """Apply the identifiers given in ``changes``; the others keep their shop fields. Each
+        must be one of the product fields of the account's platform (its profile)."""
+        account = self.accounts.get(tenant_id, account_id)
+        offered = profile_for(account.platform).product_fields
+        refused = [
+            FieldProblem(name, translate("field_mapping_field_unknown", language, fields=", ".join(offered)))
+            for name, value in changes.items()
+            if name in ("ean", "symbol", "catalog_number") and value not in offered
+        ]
+        if refused:
+            raise ValidationError("shop field not offered by the platform", details=refused)
         current = self.config.get_field_mapping(account_id)
         new = current.model_copy(update={**changes, "updated_at": self.clock()})
         fields = ("ean", "symbol", "catalog_number")

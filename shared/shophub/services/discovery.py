@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, Field
 
-from shophub.clock import Clock, utc_now
+from shophub.clock import Clock, Deadline, utc_now
 from shophub.domain.accounts import (
     Account,
     AccountDiscovery,
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from shophub.store.discovery import DiscoveryRepository
     from shophub.store.messaging import QueuePublisher
 
-Deadline = Callable[[], float]
 
 #: How many of the newest orders are read to find the payment modules in use.
 RECENT_ORDERS = 1000

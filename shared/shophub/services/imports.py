@@ -35,7 +35,7 @@ from typing import Any, Literal, NoReturn
 
 from pydantic import Field
 
-from shophub.clock import Clock, utc_now
+from shophub.clock import Clock, Deadline, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.common import Model
 from shophub.domain.config import FieldMapping
@@ -61,9 +61,8 @@ from shophub.errors import (
 )
 from shophub.ids import new_id
 from shophub.observability import logger
-from shophub.services.linking import Transactions, VariantLinker, reason_part, render_reason
+from shophub.services.linking import VariantLinker, reason_part, render_reason
 from shophub.store.catalog import CatalogRepository, TemplateGone
-from shophub.store.dynamo import TransactionConflict
 from shophub.store.imports import ImportRepository
 
 #: Product ids per stage-2 chunk (one SQS message, one batched read of the shop).
@@ -77,8 +76,6 @@ MAX_DELIVERIES = 5
 PREPARE_MARGIN = 20.0
 #: Report entries at most (the report says how many more there were).
 REPORT_ENTRIES_MAX = 5000
-
-Deadline = Callable[[], float]
 
 
 class ImportMessage(Model):
@@ -119,7 +116,6 @@ class ImportService:
         self.connector_for = connector_for
         self.clock = clock
         self.linker = linker or VariantLinker(catalog, imports, clock)
-        self.transactions = Transactions(catalog)
         # Connectors are kept across invocations of a warm worker (their caches of option
         # values and tax rates then serve every chunk); ``_deadline`` follows the invocation.
         self._connectors: dict[tuple[str, ...], Any] = {}
@@ -438,11 +434,7 @@ class ImportService:
             "failed": counts["failed"],
         }
         replaced = [p for p in pending if p in with_variants]
-        try:
-            self.transactions.run(self.imports.tx_count_chunk(run, chunk, summary, replaced=replaced, settled=settled))
-        except TransactionConflict as conflict:
-            if not conflict.condition_failed:
-                raise
+        if not self.imports.count_chunk(run, chunk, summary, replaced=replaced, settled=settled):
             logger.info("import chunk already counted", extra={"import_id": run.id, "chunk": chunk})
         self.imports.settle_products(run.id, replaced=replaced, settled=settled)
 

@@ -32,7 +32,7 @@ import io
 from collections.abc import Callable
 from typing import Any, Literal
 
-from shophub.clock import Clock, utc_now
+from shophub.clock import Clock, Deadline, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.common import Model
 from shophub.domain.imports import LinkJob
@@ -42,7 +42,6 @@ from shophub.ids import new_id
 from shophub.observability import logger
 from shophub.services.linking import LinkFileService
 from shophub.services.links_csv import ParsedLinksFile, parse_links_file
-from shophub.store import keys
 from shophub.store.link_jobs import LinkJobRepository
 
 #: Data lines per counted chunk (its rejected lines fit one DynamoDB item with room to spare).
@@ -54,7 +53,6 @@ CHUNK_MARGIN = 30.0
 #: (the queue's ``maxReceiveCount`` is 5).
 MAX_DELIVERIES = 5
 REPORT_COLUMNS = ("line", "reason")
-Deadline = Callable[[], float]
 
 
 class LinkJobMessage(Model):
@@ -99,7 +97,7 @@ class LinkJobService:
             chunks_total=(parsed.lines + CHUNK_LINES - 1) // CHUNK_LINES,
             language=language,
             actor=actor,
-            file_key=keys.links_upload_object(account.id, job_id),
+            file_key=self.jobs.upload_object(account.id, job_id),
             created_at=self.clock(),
         )
         self.files().put(job.file_key, body, content_type="text/csv")
@@ -199,7 +197,7 @@ class LinkJobService:
     def _end(self, job: LinkJob, status: str, reason_key: str = "") -> None:
         """Write the report, end the job (once), delete the uploaded file, log."""
         report = self._report(job)
-        report_key = keys.links_report_object(job.account_id, job.id)
+        report_key = self.jobs.report_object(job.account_id, job.id)
         self.files().put(report_key, report, content_type="text/csv; charset=utf-8")
         ended = self.jobs.end(
             job,

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,10 +58,10 @@ from shophub.services.links_csv import (
     Skip,
     parse_links_file,
 )
-from shophub.store import keys
-from shophub.store.catalog import TRANSACTION_ATTEMPTS, CatalogRepository, TemplateGone, TxWrite, WriteSet, write_sets
-from shophub.store.dynamo import TransactionConflict
-from shophub.store.imports import ImportRepository, item_sk
+from shophub.store.catalog import CatalogRepository, TemplateGone
+from shophub.store.imports import ImportRepository
+from shophub.store.stock import offer_ref_of
+from shophub.store.unit_of_work import Committed, Subject, UnitBatch
 
 VariantKey = tuple[int, int]
 
@@ -111,25 +110,6 @@ def render_reason(key: str, params: Mapping[str, Any], language: str) -> str:
     if "identifier" in values:
         values["identifier"] = identifier_label(str(values["identifier"]), language)
     return translate(key, language, **values)
-
-
-class Transactions:
-    """Runs small transactions, retrying those cancelled only by concurrent transactions on the
-    same items (no failed condition) with jittered backoff; a failed condition is re-raised."""
-
-    def __init__(self, catalog: CatalogRepository, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.table = catalog.table
-        self.sleep = sleep
-
-    def run(self, operations: Sequence[dict[str, Any]]) -> None:
-        for attempt in range(TRANSACTION_ATTEMPTS):
-            try:
-                self.table.transact_write(operations)
-                return
-            except TransactionConflict as conflict:
-                if conflict.condition_failed or attempt == TRANSACTION_ATTEMPTS - 1:
-                    raise
-                self.sleep(min(1.0, 0.05 * 2**attempt) * (0.5 + random.random()))
 
 
 @dataclass
@@ -305,7 +285,7 @@ class VariantLinker:
         """Create a hub product per variant; returns the variants that lost an identifier race
         (``matches`` then names the winner, so they link in the next round)."""
         ids = self.catalog.allocate_product_ids(run.tenant_id, len(variants))
-        sets: list[WriteSet] = []
+        batch = self._batch(run)
         for variant, hub_id in zip(variants, ids, strict=True):
             identifiers = hub_identifiers(variant, run.field_mapping)
             stock_taken = run.with_stock and variant.quantity is not None
@@ -322,30 +302,31 @@ class VariantLinker:
                 stock_version=1 if stock_taken else 0,
                 created_at=now,
                 stock_updated_at=now if stock_taken else None,
-                offer_keys=[keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)],
+                offer_keys=[offer_ref_of(offer)],
             )
             item = self._item(run, variant, status="imported", hub_product_id=hub_id)
-            writes = self.catalog.creation_writes(product, claim_kind=kind)
-            writes += [self.catalog.offer_writes(offer)[0], self._item_write(item)]
-            sets.append(WriteSet(writes, tag=_Outcome(variant, item, identifiers[run.unique_identifier])))
+            unit = batch.unit(tag=_Outcome(variant, item, identifiers[run.unique_identifier]))
+            self.catalog.create_product_in(unit, product, claim_kind=kind)
+            self.catalog.link_offer_in(unit, offer, with_ref=False)
+            self.imports.put_item_in(unit, item)
         retry: list[ShopVariant] = []
-        for ws, failed in self._write(run, sets):
-            outcome: _Outcome = ws.tag
+        for outcome, written in batch.commit():
             key = (outcome.variant.product_id, outcome.variant.combination_id)
-            if not failed:
+            if isinstance(written, Committed):
                 results[key] = outcome.item
                 if outcome.value:
                     matches[outcome.value] = outcome.item.hub_product_id
-            elif "claim" in failed:
+            elif Subject.IDENTIFIER_CLAIM in written:
                 holder = self.catalog.claim_holder(run.tenant_id, kind, outcome.value)
                 if holder is None:
                     holder = self.catalog.find_by_identifier(run.tenant_id, kind, outcome.value)
                 matches[outcome.value] = holder
                 retry.append(outcome.variant)
-            elif "offer" in failed:
+            elif Subject.OFFER in written:
                 self._resolve_linked(run, outcome.variant, results, skipped)
             else:
-                raise RuntimeError(f"hub product {outcome.item.hub_product_id} could not be created: {sorted(failed)}")
+                lost = sorted(written.subjects)
+                raise RuntimeError(f"hub product {outcome.item.hub_product_id} could not be created: {lost}")
         return retry
 
     def _link(
@@ -356,32 +337,24 @@ class VariantLinker:
         results: dict[VariantKey, ImportItem],
         skipped: list[ImportItem],
     ) -> None:
-        sets: list[WriteSet] = []
+        batch = self._batch(run)
         for variant, hub_id in links:
             item = self._item(run, variant, status="linked", hub_product_id=hub_id)
             offer = self._offer(run, variant, hub_id, now, stock_taken=False)
-            writes = [*self.catalog.offer_writes(offer), self._item_write(item)]
-            sets.append(WriteSet(writes, tag=_Outcome(variant, item)))
-        for ws, failed in self._write(run, sets):
-            outcome: _Outcome = ws.tag
-            if not failed:
+            unit = batch.unit(tag=_Outcome(variant, item))
+            self.catalog.link_offer_in(unit, offer)
+            self.imports.put_item_in(unit, item)
+        for outcome, written in batch.commit():
+            if isinstance(written, Committed):
                 results[(outcome.variant.product_id, outcome.variant.combination_id)] = outcome.item
             else:
                 self._resolve_linked(run, outcome.variant, results, skipped)
 
-    def _item_write(self, item: ImportItem) -> TxWrite:
-        return TxWrite("item", (keys.import_pk(item.import_id), item_sk(item)), self.imports.tx_put_item(item))
-
-    def _write(self, run: Import, sets: list[WriteSet]) -> list[tuple[WriteSet, set[str]]]:
-        """Write the sets; each transaction also counts its new offers on the run's template."""
-        shared = None
-        template_id = run.template_id
-        if template_id:
-
-            def shared(group: Sequence[WriteSet]) -> list[TxWrite]:
-                return [self.catalog.template_usage_write(run.account_id, template_id, len(group))]
-
-        return write_sets(self.catalog.table, sets, shared=shared, sleep=self.sleep)
+    def _batch(self, run: Import) -> UnitBatch:
+        """One unit per variant; each transaction also counts its new offers on the run's template."""
+        batch = UnitBatch.over(self.catalog, self.imports, sleep=self.sleep)
+        batch.each_transaction = self.catalog.counting_template_usage(run.account_id, run.template_id)
+        return batch
 
     def _resolve_linked(
         self, run: Import, variant: ShopVariant, results: dict[VariantKey, ImportItem], skipped: list[ImportItem]

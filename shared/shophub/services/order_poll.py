@@ -41,9 +41,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from shophub.clock import Clock, utc_now
+from shophub.clock import Clock, Deadline, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import Offer
 from shophub.domain.config import FieldMapping, OrderSettings
@@ -69,6 +69,7 @@ from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopError, Shop
 from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, text, text_list
 from shophub.ids import new_ulid
 from shophub.observability import logger
+from shophub.ports import Publisher
 from shophub.services.orders import ORDER_IMPORTED, ORDER_UPDATED, EventPublisher, StockAnnouncer, with_status
 from shophub.services.stock_movements import OrderStockService
 from shophub.store.accounts import AccountRepository
@@ -77,8 +78,6 @@ from shophub.store.catalog import CatalogRepository
 from shophub.store.config import ConfigRepository
 from shophub.store.discovery import DiscoveryRepository
 from shophub.store.orders import OrderRepository, PollCursorRepository
-
-Deadline = Callable[[], float]
 
 #: ``maxReceiveCount`` of OrderPollQueue's redrive policy (template.yaml): the last attempt.
 MAX_ATTEMPTS = 5
@@ -97,12 +96,6 @@ MAX_OPEN_RUNS = 20
 UPDATE_ATTEMPTS = 5
 
 PollOutcome = Literal["done", "partial", "busy", "skipped", "failed", "lost_lease"]
-
-
-class Publisher(Protocol):
-    def send(self, body: dict[str, Any], *, delay_seconds: int = 0) -> None: ...
-
-    def send_many(self, bodies: Sequence[dict[str, Any]], *, delay_seconds: int = 0) -> None: ...
 
 
 ConnectorFactory = Callable[..., Any]

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shophub.clock import Clock, utc_now
+from shophub.clock import Clock, Deadline, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.orders import SENDING_DISABLED, HubOrder, OrderPushJob, ShopSync
 from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopError, ShopHubError, ShopTransientError
@@ -35,7 +35,6 @@ from shophub.store.activity import ActivityLogRepository
 from shophub.store.config import ConfigRepository
 from shophub.store.orders import OrderRepository
 
-Deadline = Callable[[], float]
 #: ``maxReceiveCount`` of OrderUpdateQueue's redrive policy (template.yaml): the last attempt.
 MAX_ATTEMPTS = 5
 SAVE_ATTEMPTS = 5

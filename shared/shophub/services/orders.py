@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shophub.clock import Clock, utc_now
+from shophub.connectors import profile_for
 from shophub.domain.accounts import Account
 from shophub.domain.config import OrderSettings
 from shophub.domain.orders import (
@@ -46,6 +47,7 @@ from shophub.domain.orders import (
 from shophub.domain.stock import StockLevel
 from shophub.errors import ConcurrentUpdateError, ConflictError, FieldProblem, NotFoundError, ValidationError
 from shophub.i18n import text, translate
+from shophub.ports import Publisher
 from shophub.services.stock_movements import OrderStockService
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
@@ -55,12 +57,17 @@ from shophub.store.orders import OrderRepository
 #: Attempts at a read-modify-write of one order that races with the poller or another request.
 SAVE_ATTEMPTS = 5
 
+
+def check_tracking_number(number: str, platform: str, language: str) -> None:
+    """422 when the shop's platform would refuse ``number`` (its profile's tracking rule)."""
+    rule = profile_for(platform).tracking
+    if not rule.accepts(number):
+        message = translate("order_tracking_number_invalid", language, symbols=rule.symbols, max_length=rule.max_length)
+        raise ValidationError("invalid tracking number", details=[FieldProblem("tracking_number", message)])
+
+
 ORDER_UPDATED = "OrderUpdated"
 ORDER_IMPORTED = "OrderImported"
-
-
-class Publisher(Protocol):
-    def send(self, body: dict[str, Any], *, delay_seconds: int = 0) -> None: ...
 
 
 class EventPublisher(Protocol):
@@ -211,6 +218,7 @@ class OrderService:
         self, tenant_id: str, order_id: str, number: str, *, actor: str, language: str
     ) -> tuple[HubOrder, TrackingNumber]:
         order, account = self._load(tenant_id, order_id, live_account=True)
+        check_tracking_number(number, account.platform, language)
         settings = self.config.get_order_settings(account.id, default_fetch_from=account.created_at)
         send = settings.sync.send_tracking_numbers
 

@@ -17,22 +17,22 @@ Other areas use this service too:
 
 * :meth:`StockService.adjust` — relative movements (e.g. an order taking stock), versioned and
   announced like API changes;
-* :meth:`StockService.enqueue_changes` — for code that changes stock inside its own transaction
-  (:meth:`shophub.store.stock.StockRepository.tx_set` builds the operation; the new version is
-  the version read + 1) and only needs the change announced afterwards.
+* :meth:`StockService.enqueue_changes` — for code that changes stock inside its own unit of work
+  (:meth:`shophub.store.stock.StockRepository.set_levels_in`; the new version is the version
+  read + 1) and only needs the change announced afterwards.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.stock import CHANGES_PER_MESSAGE, StockChangedMessage, StockLevel, StockMovement, UnknownProducts
 from shophub.errors import ConcurrentUpdateError
+from shophub.ports import Publisher
+from shophub.retry import FULL_JITTER, Backoff
 from shophub.store.stock import LevelWrite, StockRepository
 
 #: Rounds of "re-read, write" for movements whose version moved between our read and our write.
@@ -40,10 +40,7 @@ WRITE_ROUNDS = 8
 #: Jittered backoff between rounds: a random wait up to ``base * 2**round`` seconds, capped.
 BACKOFF_BASE_SECONDS = 0.02
 BACKOFF_CAP_SECONDS = 0.5
-
-
-class Publisher(Protocol):
-    def send_many(self, bodies: Sequence[dict[str, Any]], *, delay_seconds: int = 0) -> None: ...
+_ROUNDS = Backoff(base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS, jitter=FULL_JITTER, attempts=WRITE_ROUNDS)
 
 
 @dataclass(frozen=True)
@@ -74,10 +71,6 @@ def _fold(movements: Sequence[StockMovement]) -> dict[int, _Plan]:
             previous = plans.get(movement.product_id, _Plan())
             plans[movement.product_id] = _Plan(previous.absolute, previous.delta + (movement.delta or 0))
     return plans
-
-
-def _backoff(round_: int) -> float:
-    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**round_))
 
 
 class StockService:
@@ -147,7 +140,8 @@ class StockService:
         written: dict[int, StockLevel] = {}
         vanished: set[int] = set()
         pending = dict(levels)
-        for round_ in range(WRITE_ROUNDS):
+        rounds = _ROUNDS.start(sleep=self.sleep)
+        while True:
             writes = [
                 LevelWrite(pid, plans[pid].apply_to(level.quantity), level.version) for pid, level in pending.items()
             ]
@@ -160,14 +154,12 @@ class StockService:
                     vanished.add(pid)
                 else:
                     written[pid] = level
-            if not refused or round_ == WRITE_ROUNDS - 1:
+            if not refused or not rounds.pause():
                 return written, refused, vanished
-            self.sleep(_backoff(round_))
             pending = self.stock.levels(tenant_id, refused)
             vanished |= refused - pending.keys()
             if not pending:
-                break
-        return written, set(), vanished
+                return written, set(), vanished
 
     def enqueue_changes(self, tenant_id: str, changes: Iterable[StockLevel | tuple[int, int, int]]) -> int:
         """Announce ``(product_id, quantity, version)`` changes (or :class:`StockLevel` s) to the

@@ -41,14 +41,16 @@ from shophub.domain.orders import HubOrder, OrderStock, StockMoveLine, StockMove
 from shophub.domain.stock import StockLevel
 from shophub.errors import ConcurrentUpdateError
 from shophub.i18n import text, text_list
+from shophub.retry import Backoff
 from shophub.store.activity import ActivityLogRepository
 from shophub.store.catalog import CatalogRepository
 from shophub.store.orders import OrderRepository
 from shophub.store.stock import LevelWrite, StockRepository
+from shophub.store.unit_of_work import Committed, Subject, UnitOfWork
 
-#: Attempts at one order's transaction while other writers keep moving its products' versions.
-ATTEMPTS = 10
-CONDITION_FAILED = "ConditionalCheckFailed"
+#: Attempts at one order's transaction while other writers keep moving its products' versions
+#: (each a fresh read of what moved), with waits doubling from 20 ms up to 0.5 s between them.
+STOCK_RACE = Backoff(base=0.02, cap=0.5, attempts=10)
 
 
 class StockAnnouncer(Protocol):
@@ -139,7 +141,7 @@ class OrderStockService:
         wanted, skipped = _sale_lines(order, offers, returned_in_shop=order.shop_state_id in return_states)
         if not wanted and not skipped:
             return CreateOutcome(self.orders.create(order), order)
-        for attempt in range(1, ATTEMPTS + 1):
+        for _ in STOCK_RACE.start(sleep=self.sleep):
             now = self.clock()
             moves, writes, missing = _take(wanted, levels)
             stock = OrderStock(
@@ -155,14 +157,14 @@ class OrderStockService:
                     self._log_sale(stored)
                 return CreateOutcome(created, stored)
             settled = self._settlements(order, moves, offers)
-            operations = [
-                self.orders.tx_create(stored),
-                self.orders.tx_marker(order.account_id, order.shop_order_id, "SALE", moves, now),
-                *(self.stock.tx_set(tenant_id, write, now) for write in writes),
-                *(self.orders.tx_settle_offer(offer, -quantity) for offer, quantity in settled),
-            ]
-            reasons = self.orders.transact(operations)
-            if reasons is None:
+            unit = UnitOfWork.over(self.orders, self.stock, self.catalog)
+            self.orders.create_in(unit, stored)
+            self.orders.record_movement_in(unit, order, "SALE", moves, now)
+            self.stock.set_levels_in(unit, tenant_id, writes, now)
+            for offer, quantity in settled:
+                self.catalog.settle_offer_in(unit, offer, -quantity)
+            outcome = unit.commit()
+            if isinstance(outcome, Committed):
                 new_levels = [
                     StockLevel(product_id=w.product_id, quantity=w.quantity, version=w.expected_version + 1)
                     for w in writes
@@ -173,25 +175,19 @@ class OrderStockService:
                     offers[pair] = offer.model_copy(update={"pushed_quantity": (offer.pushed_quantity or 0) - quantity})
                 self._log_sale(stored)
                 return CreateOutcome(True, stored, new_levels)
-            if reasons[0] == CONDITION_FAILED:
+            if Subject.ORDER in outcome:
                 return CreateOutcome(False, order)
-            if reasons[1] == CONDITION_FAILED:
+            if Subject.STOCK_MOVEMENT in outcome:
                 # the movement is recorded but the order is not (it cannot happen through this
                 # service, which writes both together): never take the stock a second time
                 created = self.orders.create(order.model_copy(update={"stock": None}))
                 return CreateOutcome(created, order)
-            product_reasons = reasons[2 : 2 + len(writes)]
-            offer_reasons = reasons[2 + len(writes) :]
-            moved = [
-                w.product_id for w, reason in zip(writes, product_reasons, strict=False) if reason == CONDITION_FAILED
-            ]
-            pushed = [
-                offer for (offer, _), reason in zip(settled, offer_reasons, strict=False) if reason == CONDITION_FAILED
-            ]
+            moved: list[int] = outcome.lost(Subject.STOCK)
+            pushed: list[Offer] = outcome.lost(Subject.OFFER_FIGURE)
             if pushed:
                 self._refresh_offers(order.account_id, offers, pushed)
             if moved or not pushed:
-                self._refresh(tenant_id, levels, moved or [w.product_id for w in writes], attempt)
+                self._refresh(tenant_id, levels, moved or [w.product_id for w in writes])
         raise ConcurrentUpdateError("stock kept changing while an order was imported")
 
     @staticmethod
@@ -250,7 +246,7 @@ class OrderStockService:
         tenant_id = before.tenant_id
         product_ids = {line.hub_product_id for line in returnable}
         levels = self.stock.levels(tenant_id, product_ids)
-        for attempt in range(1, ATTEMPTS + 1):
+        for _ in STOCK_RACE.start(sleep=self.sleep):
             now = self.clock()
             moves, writes, missing = _give_back(returnable, levels)
             current = before.stock or OrderStock()
@@ -258,27 +254,26 @@ class OrderStockService:
                 update={"returned_at": now, "returned": moves, "skipped": [*current.skipped, *missing]}
             )
             stored = after.model_copy(update={"stock": stock, "version": before.version + 1})
-            operations = [
-                self.orders.tx_save(stored, expected_version=before.version),
-                self.orders.tx_marker(before.account_id, before.shop_order_id, "RETURN", moves, now),
-                *(self.stock.tx_set(tenant_id, write, now) for write in writes),
-            ]
-            reasons = self.orders.transact(operations)
-            if reasons is None:
+            unit = UnitOfWork.over(self.orders, self.stock)
+            self.orders.save_in(unit, stored, expected_version=before.version)
+            self.orders.record_movement_in(unit, before, "RETURN", moves, now)
+            self.stock.set_levels_in(unit, tenant_id, writes, now)
+            outcome = unit.commit()
+            if isinstance(outcome, Committed):
                 new_levels = [
                     StockLevel(product_id=w.product_id, quantity=w.quantity, version=w.expected_version + 1)
                     for w in writes
                 ]
                 self._log_return(stored)
                 return SaveOutcome(stored, new_levels, returned=True)
-            if reasons[0] == CONDITION_FAILED:
+            if Subject.ORDER in outcome:
                 raise ConcurrentUpdateError("order changed")
-            if reasons[1] == CONDITION_FAILED:
+            if Subject.STOCK_MOVEMENT in outcome:
                 # returned before (the marker says so): save the status change alone
                 saved = self.orders.save(after, expected_version=before.version)
                 return SaveOutcome(saved)
-            moved = [w.product_id for w, reason in zip(writes, reasons[2:], strict=False) if reason == CONDITION_FAILED]
-            self._refresh(tenant_id, levels, moved or [w.product_id for w in writes], attempt)
+            moved = outcome.lost(Subject.STOCK)
+            self._refresh(tenant_id, levels, moved or [w.product_id for w in writes])
         raise ConcurrentUpdateError("stock kept changing while an order's stock was returned")
 
     def shop_restocked(
@@ -306,7 +301,7 @@ class OrderStockService:
             for pair in quantities
             if (offer := offers.get(pair)) is not None and _recorded_between(offer, order.shop_created_at, restocked_at)
         ]
-        settled = [offer for offer, quantity in stale if self.orders.settle_offer(offer, quantity)]
+        settled = [offer for offer, quantity in stale if self.catalog.settle_offer(offer, quantity)]
         if not settled:
             return []
         self._log(
@@ -333,7 +328,7 @@ class OrderStockService:
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _refresh(self, tenant_id: str, levels: dict[int, StockLevel], product_ids: Iterable[int], attempt: int) -> None:
+    def _refresh(self, tenant_id: str, levels: dict[int, StockLevel], product_ids: Iterable[int]) -> None:
         ids = set(product_ids)
         fresh = self.stock.levels(tenant_id, ids)
         for pid in ids:
@@ -341,8 +336,6 @@ class OrderStockService:
                 levels[pid] = fresh[pid]
             else:
                 levels.pop(pid, None)
-        if attempt > 2:
-            self.sleep(min(0.01 * 2**attempt, 0.5))
 
     def _log_sale(self, order: HubOrder) -> None:
         """At most one entry per kind of outcome for the order: what it took, where it fell

@@ -31,12 +31,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError as PydanticValidationError
 
-from shophub.clock import Clock, iso, utc_now
+from shophub.clock import Clock, Deadline, iso, utc_now
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import Offer
 from shophub.domain.config import OrderSettings, Template
@@ -47,7 +47,7 @@ from shophub.errors import NotFoundError, ShopError, ShopHubError
 from shophub.i18n import DEFAULT_LANGUAGE, translate
 from shophub.ids import new_id, new_ulid
 from shophub.observability import logger
-from shophub.store import keys
+from shophub.retry import Backoff, retry
 from shophub.store.accounts import AccountRepository
 from shophub.store.reports import ReportRepository
 from shophub.store.stock import (
@@ -58,6 +58,7 @@ from shophub.store.stock import (
     PushRecord,
     StockRepository,
     offer_ref_of,
+    offer_ref_parts,
 )
 
 #: Rows per shop request (the connector's multi-row write carries up to 100 nodes).
@@ -68,6 +69,10 @@ ACCOUNT_WORKERS = 8
 PUSH_ROUNDS = 3
 #: How long a run waits for another run's lease on an account before giving its rows back.
 LEASE_WAIT_SECONDS = 20.0
+#: Waits for a busy lease: 0.2 s growing by half up to 2 s, within the run's ``lease_wait``.
+LEASE_BACKOFF = Backoff(base=0.2, factor=1.5, cap=2.0, budget=LEASE_WAIT_SECONDS)
+#: No wait for a lease ends closer than this to the run's deadline.
+LEASE_RESERVE_SECONDS = 5.0
 #: A lease outlives the run that took it by this much (and lasts this long without a deadline).
 LEASE_SLACK_SECONDS = 60
 LEASE_DEFAULT_SECONDS = 900
@@ -94,7 +99,17 @@ class Reports(Protocol):
 
 
 class Activity(Protocol):
-    def append(self, **kwargs: Any) -> Any: ...
+    def append(
+        self,
+        *,
+        action: str,
+        outcome: Literal["ok", "error"],
+        message_key: str,
+        params: dict[str, Any],
+        tenant_id: str,
+        account_id: str,
+        details: dict[str, Any],
+    ) -> object: ...
 
 
 class Events(Protocol):
@@ -194,7 +209,7 @@ class StockPushService:
         connector_for: ConnectorFactory,
         *,
         clock: Clock = utc_now,
-        deadline: Callable[[], float] | None = None,
+        deadline: Deadline | None = None,
         shop_concurrency: int = 2,
         account_workers: int = ACCOUNT_WORKERS,
         lease_wait: float = LEASE_WAIT_SECONDS,
@@ -341,7 +356,7 @@ def refs_by_account(
         if product_refs is None:
             product_refs = offers.offer_refs_of_product(tenant_id, product.id)
         for ref in product_refs:
-            account = keys.parse_offer_ref(ref)[0]
+            account = offer_ref_parts(ref)[0]
             if account_id is None or account == account_id:
                 found[account][ref] = product.id
     return found
@@ -389,22 +404,26 @@ class _AccountPush:
         return self.result
 
     def _acquire(self, pushing: Sequence[int]) -> set[int]:
-        waited = 0.0
-        pause = 0.2
-        while True:
+        """Take the account's lease; while another run holds it, wait (:data:`LEASE_BACKOFF`) at
+        most ``lease_wait`` seconds and never into the deadline's last
+        :data:`LEASE_RESERVE_SECONDS`, then :class:`LeaseBusy`."""
+
+        def take() -> set[int]:
             now = int(self.service.clock().timestamp())
             remaining = self.service.remaining()
             lease = LEASE_DEFAULT_SECONDS if remaining == float("inf") else int(remaining) + LEASE_SLACK_SECONDS
-            try:
-                return self.service.offers.acquire_lease(
-                    self.account.id, self.token, now=now, until=now + lease, pushing=pushing
-                )
-            except LeaseBusy:
-                if waited + pause > min(self.service.lease_wait, max(0.0, remaining - 5)):
-                    raise
-            self.service.sleep(pause)
-            waited += pause
-            pause = min(pause * 1.5, 2.0)
+            return self.service.offers.acquire_lease(
+                self.account.id, self.token, now=now, until=now + lease, pushing=pushing
+            )
+
+        return retry(
+            take,
+            replace(LEASE_BACKOFF, budget=self.service.lease_wait),
+            on=LeaseBusy,
+            sleep=self.service.sleep,
+            deadline=self.service.remaining,
+            reserve=LEASE_RESERVE_SECONDS,
+        )
 
     def _release(self, in_doubt: set[int]) -> None:
         try:
@@ -572,7 +591,7 @@ class _AccountPush:
 
     def _report_ref(self, ref: str, product_id: int, reason: str) -> None:
         """An entry for a row whose pushes kept being refused."""
-        _, shop_product_id, shop_combination_id = keys.parse_offer_ref(ref)
+        _, shop_product_id, shop_combination_id = offer_ref_parts(ref)
         product = self.products.get(product_id)
         self.result.entries[ref] = _entry(
             product_id,

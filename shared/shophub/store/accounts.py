@@ -10,19 +10,19 @@ changes (their item is then written like any other).
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from shophub.domain.accounts import Account, shop_identity
 from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopAlreadyConnectedError
+from shophub.retry import FULL_JITTER, Backoff
 from shophub.store import keys
 from shophub.store.dynamo import ConditionFailed, Expr, HubTable, TransactionConflict
 from shophub.store.paging import decode_token, encode_token
 
-#: Attempts at a transaction that concurrent transactions on the same items keep cancelling.
-_CONFLICT_ATTEMPTS = 4
+#: A transaction that concurrent transactions on the same items keep cancelling: 4 attempts in
+#: all, short jittered waits (up to 20, 40, 80 ms).
+_CONFLICTS = Backoff(base=0.02, cap=0.08, jitter=FULL_JITTER, attempts=4)
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
 
@@ -50,7 +50,7 @@ class AccountRepository:
         """Save a new account and claim its shop for the tenant, in one transaction.
         :class:`ShopAlreadyConnectedError` (naming the other account) when the tenant already
         has an account for that shop."""
-        for attempt in range(_CONFLICT_ATTEMPTS):
+        for _ in _CONFLICTS.start():
             failed = self._transact(
                 [
                     self.table.tx_put(_item(account), condition="attribute_not_exists(PK)"),
@@ -63,7 +63,6 @@ class AccountRepository:
                 self._refuse_if_connected(account.tenant_id, account.shop_url)
             elif failed:
                 raise ConcurrentUpdateError("account id taken")
-            _pause(attempt)
         raise ConcurrentUpdateError("account creation kept conflicting")
 
     def connected_account(self, tenant_id: str, shop_url: str) -> Account | None:
@@ -203,7 +202,7 @@ class AccountRepository:
         )
         claim = self._tx_claim_shop(tenant_id, account_id, str(fields["shop_url"]))
         release: dict[str, Any] | None = self._tx_release_shop(tenant_id, account_id, old_url)
-        for attempt in range(_CONFLICT_ATTEMPTS):
+        for _ in _CONFLICTS.start():
             failed = self._transact([update, claim] + ([release] if release else []))
             if failed is None:
                 return self._read(tenant_id, account_id)
@@ -213,7 +212,6 @@ class AccountRepository:
                 self._refuse_if_connected(tenant_id, str(fields["shop_url"]))
             if 2 in failed:
                 release = None  # the old URL's claim is another (older) account's: leave it
-            _pause(attempt)
         raise ConcurrentUpdateError("account change kept conflicting")
 
     def mark_deleted(self, tenant_id: str, account_id: str, at: str) -> Account:
@@ -229,7 +227,7 @@ class AccountRepository:
             condition="attribute_exists(PK)",
         )
         release: dict[str, Any] | None = self._tx_release_shop(tenant_id, account_id, account.shop_url)
-        for attempt in range(_CONFLICT_ATTEMPTS):
+        for _ in _CONFLICTS.start():
             failed = self._transact([update] + ([release] if release else []))
             if failed is None:
                 return self._read(tenant_id, account_id)
@@ -237,7 +235,6 @@ class AccountRepository:
                 raise NotFoundError("account")
             if 1 in failed:
                 release = None  # the claim is another (older) account's: leave it
-            _pause(attempt)
         raise ConcurrentUpdateError("account delete kept conflicting")
 
     def _read(self, tenant_id: str, account_id: str) -> Account:
@@ -296,11 +293,6 @@ class AccountRepository:
             self.table.batch_write(puts=pending)
             flagged += len(pending)
         return flagged
-
-
-def _pause(attempt: int) -> None:
-    """A short jittered wait before trying a cancelled transaction again."""
-    time.sleep(random.uniform(0, 0.02 * 2**attempt))
 
 
 def _after(prefix: str) -> str:

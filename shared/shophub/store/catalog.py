@@ -22,17 +22,16 @@ Stored attribute names are the models' field names.
 from __future__ import annotations
 
 import hashlib
-import random
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from shophub.domain.catalog import HubProduct, Offer, product_not_found
+from shophub.errors import ConcurrentUpdateError
 from shophub.store import keys
-from shophub.store.dynamo import TRANSACT_MAX, ConditionFailed, Expr, HubTable, TransactionConflict, serialize_item
+from shophub.store.dynamo import ConditionFailed, Expr, HubTable, serialize_item
 from shophub.store.paging import decode_token, encode_token
+from shophub.store.unit_of_work import Committed, Conflict, Subject, UnitBatch, UnitOfWork, Write
 
 #: identifier kind (index partition) → the HubProduct field it indexes
 INDEXED_IDENTIFIERS: dict[str, str] = {"EAN": "ean", "SYMBOL": "symbol", "CATNO": "catalog_number"}
@@ -55,15 +54,6 @@ def search_key(text: str) -> str:
 def product_matches(product: HubProduct, wanted: str) -> bool:
     """Whether any searched field of ``product`` contains ``wanted`` (a :func:`search_key`)."""
     return any(wanted in search_key(str(getattr(product, field) or "")) for field in SEARCHED_FIELDS)
-
-
-@dataclass(frozen=True)
-class TxWrite:
-    """One item of a transaction: what it is (``role``), which item it touches, the operation."""
-
-    role: str
-    key: tuple[str, str]
-    operation: dict[str, Any]
 
 
 class OfferExists(Exception):
@@ -244,20 +234,22 @@ class CatalogRepository:
         found = self.table.batch_get([{"PK": pk, "SK": keys.IDENT_CLAIM_SK} for pk in sorted(by_pk)], consistent=True)
         return {by_pk[str(item["PK"])]: int(item["hub_product_id"]) for item in found}
 
-    def creation_writes(self, product: HubProduct, *, claim_kind: str | None = None) -> list[TxWrite]:
-        """The transaction items creating ``product``: the product, its index items and its
-        claims. The claim on ``claim_kind`` is conditional (role ``claim``: it fails when
-        another product holds that value); the other claims are taken only if free (role
-        ``head``) and never fail."""
-        writes = [
-            TxWrite(
-                "product",
-                (keys.tenant_pk(product.tenant_id), keys.product_sk(product.id)),
+    def create_product_in(self, unit: UnitOfWork, product: HubProduct, *, claim_kind: str | None = None) -> None:
+        """Create ``product`` with the unit: the product (:attr:`Subject.PRODUCT`, loses if the id
+        is taken), its index items and its claims. The claim on ``claim_kind`` is conditional
+        (:attr:`Subject.IDENTIFIER_CLAIM` loses when another product holds that value); the other
+        claims are taken only if free (:attr:`Subject.IDENTIFIER_HEAD`) and never lose."""
+        product_key = (keys.tenant_pk(product.tenant_id), keys.product_sk(product.id))
+        unit.add(
+            Write(
+                Subject.PRODUCT,
+                product_key,
                 self.table.tx_put(self.product_item(product), condition="attribute_not_exists(PK)"),
+                ref=product.id,
             )
-        ]
+        )
         for item in self.index_items(product):
-            writes.append(TxWrite("index", (item["PK"], item["SK"]), self.table.tx_put(item)))
+            unit.add(Write(Subject.IDENTIFIER_INDEX, (item["PK"], item["SK"]), self.table.tx_put(item), ref=product.id))
         for kind, field in INDEXED_IDENTIFIERS.items():
             value = str(getattr(product, field) or "").strip()
             if not value:
@@ -265,37 +257,27 @@ class CatalogRepository:
             pk = keys.ident_pk(product.tenant_id, kind, value)
             claim = {"hub_product_id": product.id}
             if kind == claim_kind:
-                writes.append(
-                    TxWrite(
-                        "claim",
-                        (pk, keys.IDENT_CLAIM_SK),
-                        self.table.tx_put(
-                            {"PK": pk, "SK": keys.IDENT_CLAIM_SK, **claim}, condition="attribute_not_exists(PK)"
-                        ),
-                    )
+                operation = self.table.tx_put(
+                    {"PK": pk, "SK": keys.IDENT_CLAIM_SK, **claim}, condition="attribute_not_exists(PK)"
                 )
+                unit.add(Write(Subject.IDENTIFIER_CLAIM, (pk, keys.IDENT_CLAIM_SK), operation, ref=value))
             else:
-                writes.append(
-                    TxWrite(
-                        "head",
-                        (pk, keys.IDENT_CLAIM_SK),
-                        self.table.tx_update(pk, keys.IDENT_CLAIM_SK, set_if_absent=claim),
-                    )
-                )
-        return writes
+                operation = self.table.tx_update(pk, keys.IDENT_CLAIM_SK, set_if_absent=claim)
+                unit.add(Write(Subject.IDENTIFIER_HEAD, (pk, keys.IDENT_CLAIM_SK), operation, ref=value))
 
     def create_product(self, product: HubProduct, *, claim_kind: str | None = None) -> None:
         """Create ``product`` with its index items and claims in one transaction;
-        :class:`IdentifierClaimed` when another product holds the ``claim_kind`` value."""
-        writes = self.creation_writes(product, claim_kind=claim_kind)
-        try:
-            self.table.transact_write([w.operation for w in writes])
-        except TransactionConflict as conflict:
-            failed = {w.role for w, r in zip(writes, conflict.reasons, strict=False) if r == "ConditionalCheckFailed"}
-            if claim_kind and "claim" in failed:
-                value = str(getattr(product, INDEXED_IDENTIFIERS[claim_kind]))
-                raise IdentifierClaimed(self.claim_holder(product.tenant_id, claim_kind, value)) from None
-            raise
+        :class:`IdentifierClaimed` when another product holds the ``claim_kind`` value,
+        :class:`ConcurrentUpdateError` when it could not be written otherwise (its id taken)."""
+        unit = UnitOfWork(self.table)
+        self.create_product_in(unit, product, claim_kind=claim_kind)
+        outcome = unit.commit()
+        if isinstance(outcome, Committed):
+            return
+        if claim_kind and Subject.IDENTIFIER_CLAIM in outcome:
+            value = str(getattr(product, INDEXED_IDENTIFIERS[claim_kind]))
+            raise IdentifierClaimed(self.claim_holder(product.tenant_id, claim_kind, value))
+        raise ConcurrentUpdateError(f"hub product {product.id} could not be created: {sorted(outcome.subjects)}")
 
     # --- offers ---------------------------------------------------------------------------------
 
@@ -321,8 +303,8 @@ class CatalogRepository:
     def put_offer(self, offer: Offer, *, replace: bool = False) -> None:
         """Write ``offer`` alone; unless ``replace``, :class:`OfferExists` if the variant is
         linked. It does not touch the product's ``offer_keys`` nor the template's
-        ``offer_count``: new links go through :meth:`link_offers` (or :meth:`offer_writes` plus
-        :meth:`template_usage_write` in the caller's transaction)."""
+        ``offer_count``: new links go through :meth:`link_offers` (or :meth:`link_offer_in` plus
+        :meth:`count_template_usage_in` in the caller's unit of work)."""
         if replace:
             self.table.put(self.offer_item(offer))
             return
@@ -341,6 +323,28 @@ class CatalogRepository:
         for item in self.table.query(keys.account_pk(account_id), sk_prefix=keys.OFFER_PREFIX):
             yield Offer.model_validate(item)
 
+    def settle_offer_in(self, unit: UnitOfWork, offer: Offer, delta: int) -> None:
+        """Move an offer's recorded shop figure (``pushed_quantity``) by ``delta`` with the unit:
+        the shop's own stock moved with a sale it made. It loses (:attr:`Subject.OFFER_FIGURE`,
+        naming the offer) when a push was recorded since the offer was read (``pushed_version``
+        changed) or the offer is gone."""
+        expr = Expr()
+        version = expr.name("pushed_version")
+        if offer.pushed_version is None:
+            condition = f"attribute_exists(PK) AND attribute_not_exists({version})"
+        else:
+            condition = f"attribute_exists(PK) AND {version} = {expr.value(offer.pushed_version)}"
+        pk, sk = keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_combination_id)
+        operation = self.table.tx_update(pk, sk, add={"pushed_quantity": delta}, condition=condition, expr=expr)
+        unit.add(Write(Subject.OFFER_FIGURE, (pk, sk), operation, ref=offer))
+
+    def settle_offer(self, offer: Offer, delta: int) -> bool:
+        """Move an offer's recorded shop figure by ``delta`` (:meth:`settle_offer_in`) on its own;
+        False when a push was recorded since the offer was read (nothing written)."""
+        unit = UnitOfWork(self.table)
+        self.settle_offer_in(unit, offer, delta)
+        return isinstance(unit.commit(), Committed)
+
     # --- template usage ---------------------------------------------------------------------------
 
     def tx_count_template_usage(self, account_id: str, template_id: str, count: int) -> dict[str, Any]:
@@ -353,20 +357,17 @@ class CatalogRepository:
             condition="attribute_exists(PK)",
         )
 
-    def offer_writes(self, offer: Offer) -> list[TxWrite]:
-        """The transaction items linking a shop variant: the offer (role ``offer``, fails if the
-        variant is already linked) and its reference on the hub product (role ``ref``, see
-        :attr:`HubProduct.offer_keys`; fails harmlessly when already there)."""
-        return [
-            TxWrite(
-                "offer",
-                (keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_combination_id)),
-                self.tx_put_offer(offer),
-            ),
-            self.tx_add_offer_ref(offer),
-        ]
+    def link_offer_in(self, unit: UnitOfWork, offer: Offer, *, with_ref: bool = True) -> None:
+        """Link a shop variant with the unit: the offer (:attr:`Subject.OFFER`, loses if the
+        variant is already linked) and, ``with_ref``, its reference on the hub product
+        (:attr:`Subject.OFFER_REF`, see :attr:`HubProduct.offer_keys`; optional: when only it
+        loses, because the reference is already there, the unit goes on without it)."""
+        offer_key = (keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_combination_id))
+        unit.add(Write(Subject.OFFER, offer_key, self.tx_put_offer(offer), ref=offer))
+        if with_ref:
+            unit.add(self._offer_ref_write(offer))
 
-    def tx_add_offer_ref(self, offer: Offer) -> TxWrite:
+    def _offer_ref_write(self, offer: Offer) -> Write:
         """Add the offer's reference to its hub product's ``offer_keys`` (only if absent)."""
         ref = keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)
         expr = Expr()
@@ -378,116 +379,42 @@ class CatalogRepository:
             "UpdateExpression": f"SET {refs} = list_append(if_not_exists({refs}, {expr.value([])}), {expr.value([ref])})",
             "ConditionExpression": f"attribute_exists(PK) AND NOT contains({refs}, {expr.value(ref)})",
         }
-        return TxWrite("ref", product_key, {"Update": expr.apply(operation)})
+        return Write(Subject.OFFER_REF, product_key, {"Update": expr.apply(operation)}, ref=offer, optional=True)
+
+    def count_template_usage_in(self, unit: UnitOfWork, account_id: str, template_id: str, count: int) -> None:
+        """Add ``count`` offers to the template's ``offer_count`` with the unit; the commit raises
+        :class:`TemplateGone` when the template no longer exists."""
+        unit.add(
+            Write(
+                Subject.TEMPLATE_USAGE,
+                (keys.account_pk(account_id), keys.template_sk(template_id)),
+                self.tx_count_template_usage(account_id, template_id, count),
+                ref=template_id,
+                lost_error=lambda: TemplateGone(template_id),
+            )
+        )
+
+    def counting_template_usage(
+        self, account_id: str, template_id: str | None
+    ) -> Callable[[UnitOfWork, int], None] | None:
+        """For :attr:`UnitBatch.each_transaction`: each transaction counts its ``count`` new
+        offers on the template (None without a template)."""
+        if not template_id:
+            return None
+
+        def count_usage(unit: UnitOfWork, count: int) -> None:
+            self.count_template_usage_in(unit, account_id, template_id, count)
+
+        return count_usage
 
     def link_offers(self, offers: Sequence[Offer], *, template_id: str | None) -> list[Offer]:
         """Create the offers (with their references on the hub products), counting them on the
         template, in as few transactions as fit. Returns the offers that were not written
         because their shop variant is already linked; :class:`TemplateGone` if the template no
         longer exists."""
-        sets = [WriteSet(self.offer_writes(o), tag=o) for o in offers]
         account_id = offers[0].account_id if offers else ""
-        shared = None
-        if template_id:
-
-            def shared(group: Sequence[WriteSet]) -> list[TxWrite]:
-                return [self.template_usage_write(account_id, template_id, len(group))]
-
-        outcomes = write_sets(self.table, sets, shared=shared)
-        return [ws.tag for ws, failed in outcomes if failed]
-
-    def template_usage_write(self, account_id: str, template_id: str, count: int) -> TxWrite:
-        return TxWrite(
-            "template",
-            (keys.account_pk(account_id), keys.template_sk(template_id)),
-            self.tx_count_template_usage(account_id, template_id, count),
-        )
-
-
-# --- transactions of many independent write sets ------------------------------------------------
-
-
-@dataclass
-class WriteSet:
-    """What one unit (one shop variant) writes: all of it or nothing. Operations whose role is
-    in ``optional`` may be left out when only their condition fails (an offer reference already
-    on the product)."""
-
-    writes: list[TxWrite]
-    tag: Any = None
-    optional: frozenset[str] = frozenset({"ref"})
-
-    @property
-    def keys(self) -> set[tuple[str, str]]:
-        return {w.key for w in self.writes}
-
-
-#: Attempts at a transaction cancelled only by concurrent transactions on the same items.
-TRANSACTION_ATTEMPTS = 6
-
-
-def write_sets(
-    table: HubTable,
-    sets: Sequence[WriteSet],
-    *,
-    shared: Callable[[Sequence[WriteSet]], list[TxWrite]] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> list[tuple[WriteSet, set[str]]]:
-    """Write the sets in as few transactions as fit (≤ 100 items, no item twice), each with the
-    ``shared`` items for its group (e.g. one template counter update for the group's offers).
-
-    Returns every set with the roles of its items whose condition failed (empty = written).
-    A failed shared item raises :class:`TemplateGone` (role ``template``) or
-    :class:`TransactionConflict`; cancellations without a failed condition (concurrent
-    transactions) are retried with jittered backoff."""
-    reserve = 1 if shared is not None else 0
-    groups: list[list[WriteSet]] = [[]]
-    size = 0
-    touched: set[tuple[str, str]] = set()
-    for ws in sets:
-        if groups[-1] and (size + len(ws.writes) > TRANSACT_MAX - reserve or ws.keys & touched):
-            groups.append([])
-            size, touched = 0, set()
-        groups[-1].append(ws)
-        size += len(ws.writes)
-        touched |= ws.keys
-    outcomes: list[tuple[WriteSet, set[str]]] = []
-    for group in groups:
-        attempt = 0
-        while group:
-            extra = shared(group) if shared is not None else []
-            writes = [w for ws in group for w in ws.writes] + extra
-            try:
-                table.transact_write([w.operation for w in writes])
-                outcomes += [(ws, set()) for ws in group]
-                break
-            except TransactionConflict as conflict:
-                reasons = conflict.reasons
-                if not conflict.condition_failed:
-                    attempt += 1
-                    if attempt >= TRANSACTION_ATTEMPTS:
-                        raise
-                    sleep(min(1.0, 0.05 * 2**attempt) * (0.5 + random.random()))
-                    continue
-                failed_shared = [
-                    w.role for w, r in zip(extra, reasons[len(writes) - len(extra) :], strict=False) if r != "None"
-                ]
-                if failed_shared:
-                    if "template" in failed_shared:
-                        raise TemplateGone(str(extra[0].key[1]).removeprefix(keys.TEMPLATE_PREFIX)) from None
-                    raise
-                kept: list[WriteSet] = []
-                position = 0
-                for ws in group:
-                    own = reasons[position : position + len(ws.writes)]
-                    position += len(ws.writes)
-                    failed = {w.role for w, r in zip(ws.writes, own, strict=False) if r == "ConditionalCheckFailed"}
-                    if not failed:
-                        kept.append(ws)
-                    elif failed <= ws.optional:
-                        ws.writes = [w for w, r in zip(ws.writes, own, strict=False) if r != "ConditionalCheckFailed"]
-                        kept.append(ws)
-                    else:
-                        outcomes.append((ws, failed))
-                group = kept
-    return outcomes
+        batch = UnitBatch.over(self)
+        batch.each_transaction = self.counting_template_usage(account_id, template_id)
+        for offer in offers:
+            self.link_offer_in(batch.unit(tag=offer), offer)
+        return [offer for offer, outcome in batch.commit() if isinstance(outcome, Conflict)]

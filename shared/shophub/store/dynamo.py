@@ -8,15 +8,15 @@ Repositories use this and nothing else: items go in and come out as plain Python
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from shophub.errors import BadRequestError
+from shophub.retry import Backoff
 
 Item = dict[str, Any]
 Key = dict[str, Any]
@@ -27,6 +27,10 @@ _deserializer = TypeDeserializer()
 BATCH_GET_MAX = 100
 BATCH_WRITE_MAX = 25
 TRANSACT_MAX = 100
+
+#: Unprocessed keys or items of a batch request (the table is throttling): 9 requests in all,
+#: waits of 50 ms doubling up to 1 s.
+UNPROCESSED = Backoff(base=0.05, cap=1.0, attempts=9)
 
 
 class ConditionFailed(Exception):
@@ -220,7 +224,8 @@ class HubTable:
             return call(**request)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raw = error.response.get("Item")
+                # the item a failed condition returns (ReturnValuesOnConditionCheckFailure)
+                raw = cast("dict[str, Any] | None", error.response.get("Item"))
                 raise ConditionFailed(deserialize_item(raw) if raw else None) from None
             raise
 
@@ -306,13 +311,14 @@ class HubTable:
                     "ConsistentRead": consistent,
                 }
             }
-            attempt = 0
+            retries = UNPROCESSED.start()
             while pending:
                 self.request_count += 1
                 answer = self.client.batch_get_item(RequestItems=pending)
                 found.extend(deserialize_item(raw) for raw in answer.get("Responses", {}).get(self.name, []))
                 pending = answer.get("UnprocessedKeys") or {}
-                attempt = _backoff(attempt) if pending else attempt
+                if pending and not retries.pause():
+                    raise RuntimeError("DynamoDB kept returning unprocessed keys")
         return found
 
     def batch_write(self, puts: Sequence[Mapping[str, Any]] = (), deletes: Sequence[Key] = ()) -> None:
@@ -321,12 +327,13 @@ class HubTable:
         requests += [{"DeleteRequest": {"Key": serialize_item(k)}} for k in deletes]
         for start in range(0, len(requests), BATCH_WRITE_MAX):
             pending: dict[str, Any] = {self.name: requests[start : start + BATCH_WRITE_MAX]}
-            attempt = 0
+            retries = UNPROCESSED.start()
             while pending:
                 self.request_count += 1
                 answer = self.client.batch_write_item(RequestItems=pending)
                 pending = answer.get("UnprocessedItems") or {}
-                attempt = _backoff(attempt) if pending else attempt
+                if pending and not retries.pause():
+                    raise RuntimeError("DynamoDB kept returning unprocessed items")
 
     def transact_write(self, operations: Sequence[dict[str, Any]]) -> None:
         """Run ``operations`` (built with the ``tx_*`` helpers) atomically."""
@@ -397,10 +404,3 @@ class HubTable:
 def _invalid_start_key() -> BadRequestError:
     """A start key (from a client's paging token) that does not fit the query: a 400."""
     return BadRequestError("invalid paging token", code="invalid_paging_token")
-
-
-def _backoff(attempt: int) -> int:
-    if attempt >= 8:
-        raise RuntimeError("DynamoDB kept returning unprocessed items")
-    time.sleep(min(0.05 * 2**attempt, 1.0))
-    return attempt + 1

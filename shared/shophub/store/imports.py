@@ -12,16 +12,16 @@ Items:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from shophub.domain.imports import TERMINAL_STATUSES, Import, ImportItem
-from shophub.errors import ConflictError, NotFoundError
+from shophub.errors import ConcurrentUpdateError, ConflictError, NotFoundError
 from shophub.store import keys
 from shophub.store.dynamo import TRANSACT_MAX, ConditionFailed, Expr, HubTable, TransactionConflict
 from shophub.store.paging import decode_token, encode_token
+from shophub.store.unit_of_work import CONTENTION, Committed, Subject, UnitOfWork, Write
 
 COUNTERS = ("processed", "created", "linked", "skipped", "failed")
 
@@ -221,6 +221,12 @@ class ImportRepository:
     def tx_put_item(self, item: ImportItem) -> dict[str, Any]:
         return self.table.tx_put(self.item_record(item))
 
+    def put_item_in(self, unit: UnitOfWork, item: ImportItem) -> None:
+        """Write a variant's outcome item with the unit (unconditionally: it is the idempotency
+        record of the writes it goes with)."""
+        key = (keys.import_pk(item.import_id), item_sk(item))
+        unit.add(Write(Subject.IMPORT_ITEM, key, self.tx_put_item(item), ref=item))
+
     def get_items(
         self, import_id: str, wanted: Iterable[tuple[int, int | None]], *, consistent: bool = True
     ) -> dict[tuple[int, int | None], ImportItem]:
@@ -295,6 +301,32 @@ class ImportRepository:
             self.tx_add_counters(run, {**counts, "chunks_done": 1}),
         ]
 
+    def count_chunk(
+        self,
+        run: Import,
+        chunk: int,
+        counts: Mapping[str, int],
+        *,
+        replaced: Sequence[int] = (),
+        settled: Sequence[ImportItem] = (),
+    ) -> bool:
+        """Count stage-2 chunk ``chunk`` exactly once (:meth:`tx_count_chunk` in one transaction,
+        retried while only concurrent transactions cancel it). True when counted now; False when
+        it was counted before (its marker exists) or the run is gone; :class:`ConcurrentUpdateError`
+        when concurrent transactions kept cancelling it."""
+        marker, counters = self.tx_count_chunk(run, chunk, counts, replaced=replaced, settled=settled)
+        unit = UnitOfWork(self.table)
+        unit.add(
+            Write(Subject.IMPORT_CHUNK, (keys.import_pk(run.id), keys.import_chunk_sk(chunk)), marker, ref=chunk),
+            Write(Subject.IMPORT_RUN, (keys.account_pk(run.account_id), keys.import_sk(run.id)), counters, ref=run),
+        )
+        outcome = unit.commit(contention=CONTENTION)
+        if isinstance(outcome, Committed):
+            return True
+        if outcome.contended:
+            raise ConcurrentUpdateError("import chunk kept meeting concurrent writes")
+        return False
+
     def counted_chunk(self, import_id: str, chunk: int) -> tuple[list[int], list[ImportItem]] | None:
         """``(replaced, settled)`` of a counted chunk, or None while it is not counted."""
         marker = self.table.get(keys.import_pk(import_id), keys.import_chunk_sk(chunk), consistent=True)
@@ -332,7 +364,7 @@ class ImportRepository:
         changed = 0
         for start in range(0, len(prepared), TRANSACT_MAX):
             group = prepared[start : start + TRANSACT_MAX]
-            attempts = 0
+            retries = CONTENTION.start()
             while group:
                 operations = [
                     self.tx_settle_product(import_id, p, status="aborted", reason_key=reason_key, reason_params={})
@@ -345,10 +377,8 @@ class ImportRepository:
                 except TransactionConflict as conflict:
                     settled = {i for i, r in enumerate(conflict.reasons) if r == "ConditionalCheckFailed"}
                     if not settled:
-                        attempts += 1
-                        if attempts >= 6:
+                        if not retries.pause():
                             raise
-                        time.sleep(0.05 * attempts)
                         continue
                     group = [p for i, p in enumerate(group) if i not in settled]
         return changed

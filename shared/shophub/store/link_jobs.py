@@ -32,6 +32,16 @@ class LinkJobRepository:
     def __init__(self, table: HubTable) -> None:
         self.table = table
 
+    @staticmethod
+    def upload_object(account_id: str, job_id: str) -> str:
+        """Where the job's uploaded file lives in the links bucket."""
+        return keys.links_upload_object(account_id, job_id)
+
+    @staticmethod
+    def report_object(account_id: str, job_id: str) -> str:
+        """Where the job's report (every rejected line with its reason) lives in the links bucket."""
+        return keys.links_report_object(account_id, job_id)
+
     def create(self, job: LinkJob) -> None:
         self.table.put(
             {"PK": keys.account_pk(job.account_id), "SK": keys.link_job_sk(job.id), **job.model_dump(mode="json")},

@@ -15,28 +15,27 @@ Items:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from shophub.clock import iso
-from shophub.domain.catalog import Offer
 from shophub.domain.orders import HubOrder, PollCursor, StockMoveLine
 from shophub.errors import ConcurrentUpdateError
 from shophub.store import keys
 from shophub.store.dynamo import (
     BATCH_GET_MAX,
+    UNPROCESSED,
     ConditionFailed,
     Expr,
     HubTable,
     Item,
     Key,
-    TransactionConflict,
     deserialize_item,
     serialize_item,
 )
 from shophub.store.paging import decode_token, encode_token
+from shophub.store.unit_of_work import Subject, UnitOfWork, Write
 
 
 def order_key(account_id: str, shop_order_id: int) -> Key:
@@ -83,18 +82,16 @@ class OrderRepository:
                     "ExpressionAttributeNames": {"#id": "shop_order_id", "#fp": "shop_fingerprint", "#run": "run_id"},
                 }
             }
-            for _ in range(10):
+            retries = UNPROCESSED.start()
+            while pending:
                 self.table.request_count += 1
                 answer = self.table.client.batch_get_item(RequestItems=pending)
                 for raw in answer.get("Responses", {}).get(self.table.name, []):
                     item = deserialize_item(raw)
                     found[int(item["shop_order_id"])] = (str(item.get("shop_fingerprint", "")), item.get("run_id"))
                 pending = answer.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-                time.sleep(0.05)
-            else:
-                raise RuntimeError("DynamoDB kept returning unprocessed keys")
+                if pending and not retries.pause():
+                    raise RuntimeError("DynamoDB kept returning unprocessed keys")
         return found
 
     def list_for_tenant(
@@ -152,59 +149,42 @@ class OrderRepository:
             raise ConcurrentUpdateError("order changed") from None
         return stored
 
-    def tx_create(self, order: HubOrder) -> dict[str, Any]:
-        return self.table.tx_put(order_item(order), condition="attribute_not_exists(PK)")
+    # --- writes inside a unit of work ---------------------------------------------------------
 
-    def tx_save(self, order: HubOrder, *, expected_version: int) -> dict[str, Any]:
-        """``order`` must already carry ``expected_version + 1``."""
+    def create_in(self, unit: UnitOfWork, order: HubOrder) -> None:
+        """Create ``order`` with the unit (it loses, :attr:`Subject.ORDER`, when the order exists)."""
+        operation = self.table.tx_put(order_item(order), condition="attribute_not_exists(PK)")
+        unit.add(Write(Subject.ORDER, _pair(order_key(order.account_id, order.shop_order_id)), operation, ref=order))
+
+    def save_in(self, unit: UnitOfWork, order: HubOrder, *, expected_version: int) -> None:
+        """Rewrite ``order`` (already carrying ``expected_version + 1``) with the unit, if nobody
+        changed it since ``expected_version`` was read (:attr:`Subject.ORDER` loses otherwise)."""
         expr = Expr()
-        return self.table.tx_put(order_item(order), condition=_version_condition(expr, expected_version), expr=expr)
+        operation = self.table.tx_put(
+            order_item(order), condition=_version_condition(expr, expected_version), expr=expr
+        )
+        unit.add(Write(Subject.ORDER, _pair(order_key(order.account_id, order.shop_order_id)), operation, ref=order))
 
-    def tx_marker(
-        self, account_id: str, shop_order_id: int, kind: str, lines: Sequence[StockMoveLine], at: datetime
-    ) -> dict[str, Any]:
-        """A stock movement marker (fails the transaction if this movement already happened)."""
+    def record_movement_in(
+        self, unit: UnitOfWork, order: HubOrder, kind: str, lines: Sequence[StockMoveLine], at: datetime
+    ) -> None:
+        """Record the order's stock movement ``kind`` (SALE, RETURN) with the unit; it loses
+        (:attr:`Subject.STOCK_MOVEMENT`) when this movement already happened."""
+        key = (keys.account_pk(order.account_id), keys.stock_move_sk(order.shop_order_id, kind))
         item = {
-            "PK": keys.account_pk(account_id),
-            "SK": keys.stock_move_sk(shop_order_id, kind),
+            "PK": key[0],
+            "SK": key[1],
             "kind": kind,
-            "shop_order_id": shop_order_id,
+            "shop_order_id": order.shop_order_id,
             "at": iso(at),
             "lines": [line.model_dump(mode="json") for line in lines],
         }
-        return self.table.tx_put(item, condition="attribute_not_exists(PK)")
+        operation = self.table.tx_put(item, condition="attribute_not_exists(PK)")
+        unit.add(Write(Subject.STOCK_MOVEMENT, key, operation, ref=kind))
 
-    def tx_settle_offer(self, offer: Offer, delta: int) -> dict[str, Any]:
-        """Move an offer's recorded shop figure (``pushed_quantity``) by ``delta``: the shop's own
-        stock moved with a sale it made. Conditional on no push having been recorded since the
-        offer was read (``pushed_version`` unchanged)."""
-        expr = Expr()
-        version = expr.name("pushed_version")
-        if offer.pushed_version is None:
-            condition = f"attribute_exists(PK) AND attribute_not_exists({version})"
-        else:
-            condition = f"attribute_exists(PK) AND {version} = {expr.value(offer.pushed_version)}"
-        return self.table.tx_update(
-            keys.account_pk(offer.account_id),
-            keys.offer_sk(offer.shop_product_id, offer.shop_combination_id),
-            add={"pushed_quantity": delta},
-            condition=condition,
-            expr=expr,
-        )
 
-    def settle_offer(self, offer: Offer, delta: int) -> bool:
-        """Move an offer's recorded shop figure by ``delta`` (:meth:`tx_settle_offer`) on its own;
-        False when a push was recorded since the offer was read (nothing written)."""
-        return self.transact([self.tx_settle_offer(offer, delta)]) is None
-
-    def transact(self, operations: Sequence[dict[str, Any]]) -> list[str] | None:
-        """Run ``operations`` atomically: None when written, else one cancellation reason per
-        operation (``"ConditionalCheckFailed"`` names the operations whose condition failed)."""
-        try:
-            self.table.transact_write(operations)
-        except TransactionConflict as conflict:
-            return conflict.reasons or ["TransactionConflict"] * len(operations)
-        return None
+def _pair(key: Key) -> tuple[str, str]:
+    return (str(key["PK"]), str(key["SK"]))
 
 
 class PollCursorRepository:

@@ -22,8 +22,6 @@ crashed); the next run pushes them whatever their recorded quantity says.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,11 +32,13 @@ from shophub.domain.accounts import Account
 from shophub.domain.catalog import Offer
 from shophub.domain.config import OrderSettings, Template
 from shophub.domain.stock import StockLevel
+from shophub.retry import FULL_JITTER, Backoff
 from shophub.store import keys
 from shophub.store.catalog import CatalogRepository
 from shophub.store.dynamo import (
     BATCH_GET_MAX,
     TRANSACT_MAX,
+    UNPROCESSED,
     ConditionFailed,
     Expr,
     HubTable,
@@ -47,13 +47,20 @@ from shophub.store.dynamo import (
     deserialize_item,
     serialize_item,
 )
+from shophub.store.unit_of_work import Subject, UnitOfWork, Write
 
-#: Attempts at a transaction chunk that other transactions keep cancelling (not our conditions).
-_CONFLICT_ATTEMPTS = 6
+#: A transaction chunk that other transactions keep cancelling (not our conditions): 6 attempts
+#: in all, short jittered waits (up to 40 ms doubling, at most 0.5 s).
+_CONFLICTS = Backoff(base=0.04, cap=0.5, jitter=FULL_JITTER, attempts=6)
 
 
 def offer_ref_of(offer: Offer) -> str:
     return keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)
+
+
+def offer_ref_parts(ref: str) -> tuple[str, int, int]:
+    """``(account, shop product, combination)`` of an offer ref (:func:`offer_ref_of`)."""
+    return keys.parse_offer_ref(ref)
 
 
 def _transact_each(table: HubTable, operations: Sequence[tuple[Any, dict[str, Any]]]) -> set[Any]:
@@ -65,7 +72,7 @@ def _transact_each(table: HubTable, operations: Sequence[tuple[Any, dict[str, An
     failed: set[Any] = set()
     for start in range(0, len(operations), TRANSACT_MAX):
         pending = list(operations[start : start + TRANSACT_MAX])
-        conflicts = 0
+        retries = _CONFLICTS.start()
         while pending:
             try:
                 table.transact_write([op for _, op in pending])
@@ -85,11 +92,9 @@ def _transact_each(table: HubTable, operations: Sequence[tuple[Any, dict[str, An
                         if reason != "ConditionalCheckFailed"
                     ]
                     continue
-                conflicts += 1
-                if conflicts >= _CONFLICT_ATTEMPTS:
+                if not retries.pause():
                     failed.update(tag for tag, _ in pending)
                     break
-                time.sleep(random.uniform(0, min(0.02 * 2**conflicts, 0.5)))
     return failed
 
 
@@ -109,17 +114,14 @@ def _batch_get_projected(table: HubTable, wanted: Sequence[Key], attributes: Seq
                 "ExpressionAttributeNames": expr.names,
             }
         }
-        attempt = 0
+        retries = UNPROCESSED.start()
         while pending:
             table.request_count += 1
             answer = table.client.batch_get_item(RequestItems=pending)
             found.extend(deserialize_item(raw) for raw in answer.get("Responses", {}).get(table.name, []))
             pending = answer.get("UnprocessedKeys") or {}
-            if pending:
-                attempt += 1
-                if attempt > 8:
-                    raise RuntimeError("DynamoDB kept returning unprocessed keys")
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+            if pending and not retries.pause():
+                raise RuntimeError("DynamoDB kept returning unprocessed keys")
     return found
 
 
@@ -181,8 +183,7 @@ class StockRepository:
 
     def tx_set(self, tenant_id: str, write: LevelWrite, at: datetime) -> dict[str, Any]:
         """A transaction operation setting one product's stock, conditional on its version
-        (for callers that change stock inside their own transaction; the new version is
-        ``expected_version + 1``)."""
+        (the new version is ``expected_version + 1``)."""
         expr = Expr()
         version = expr.name("stock_version")
         if write.expected_version == 0:
@@ -197,6 +198,15 @@ class StockRepository:
             condition=condition,
             expr=expr,
         )
+
+    def set_levels_in(self, unit: UnitOfWork, tenant_id: str, writes: Sequence[LevelWrite], at: datetime) -> None:
+        """Set each product's stock with the unit, if its version is still the one read (its new
+        version is ``expected_version + 1``). A product whose version moved, or that is gone,
+        loses: :attr:`Subject.STOCK`, naming the product id."""
+        for write in writes:
+            operation = self.tx_set(tenant_id, write, at)
+            key = (keys.tenant_pk(tenant_id), keys.product_sk(write.product_id))
+            unit.add(Write(Subject.STOCK, key, operation, ref=write.product_id))
 
     def set_level(self, tenant_id: str, product_id: int, quantity: int, at: datetime) -> StockLevel | None:
         """Set one product's stock whatever its version, taking the next version atomically
@@ -396,7 +406,7 @@ class OfferStockRepository:
         operations = [(offer_ref_of(r.offer), self._record_operation(r, at)) for r in records]
         for start in range(0, len(operations), TRANSACT_MAX - 1):
             pending = operations[start : start + TRANSACT_MAX - 1]
-            conflicts = 0
+            retries = _CONFLICTS.start()
             while pending:
                 try:
                     self.table.transact_write([check, *(op for _, op in pending)])
@@ -416,10 +426,8 @@ class OfferStockRepository:
                         refused |= lost
                         pending = [pair for pair in pending if pair[0] not in lost]
                         continue
-                    conflicts += 1
-                    if conflicts >= _CONFLICT_ATTEMPTS:
+                    if not retries.pause():
                         raise
-                    time.sleep(min(0.02 * 2**conflicts, 0.5))
         return refused
 
     def _record_operation(self, record: PushRecord, at: datetime) -> dict[str, Any]:

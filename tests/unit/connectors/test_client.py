@@ -16,6 +16,7 @@ import pytest
 from shophub.connectors.prestashop.client import PrestaShopClient, RetryPolicy, parse_retry_after
 from shophub.connectors.prestashop.query import Query
 from shophub.errors import (
+    ShopApiDisabledError,
     ShopAuthError,
     ShopBlockedError,
     ShopError,
@@ -29,7 +30,6 @@ from shophub.errors import (
     ShopTimeoutError,
     ShopTlsError,
     ShopUnreachableError,
-    ShopWebserviceDisabledError,
 )
 from tests.unit.connectors.fakes import (
     KEY,
@@ -115,7 +115,7 @@ def test_shop_in_a_subfolder_and_api_suffix_are_handled() -> None:
         (ps_error(400, 27), ShopRequestRejectedError),
         (ps_error(400, 41), ShopRequestRejectedError),
         (ps_error(500, 3, 3, 32), ShopRequestRejectedError),
-        (ps_error(503, 22), ShopWebserviceDisabledError),
+        (ps_error(503, 22), ShopApiDisabledError),
     ],
 )
 def test_statuses_and_codes_map_to_typed_errors(response: httpx.Response, error: type[ShopError]) -> None:
@@ -131,8 +131,8 @@ def test_codes_and_messages_are_kept_on_a_500_with_php_warnings() -> None:
     shop = ScriptedShop(sequence(ps_error(500, 3, 3, 46, message="Unable to save resource")))
     with pytest.raises(ShopServerError) as caught:
         make_client(shop, retry=RetryPolicy(max_attempts=1)).request("GET", "orders")
-    assert caught.value.ps_codes == (3, 3, 46)
-    assert caught.value.ps_messages[-1] == "Unable to save resource"
+    assert caught.value.shop_codes == (3, 3, 46)
+    assert caught.value.shop_messages[-1] == "Unable to save resource"
 
 
 # --- retries -----------------------------------------------------------------------------------------
@@ -505,7 +505,7 @@ def test_key_never_appears_in_errors_reprs_or_logs(caplog: pytest.LogCaptureFixt
         with pytest.raises(ShopError) as caught:
             client.get_json("orders")
         error = caught.value
-        seen += [str(error), repr(error), error.detail, str(error.params), " ".join(error.ps_messages)]
+        seen += [str(error), repr(error), error.detail, str(error.params), " ".join(error.shop_messages)]
         seen.append(repr(client))
         assert error.__cause__ is None and error.__context__ is None, "no low-level exception rides along"
     text = "\n".join(seen) + caplog.text

@@ -15,7 +15,7 @@ from defusedxml.ElementTree import fromstring
 
 from shophub.connectors import available_platforms, build_connector
 from shophub.connectors.base import Connector
-from shophub.connectors.prestashop.connector import PrestaShopConnector, missing_permissions
+from shophub.connectors.prestashop.connector import PrestaShopConnector
 from shophub.connectors.prestashop.parse import as_bool, as_decimal, as_utc, lang_value, shop_local
 from shophub.domain.shop import OrderCursor, StockUpdate
 from shophub.errors import ShopRequestRejectedError, ShopResponseError, ShopTimeoutError, ValidationError
@@ -545,26 +545,6 @@ def test_value_quirks() -> None:
     assert str(as_decimal("61.800000")) == "61.800000"
 
 
-def test_missing_permissions_are_named() -> None:
-    full = frozenset({"GET", "PUT", "POST", "PATCH", "DELETE", "HEAD"})
-    from shophub.connectors.prestashop.connector import REQUIRED_PERMISSIONS
-
-    everything = {name: full for name in REQUIRED_PERMISSIONS}
-    assert missing_permissions(everything, "8.1.2") == []
-    partial = {**everything, "stock_availables": frozenset({"GET"}), "order_histories": frozenset({"GET"})}
-    partial.pop("customers")
-    assert missing_permissions(partial, "8.1.2") == [
-        "customers:GET",
-        "order_histories:POST",
-        "stock_availables:PATCH",
-    ]
-    put_only = {**everything, "stock_availables": frozenset({"GET", "PUT"})}
-    assert missing_permissions(put_only, "8.1.2") == []
-    assert missing_permissions({**everything, "order_carriers": frozenset({"GET"})}, "1.7.8.0") == [
-        "order_carriers:PUT"
-    ]
-
-
 # --- factory ---------------------------------------------------------------------------------------------------
 
 
@@ -604,7 +584,7 @@ def test_rejected_request_keeps_codes() -> None:
     scripted = ScriptedShop(lambda r: ps_error(400, 35, message="Field xyz does not exist"))
     with pytest.raises(ShopRequestRejectedError) as caught:
         make_connector(scripted).fetch_orders([1])
-    assert caught.value.ps_codes == (35,)
+    assert caught.value.shop_codes == (35,)
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@
   anything else is a :class:`ShopResponseError`;
 * the body is streamed and cut off at ``max_response_bytes`` or at the deadline (a shop trickling
   bytes slower than the read timeout cannot hold a worker past it);
-* every error is a typed :class:`shophub.errors.ShopError` with ``http_status``, ``ps_codes``,
-  ``ps_messages`` and ``request_id``;
+* every error is a typed :class:`shophub.errors.ShopError` with ``http_status``, ``shop_codes``,
+  ``shop_messages`` and ``request_id``; what a webservice code means is the profile's table
+  (:data:`shophub.connectors.prestashop.profile.ERROR_CODES`);
 * ``request_count`` counts every HTTP request sent (retries included).
 """
 
@@ -37,9 +38,12 @@ from xml.etree.ElementTree import Element
 
 import httpx
 
+from shophub.clock import Deadline
 from shophub.connectors.prestashop.parse import error_entries, load_json, load_xml, looks_like_html
+from shophub.connectors.prestashop.profile import PLATFORM, PROFILE
 from shophub.connectors.prestashop.query import Query
 from shophub.errors import (
+    ShopApiDisabledError,
     ShopAuthError,
     ShopBlockedError,
     ShopError,
@@ -53,23 +57,20 @@ from shophub.errors import (
     ShopTimeoutError,
     ShopTlsError,
     ShopUnreachableError,
-    ShopWebserviceDisabledError,
 )
+from shophub.retry import EQUAL_JITTER, Backoff
 from shophub.security.transport import guarded_client, io_deadline
 from shophub.security.url_guard import Resolver, ShopUrl, parse_shop_url
 
 logger = logging.getLogger("shophub.connectors.prestashop")
 
-Deadline = Callable[[], float]
 Output = Literal["json", "xml", "auto", "none"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
-#: PrestaShop codes that, even with a 5xx status, mean "this request is wrong" (retrying the same
-#: request cannot help): 32/38 unknown filter or sort (e.g. date without date=1), 41 required
-#: field, 93 read-only field, 127 body not XML, 133 advanced stock management.
-_REQUEST_CODES_ON_5XX = frozenset({32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 93, 127, 133})
-_AUTH_CODES = frozenset({17, 18, 20, 21})
+#: Codes that, even with a 5xx status, mean "this request is wrong" (retrying the same request
+#: cannot help): e.g. an unknown filter or sort (a date without date=1), a required field.
+_REQUEST_CODES_ON_5XX = PROFILE.codes_meaning(ShopRequestRejectedError)
 _PHP_WARNING = 3
 _MAX_MESSAGE = 300
 
@@ -89,9 +90,15 @@ class RetryPolicy:
     garbled_retries: int = 1
 
     def backoff(self, attempt: int, rnd: float) -> float:
-        """Exponential backoff with "equal jitter": half fixed, half random."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
-        return ceiling / 2 + rnd * ceiling / 2
+        """The wait after failed attempt ``attempt``: exponential backoff with "equal jitter"
+        (half fixed, half random), as :class:`shophub.retry.Backoff` computes it."""
+        return self.waits.delay(attempt, rnd)
+
+    @property
+    def waits(self) -> Backoff:
+        return Backoff(
+            base=self.backoff_base, cap=self.backoff_max, jitter=EQUAL_JITTER, attempts=max(1, self.max_attempts)
+        )
 
 
 @dataclass(frozen=True)
@@ -498,10 +505,10 @@ class PrestaShopClient:
         return cls(
             detail,
             http_status=status,
-            ps_codes=codes,
-            ps_messages=messages,
+            shop_codes=codes,
+            shop_messages=messages,
             request_id=request_id,
-            params={"detail": shown},
+            params={"detail": shown, "platform": PLATFORM},
             **extra,
         )
 
@@ -544,8 +551,9 @@ class PrestaShopClient:
                 cls, detail, status=status, codes=codes, messages=messages, request_id=request_id, **extra
             )
 
+        meant = PROFILE.error_for(status, codes)
         if status == 401:
-            if 26 in codes:
+            if meant is ShopPermissionError:
                 return make(ShopPermissionError)
             if not from_shop:
                 return make(ShopAuthError, f"{label}: HTTP 401, the shop refused the credentials")
@@ -564,7 +572,7 @@ class PrestaShopClient:
                 )
             return make(ShopNotFoundError)
         if status == 405:
-            if 25 in codes:
+            if meant is ShopPermissionError:
                 return make(ShopPermissionError)
             if from_shop:
                 return make(ShopMethodNotSupportedError)
@@ -573,8 +581,8 @@ class PrestaShopClient:
             retry_after = parse_retry_after(headers.get("Retry-After"))
             error = make(ShopRateLimitedError, retry_after=retry_after)
             return _Retryable(error, safe_to_repeat=True, retry_after=retry_after)
-        if status == 503 and 22 in codes:
-            return make(ShopWebserviceDisabledError)
+        if meant is ShopApiDisabledError:
+            return make(ShopApiDisabledError)
         if status >= 500:
             if real and set(real) <= _REQUEST_CODES_ON_5XX:
                 return make(ShopRequestRejectedError)

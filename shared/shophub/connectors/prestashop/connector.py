@@ -9,7 +9,6 @@ multi-node PATCH per 100 rows.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,8 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from shophub.clock import Deadline
 from shophub.connectors.prestashop import translate
-from shophub.connectors.prestashop.client import Deadline, PrestaShopClient, RetryPolicy, ShopResponse
+from shophub.connectors.prestashop.client import PrestaShopClient, RetryPolicy, ShopResponse
 from shophub.connectors.prestashop.parse import (
     RecordError,
     as_bool,
@@ -37,6 +37,7 @@ from shophub.connectors.prestashop.parse import (
     utc_to_local,
     xml_body,
 )
+from shophub.connectors.prestashop.profile import PLATFORM, PROFILE
 from shophub.connectors.prestashop.query import MAX_URL_LENGTH, Query, chunk_values, chunked
 from shophub.domain.shop import (
     ConnectionInfo,
@@ -57,6 +58,7 @@ from shophub.domain.shop import (
 )
 from shophub.errors import (
     FieldProblem,
+    ShopApiDisabledError,
     ShopAuthError,
     ShopBlockedError,
     ShopError,
@@ -71,38 +73,14 @@ from shophub.errors import (
     ShopTlsError,
     ShopTransientError,
     ShopUnreachableError,
-    ShopWebserviceDisabledError,
     ValidationError,
 )
 from shophub.security.url_guard import Resolver
 
 logger = logging.getLogger("shophub.connectors.prestashop")
 
-PLATFORM = "prestashop"
 #: The timezone assumed until the shop's own ``PS_TIMEZONE`` is known.
 DEFAULT_TIMEZONE = "Europe/Warsaw"
-
-#: Permissions the integration needs, by resource. ``"PATCH|PUT"`` means either will do (PATCH
-#: is preferred; PUT with the full record is the fallback, and the only way on 1.7).
-REQUIRED_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "orders": ("GET",),
-    "order_details": ("GET",),
-    "order_states": ("GET",),
-    "order_histories": ("POST",),
-    "order_carriers": ("GET", "PATCH|PUT"),
-    "customers": ("GET",),
-    "addresses": ("GET",),
-    "carriers": ("GET",),
-    "currencies": ("GET",),
-    "configurations": ("GET",),
-    "shops": ("GET",),
-    "products": ("GET",),
-    "combinations": ("GET",),
-    "product_option_values": ("GET",),
-    "stock_availables": ("GET", "PATCH|PUT"),
-    "customer_threads": ("GET", "POST"),
-    "customer_messages": ("POST",),
-}
 
 #: Standard order states resolved from ``configurations``.
 STANDARD_STATE_KEYS = (
@@ -123,13 +101,12 @@ STANDARD_STATE_KEYS = (
     "PS_OS_COD_VALIDATION",
 )
 _FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59)  # noqa: DTZ001  (shop-local wall time)
-_TRACKING_RE = re.compile(r"^[~:#,%&_=\(\)\[\]\.\? \+\-@/a-zA-Z0-9]+$")
 _STOCK_BATCH = 100
 #: Errors that say nothing about individual stock rows: every row of the push fails with them.
 _GLOBAL_ERRORS = (
     ShopAuthError,
     ShopPermissionError,
-    ShopWebserviceDisabledError,
+    ShopApiDisabledError,
     ShopBlockedError,
     ShopTlsError,
     ShopMethodNotSupportedError,
@@ -304,13 +281,14 @@ class PrestaShopConnector:
     def check_connection(self) -> ConnectionInfo:
         response = self._client.request("GET", "", output="xml")
         shop_name, permissions = parse_api_root(response.payload)
-        version = response.shop_version or self._client.shop_version
+        essential, optional = PROFILE.missing_permissions(permissions)
         return ConnectionInfo(
             platform=PLATFORM,
-            shop_version=version,
+            shop_version=response.shop_version or self._client.shop_version,
             shop_name=shop_name,
             permissions=permissions,
-            missing_permissions=missing_permissions(permissions, version),
+            missing_permissions=essential + optional,
+            optional_missing=optional,
         )
 
     def discover(self, recent_orders: int = 1000, *, page_size: int = 250) -> ShopDiscovery:
@@ -591,13 +569,14 @@ class PrestaShopConnector:
 
     def set_tracking_number(self, shop_order_id: int, number: str) -> bool:
         value = (number or "").strip()
-        if not value or len(value) > 64 or not _TRACKING_RE.match(value):
+        rule = PROFILE.tracking
+        if not rule.accepts(value):
             raise ValidationError(
                 "invalid tracking number",
                 details=[
                     FieldProblem(
                         "tracking_number",
-                        "1-64 characters: letters, digits, spaces and ~:#,%&_=()[].?+-@/",
+                        f"1-{rule.max_length} characters: letters, digits, spaces and {rule.symbols}",
                     )
                 ],
             )
@@ -1014,7 +993,7 @@ class PrestaShopConnector:
             for sid, qty in still:
                 outcomes[sid] = _failed(sid, qty, error)
             return None
-        if error.ps_codes:
+        if error.shop_codes:
             culprit, qty = still[0]
             outcomes[culprit] = _failed(culprit, qty, error, permanent=True)
             return still[1:]
@@ -1041,7 +1020,7 @@ class PrestaShopConnector:
             except (ShopPermissionError, ShopMethodNotSupportedError) as exc:
                 if not _method_refused(exc):
                     raise
-                logger.info("PATCH refused (%s); writing stock with full-record PUT", exc.ps_codes)
+                logger.info("PATCH refused (%s); writing stock with full-record PUT", exc.shop_codes)
                 self._stock_mode = "put"
         current = {
             _safe_int(r.get("id")) or 0: r
@@ -1074,26 +1053,6 @@ class PrestaShopConnector:
 
 
 # --- module helpers -----------------------------------------------------------------------------
-
-
-def missing_permissions(permissions: Mapping[str, frozenset[str]], version: str | None) -> list[str]:
-    """``"resource:METHOD"`` entries of :data:`REQUIRED_PERMISSIONS` the key lacks."""
-    legacy = False
-    if version:
-        try:
-            legacy = int(version.split(".", 1)[0]) < 8
-        except ValueError:
-            legacy = False
-    missing: list[str] = []
-    for resource, needs in REQUIRED_PERMISSIONS.items():
-        granted = permissions.get(resource, frozenset())
-        for need in needs:
-            options = need.split("|")
-            if legacy:
-                options = [o for o in options if o != "PATCH"] or options
-            if not any(o in granted for o in options):
-                missing.append(f"{resource}:{options[0]}")
-    return sorted(missing)
 
 
 def _singular(plural: str) -> str:
@@ -1136,7 +1095,7 @@ def _method_refused(exc: ShopError) -> bool:
     """405 code 25 (method not granted to the key) or 23/101 (method unknown: PrestaShop 1.7)."""
     if isinstance(exc, ShopMethodNotSupportedError):
         return True
-    return exc.http_status == 405 and 25 in exc.ps_codes
+    return exc.http_status == 405 and PROFILE.error_for(405, exc.shop_codes) is ShopPermissionError
 
 
 def _created_id(response: ShopResponse, singular: str) -> int:
