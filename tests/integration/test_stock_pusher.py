@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from local.prestashop import ShopSimulator
 from local.stack.runtime import Invoker
+from shophub.services import stock_push
 from shophub.services.stock_push import Delivery
 from shophub.store import keys
 from tests.integration.test_config_helpers import LinedUpClient, race
@@ -281,6 +283,33 @@ def test_a_deleted_shop_row_is_reported_and_not_retried(stack: TestStack, sim: S
     assert entries[0]["outcome"] == "failed"
     assert entries[0]["reason"] == "stock_entry_row_missing"
     assert str(gone.stock_id) in entries[0]["message"]
+
+
+def test_a_quantity_above_the_platforms_largest_is_reported_and_not_sent(
+    stack: TestStack, sim: ShopSimulator, api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a platform whose largest quantity is 1000 and two changes, one above it
+    profile = stock_push.profile_for("prestashop")
+    monkeypatch.setattr(stock_push, "profile_for", lambda _: replace(profile, max_stock_quantity=1000))
+    account = linked_shop(stack, sim, count=2)
+    big, small = account.links
+    before = shop_quantity(sim, big.stock_id)
+    set_stock(api, p1=5000, p2=7)
+    sim.reset_requests()
+
+    # When
+    answer = run_pusher(stack, queued(stack))
+
+    # Then the message succeeds, only the quantity the shop accepts is sent, the report says why
+    assert failed_ids(answer) == []
+    assert shop_quantity(sim, small.stock_id) == 7
+    assert shop_quantity(sim, big.stock_id) == before
+    assert sim.request_count == 1
+    [(report, entries)] = stock_reports(stack, account.id)
+    assert (report["ok"], report["failed"]) == (1, 1)
+    assert (entries[0]["hub_product_id"], entries[0]["reason"]) == (1, "stock_entry_too_large")
+    assert entries[0]["params"] == {"quantity": "5000", "max": "1000"}
+    assert "pushed_quantity" not in offer_item(stack, big)
 
 
 def test_a_shop_that_refuses_the_key_fails_its_rows_for_good(

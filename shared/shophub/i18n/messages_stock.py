@@ -66,6 +66,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Wiersz stanu {stock_id} jest połączony z kilkoma produktami huba ({products}); wysłano stan produktu {sent}.",
         "en": "Stock row {stock_id} is linked to several hub products ({products}); the stock of product {sent} was sent.",
     },
+    "stock_entry_too_large": {
+        "pl": "Stan {quantity} przekracza największy stan, jaki sklep przyjmuje ({max}); nie wysłano go.",
+        "en": "The quantity {quantity} is above the largest the shop accepts ({max}); it was not sent.",
+    },
     "stock_entry_account_failed": {
         "pl": "Nie udało się połączyć ze sklepem: {detail}",
         "en": "Could not connect to the shop: {detail}",

@@ -1,5 +1,8 @@
 """The stock pusher: coalesced, batched stock writes to every linked shop, and sync reports.
 
+The stock-specific part of a push (which rows, which shop call, which record) on top of the
+shared machinery of :mod:`shophub.services.push_pipeline` (lease, rounds, lanes, reports).
+
 One invocation receives a batch of ``StockChanged`` messages. Per tenant it
 
 1. reads the current stock of every product the batch names (so a stale or duplicated message
@@ -20,6 +23,9 @@ One invocation receives a batch of ``StockChanged`` messages. Per tenant it
    not record (a failed or interrupted write): the next run pushes them whatever it reads;
 6. writes one sync report per account, publishes ``StockSyncReported`` and logs the run.
 
+A quantity above the platform's largest (its profile's ``max_stock_quantity``) is not sent: the
+row's entry says so and its messages succeed.
+
 A row the shop failed to write for a passing reason fails the messages that named its product
 (SQS delivers them again); a permanent refusal (e.g. the stock row was deleted in the shop) is
 reported and the messages succeed.
@@ -30,13 +36,14 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from pydantic import ValidationError as PydanticValidationError
 
-from shophub.clock import Clock, Deadline, iso, utc_now
+from shophub.clock import Clock, Deadline, utc_now
+from shophub.connectors import profile_for
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import Offer
 from shophub.domain.config import OrderSettings, Template
@@ -45,14 +52,22 @@ from shophub.domain.shop import StockPushOutcome, StockUpdate
 from shophub.domain.stock import StockChangedMessage
 from shophub.errors import NotFoundError, ShopError, ShopHubError
 from shophub.i18n import DEFAULT_LANGUAGE, translate
-from shophub.ids import new_id, new_ulid
 from shophub.observability import logger
-from shophub.retry import Backoff, retry
+from shophub.services.push_pipeline import (
+    ACCOUNT_WORKERS,
+    LEASE_WAIT_SECONDS,
+    Activity,
+    EntrySink,
+    Events,
+    PushKind,
+    PushPipeline,
+    PushTally,
+    Reports,
+    RowOutcome,
+)
 from shophub.store.accounts import AccountRepository
 from shophub.store.reports import ReportRepository
 from shophub.store.stock import (
-    LeaseBusy,
-    LeaseLost,
     OfferStockRepository,
     ProductStock,
     PushRecord,
@@ -61,22 +76,11 @@ from shophub.store.stock import (
     offer_ref_parts,
 )
 
-#: Rows per shop request (the connector's multi-row write carries up to 100 nodes).
-ROWS_PER_REQUEST = 100
-#: Accounts pushed at the same time by one invocation.
-ACCOUNT_WORKERS = 8
-#: Rounds of "read, push, record" for rows whose record was refused.
-PUSH_ROUNDS = 3
-#: How long a run waits for another run's lease on an account before giving its rows back.
-LEASE_WAIT_SECONDS = 20.0
-#: Waits for a busy lease: 0.2 s growing by half up to 2 s, within the run's ``lease_wait``.
-LEASE_BACKOFF = Backoff(base=0.2, factor=1.5, cap=2.0, budget=LEASE_WAIT_SECONDS)
-#: No wait for a lease ends closer than this to the run's deadline.
-LEASE_RESERVE_SECONDS = 5.0
-#: A lease outlives the run that took it by this much (and lasts this long without a deadline).
-LEASE_SLACK_SECONDS = 60
-LEASE_DEFAULT_SECONDS = 900
 STOCK_SYNC_REPORTED = "StockSyncReported"
+#: How the stock push names itself in reports, the activity log and events.
+STOCK_PUSH = PushKind(
+    report_type="stock", action="stock.pushed", message_key="stock_push_logged", event=STOCK_SYNC_REPORTED, name="stock"
+)
 #: Shop error codes that concern the account (key, permissions, firewall), not one row.
 _ACCOUNT_ERRORS = frozenset(
     {"shop_auth_failed", "shop_permission_denied", "shop_blocked", "shop_tls_error", "shop_method_not_supported"}
@@ -94,28 +98,6 @@ class StockConnector(Protocol):
     def close(self) -> None: ...
 
 
-class Reports(Protocol):
-    def write(self, report: Report, entries: Sequence[ReportEntry]) -> None: ...
-
-
-class Activity(Protocol):
-    def append(
-        self,
-        *,
-        action: str,
-        outcome: Literal["ok", "error"],
-        message_key: str,
-        params: dict[str, Any],
-        tenant_id: str,
-        account_id: str,
-        details: dict[str, Any],
-    ) -> object: ...
-
-
-class Events(Protocol):
-    def publish_many(self, detail_type: str, details: Sequence[dict[str, Any]]) -> None: ...
-
-
 ConnectorFactory = Callable[[Account], StockConnector]
 
 
@@ -128,17 +110,12 @@ class Delivery:
 
 
 @dataclass
-class PushResult:
+class PushResult(PushTally):
     """What one invocation did."""
 
     failed_message_ids: set[str] = field(default_factory=set)
     invalid_messages: int = 0
     changes: int = 0
-    ok: int = 0
-    failed: int = 0
-    unchanged: int = 0
-    shop_requests: int = 0
-    report_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -160,21 +137,6 @@ class _Row:
     @property
     def stock_id(self) -> int:
         return int(self.offer.stock_available_id or 0)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    ok: bool
-    permanent: bool = False
-    reason: str | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _AccountResult:
-    entries: dict[str, ReportEntry] = field(default_factory=dict)  # ref → entry
-    failed_products: set[int] = field(default_factory=set)
-    requests: int = 0
 
 
 def parse_deliveries(deliveries: Iterable[Delivery]) -> tuple[dict[str, dict[int, set[str]]], int, int]:
@@ -217,116 +179,42 @@ class StockPushService:
     ) -> None:
         self.stock = stock
         self.offers = offers
-        self.reports = reports
-        self.activity = activity
-        self.events = events
         self.connector_for = connector_for
         self.clock = clock
-        self.deadline = deadline
-        self.shop_concurrency = max(1, shop_concurrency)
-        self.account_workers = max(1, account_workers)
-        self.lease_wait = lease_wait
-        self.sleep = sleep
+        self.pipeline = PushPipeline(
+            STOCK_PUSH,
+            offers,
+            reports,
+            activity,
+            events,
+            clock=clock,
+            deadline=deadline,
+            shop_concurrency=shop_concurrency,
+            account_workers=account_workers,
+            lease_wait=lease_wait,
+            sleep=sleep,
+        )
 
     def push(self, deliveries: Sequence[Delivery]) -> PushResult:
         """Push the changes of one batch; ``failed_message_ids`` must be delivered again."""
         wanted, changes, invalid = parse_deliveries(deliveries)
         result = PushResult(invalid_messages=invalid, changes=changes)
         for tenant_id, products in wanted.items():
-            failed_products = _TenantRun(self, tenant_id, result).run(set(products))
+            failed_products = self._push_tenant(tenant_id, set(products), result)
             for product_id in failed_products & products.keys():
                 result.failed_message_ids |= products[product_id]
         return result
 
-    def remaining(self) -> float:
-        return float("inf") if self.deadline is None else float(self.deadline())
-
-
-class _TenantRun:
-    """One tenant's share of an invocation."""
-
-    def __init__(self, service: StockPushService, tenant_id: str, result: PushResult) -> None:
-        self.service = service
-        self.tenant_id = tenant_id
-        self.result = result
-        self.at = service.clock()
-
-    def run(self, product_ids: set[int]) -> set[int]:
-        products = self.service.stock.products(self.tenant_id, product_ids)
-        refs = refs_by_account(self.service.offers, self.tenant_id, products.values())
-        accounts, settings = self.service.offers.accounts(self.tenant_id, refs)
+    def _push_tenant(self, tenant_id: str, product_ids: set[int], result: PushResult) -> set[int]:
+        at = self.clock()
+        products = self.stock.products(tenant_id, product_ids)
+        refs = refs_by_account(self.offers, tenant_id, products.values())
+        accounts, settings = self.offers.accounts(tenant_id, refs)
         eligible = [
             accounts[a] for a in sorted(refs) if a in accounts and account_pushes_stock(accounts[a], settings.get(a))
         ]
-        if not eligible:
-            return set()
-        workers = min(self.service.account_workers, len(eligible))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stock-account") as pool:
-            results = list(
-                pool.map(lambda account: _AccountPush(self, account, refs[account.id], products).run(), eligible)
-            )
-        failed: set[int] = set()
-        reports: list[tuple[Account, _AccountResult]] = []
-        for account, outcome in zip(eligible, results, strict=True):
-            failed |= outcome.failed_products
-            if outcome.entries:
-                reports.append((account, outcome))
-        self._report(reports)
-        return failed
-
-    def _report(self, results: Sequence[tuple[Account, _AccountResult]]) -> None:
-        events = []
-        for account, outcome in results:
-            entries = sorted(
-                outcome.entries.values(),
-                key=lambda e: (e.hub_product_id or 0, e.shop_product_id or 0, e.shop_combination_id or 0),
-            )
-            counts: dict[str, int] = defaultdict(int)
-            for entry in entries:
-                counts[entry.outcome] += 1
-            summary = {
-                "ok": counts["ok"],
-                "failed": counts["failed"],
-                "unchanged": counts["unchanged"],
-                "skipped": counts["skipped"],
-                "shop_requests": outcome.requests,
-            }
-            report = Report(
-                id=new_id(),
-                type="stock",
-                account_id=account.id,
-                tenant_id=self.tenant_id,
-                at=self.at,
-                ok=counts["ok"],
-                failed=counts["failed"],
-                summary=summary,
-            )
-            self.service.reports.write(report, entries)
-            self.service.activity.append(
-                action="stock.pushed",
-                outcome="error" if counts["failed"] else "ok",
-                message_key="stock_push_logged",
-                params=summary,
-                tenant_id=self.tenant_id,
-                account_id=account.id,
-                details={"report_id": report.id, "rows": len(entries), **summary},
-            )
-            events.append(
-                {
-                    "tenant_id": self.tenant_id,
-                    "account_id": account.id,
-                    "report_id": report.id,
-                    "at": iso(self.at),
-                    **summary,
-                }
-            )
-            self.result.report_ids.append(report.id)
-            self.result.ok += counts["ok"]
-            self.result.failed += counts["failed"]
-            self.result.unchanged += counts["unchanged"]
-            self.result.shop_requests += outcome.requests
-        if events:
-            self.service.events.publish_many(STOCK_SYNC_REPORTED, events)
+        jobs = [(a, StockRows(self, tenant_id, a, refs[a.id], products)) for a in eligible]
+        return self.pipeline.run(tenant_id, jobs, result, at=at)
 
 
 def account_pushes_stock(account: Account, settings: OrderSettings | None) -> bool:
@@ -362,106 +250,40 @@ def refs_by_account(
     return found
 
 
-class _AccountPush:
-    """One account's push, under the account's lease."""
+class StockRows:
+    """One account's stock push for the pipeline (:class:`shophub.services.push_pipeline.PushRows`):
+    rows are the account's linked offers, the subject is the hub product, the shop call is the
+    connector's multi-row stock write and the record is the offer's pushed quantity and version."""
 
     def __init__(
-        self, run: _TenantRun, account: Account, refs: Mapping[str, int], products: Mapping[int, ProductStock]
-    ):
-        self.run_ = run
-        self.service = run.service
-        self.tenant_id = run.tenant_id
+        self,
+        service: StockPushService,
+        tenant_id: str,
+        account: Account,
+        refs: Mapping[str, int],
+        products: Mapping[int, ProductStock],
+    ) -> None:
+        self.service = service
+        self.tenant_id = tenant_id
         self.account = account
         self.refs = dict(refs)
         self.products = dict(products)
-        self.token = new_ulid()
         self.templates: dict[str, Template] = {}
-        self.result = _AccountResult()
-        self.doubt: set[int] = set()
+        self.max_quantity = profile_for(account.platform).max_stock_quantity
 
-    # --- the lease ------------------------------------------------------------------------------
+    def subjects(self) -> dict[str, int]:
+        return dict(self.refs)
 
-    def run(self) -> _AccountResult:
-        pushing = sorted(set(self.refs.values()))
-        try:
-            in_doubt = self._acquire(pushing)
-        except LeaseBusy:
-            # another run keeps pushing this account: the messages come back later (and the
-            # rows are reported then)
-            logger.info("stock push lease busy", extra={"account_id": self.account.id})
-            self.result.failed_products |= set(pushing)
-            return self.result
-        try:
-            self._push_all(in_doubt)
-        except LeaseLost:
-            logger.warning("stock push lease lost", extra={"account_id": self.account.id})
-            self.result.failed_products |= set(self.refs.values())
-            return self.result
-        except BaseException:
-            self._release(set(pushing) | in_doubt)
-            raise
-        self._release(self.doubt)
-        return self.result
+    def add_subjects(self, subjects: set[int]) -> dict[str, int]:
+        extra = self.service.stock.products(self.tenant_id, subjects)
+        self.products.update(extra)
+        found = refs_by_account(self.service.offers, self.tenant_id, extra.values(), self.account.id)
+        return dict(found.get(self.account.id, {}))
 
-    def _acquire(self, pushing: Sequence[int]) -> set[int]:
-        """Take the account's lease; while another run holds it, wait (:data:`LEASE_BACKOFF`) at
-        most ``lease_wait`` seconds and never into the deadline's last
-        :data:`LEASE_RESERVE_SECONDS`, then :class:`LeaseBusy`."""
+    def refresh(self, subjects: set[int]) -> None:
+        self.products.update(self.service.stock.products(self.tenant_id, subjects))
 
-        def take() -> set[int]:
-            now = int(self.service.clock().timestamp())
-            remaining = self.service.remaining()
-            lease = LEASE_DEFAULT_SECONDS if remaining == float("inf") else int(remaining) + LEASE_SLACK_SECONDS
-            return self.service.offers.acquire_lease(
-                self.account.id, self.token, now=now, until=now + lease, pushing=pushing
-            )
-
-        return retry(
-            take,
-            replace(LEASE_BACKOFF, budget=self.service.lease_wait),
-            on=LeaseBusy,
-            sleep=self.service.sleep,
-            deadline=self.service.remaining,
-            reserve=LEASE_RESERVE_SECONDS,
-        )
-
-    def _release(self, in_doubt: set[int]) -> None:
-        try:
-            self.service.offers.release_lease(self.account.id, self.token, in_doubt)
-        except LeaseLost:
-            logger.warning("stock push lease lost before release", extra={"account_id": self.account.id})
-
-    # --- the rounds -----------------------------------------------------------------------------
-
-    def _push_all(self, in_doubt: set[int]) -> None:
-        forced = set(in_doubt)
-        earlier = in_doubt - set(self.refs.values())
-        if earlier:
-            extra = self.service.stock.products(self.tenant_id, earlier)
-            self.products.update(extra)
-            for ref, product_id in (
-                refs_by_account(self.service.offers, self.tenant_id, extra.values(), self.account.id)
-                .get(self.account.id, {})
-                .items()
-            ):
-                self.refs[ref] = product_id
-        todo = dict(self.refs)
-        for attempt in range(PUSH_ROUNDS):
-            refused = self._round(todo, forced)
-            if not refused:
-                break
-            forced |= set(refused.values())
-            if attempt + 1 < PUSH_ROUNDS:
-                self.products.update(self.service.stock.products(self.tenant_id, set(refused.values())))
-            todo = refused
-        else:
-            for ref, product_id in todo.items():
-                self._report_ref(ref, product_id, "stock_entry_contended")
-                self.result.failed_products.add(product_id)
-                self.doubt.add(product_id)
-
-    def _round(self, todo: Mapping[str, int], forced: set[int]) -> dict[str, int]:
-        """Push ``todo`` rows; returns the rows whose record was refused (ref → product)."""
+    def rows(self, todo: Mapping[str, int], forced: set[int], report: EntrySink) -> list[_Row]:
         offers = [
             o
             for o in self.service.offers.offers(todo)
@@ -477,36 +299,15 @@ class _AccountPush:
                 continue
             row = _Row(offer, product.stock, product.stock_version)
             if offer.stock_available_id is None:
-                self._report(row, "failed", reason="stock_entry_no_stock_row")
+                report(row.ref, self._entry(row, "failed", reason="stock_entry_no_stock_row"))
+            elif row.target > self.max_quantity:
+                params = {"quantity": str(row.target), "max": str(self.max_quantity)}
+                report(row.ref, self._entry(row, "failed", reason="stock_entry_too_large", params=params))
             elif offer.hub_product_id not in forced and offer.pushed_quantity == row.target:
-                self._report(row, "unchanged", old=row.target, reason="stock_entry_unchanged")
+                report(row.ref, self._entry(row, "unchanged", old=row.target, reason="stock_entry_unchanged"))
             else:
                 to_push.append(row)
-        if not to_push:
-            return {}
-
-        outcomes = self._push(to_push)
-        written = [row for row in to_push if outcomes[row.ref].ok]
-        refused = self.service.offers.record_pushed(
-            self.account.id,
-            self.token,
-            [PushRecord(r.offer, r.target, r.version) for r in written],
-            self.run_.at,
-        )
-        again: dict[str, int] = {}
-        for row in to_push:
-            outcome = outcomes[row.ref]
-            if outcome.ok and row.ref in refused:
-                again[row.ref] = row.product_id
-            elif outcome.ok:
-                self._report(row, "ok", reason=outcome.reason, params=outcome.params)
-            else:
-                self._report(row, "failed", reason=outcome.reason, params=outcome.params)
-                if not outcome.permanent:
-                    # the write may or may not have reached the shop: the product stays in doubt
-                    self.result.failed_products.add(row.product_id)
-                    self.doubt.add(row.product_id)
-        return again
+        return to_push
 
     def _load_templates(self, offers: Sequence[Offer]) -> None:
         wanted = {offer_template_id(o, self.account) for o in offers}
@@ -514,17 +315,20 @@ class _AccountPush:
         if missing:
             self.templates.update(self.service.offers.templates(self.account.id, missing))
 
-    # --- pushing --------------------------------------------------------------------------------
+    def key(self, row: _Row) -> str:
+        return row.ref
 
-    def _push(self, rows: Sequence[_Row]) -> dict[str, _Outcome]:
-        """Write the rows, 100 per request, in at most ``shop_concurrency`` lanes (each lane one
-        connection sending its requests one after another)."""
-        outcomes: dict[str, _Outcome] = {}
+    def subject(self, row: _Row) -> int:
+        return row.product_id
+
+    def conflicts(self, rows: Sequence[_Row]) -> dict[str, RowOutcome]:
+        """Rows of one shop stock row linked to several products: the first one's stock is sent."""
+        outcomes: dict[str, RowOutcome] = {}
         sending: dict[int, _Row] = {}
         for row in rows:
             first = sending.setdefault(row.stock_id, row)
             if first is not row:
-                outcomes[row.ref] = _Outcome(
+                outcomes[row.ref] = RowOutcome(
                     ok=False,
                     permanent=True,
                     reason="stock_entry_shared_row",
@@ -534,41 +338,30 @@ class _AccountPush:
                         "sent": str(first.product_id),
                     },
                 )
-        unique = list(sending.values())
-        chunks = [unique[i : i + ROWS_PER_REQUEST] for i in range(0, len(unique), ROWS_PER_REQUEST)]
-        lanes = [chunks[i :: self.service.shop_concurrency] for i in range(self.service.shop_concurrency)]
-        lanes = [lane for lane in lanes if lane]
-        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="stock-lane") as pool:
-            for lane_outcomes, requests in pool.map(self._push_lane, lanes):
-                outcomes.update(lane_outcomes)
-                self.result.requests += requests
         return outcomes
 
-    def _push_lane(self, chunks: list[list[_Row]]) -> tuple[dict[str, _Outcome], int]:
-        rows = [row for chunk in chunks for row in chunk]
-        try:
-            connector = self.service.connector_for(self.account)
-        except ShopHubError as error:
-            return {row.ref: _failure(error) for row in rows}, 0
-        try:
-            answers: dict[int, StockPushOutcome] = {}
-            for chunk in chunks:
-                updates = [StockUpdate(stock_id=r.stock_id, quantity=r.target) for r in chunk]
-                for answer in connector.push_stock(updates):
-                    answers[answer.stock_id] = answer
-            return {row.ref: _outcome_of(answers.get(row.stock_id)) for row in rows}, connector.request_count
-        except ShopHubError as error:
-            return {row.ref: _failure(error) for row in rows}, connector.request_count
-        except Exception:
-            logger.exception("stock push failed unexpectedly", extra={"account_id": self.account.id})
-            retry = _Outcome(ok=False, reason="stock_entry_retry", params={"detail": "internal error"})
-            return dict.fromkeys((row.ref for row in rows), retry), connector.request_count
-        finally:
-            connector.close()
+    def connect(self) -> StockConnector:
+        return self.service.connector_for(self.account)
 
-    # --- entries --------------------------------------------------------------------------------
+    def write(self, connection: StockConnector, rows: Sequence[_Row]) -> dict[str, RowOutcome]:
+        updates = [StockUpdate(stock_id=r.stock_id, quantity=r.target) for r in rows]
+        answers = {answer.stock_id: answer for answer in connection.push_stock(updates)}
+        return {row.ref: _outcome_of(answers.get(row.stock_id)) for row in rows}
 
-    def _report(
+    def failure(self, error: ShopHubError | None) -> RowOutcome:
+        if error is None:
+            return RowOutcome(ok=False, reason="stock_entry_retry", params={"detail": "internal error"})
+        return _failure(error)
+
+    def record(self, token: str, rows: Sequence[_Row], at: datetime) -> set[str]:
+        return self.service.offers.record_pushed(
+            self.account.id, token, [PushRecord(r.offer, r.target, r.version) for r in rows], at
+        )
+
+    def entry(self, row: _Row, outcome: str, *, reason: str | None, params: Mapping[str, str]) -> ReportEntry:
+        return self._entry(row, outcome, reason=reason, params=params)
+
+    def _entry(
         self,
         row: _Row,
         outcome: str,
@@ -576,9 +369,9 @@ class _AccountPush:
         old: int | None = None,
         reason: str | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> None:
+    ) -> ReportEntry:
         previous = row.offer.pushed_quantity if old is None else old
-        self.result.entries[row.ref] = _entry(
+        return _entry(
             row.product_id,
             row.offer.shop_product_id,
             row.offer.shop_combination_id,
@@ -589,18 +382,18 @@ class _AccountPush:
             params=params,
         )
 
-    def _report_ref(self, ref: str, product_id: int, reason: str) -> None:
+    def contended(self, key: str, subject: int) -> ReportEntry:
         """An entry for a row whose pushes kept being refused."""
-        _, shop_product_id, shop_combination_id = offer_ref_parts(ref)
-        product = self.products.get(product_id)
-        self.result.entries[ref] = _entry(
-            product_id,
+        _, shop_product_id, shop_combination_id = offer_ref_parts(key)
+        product = self.products.get(subject)
+        return _entry(
+            subject,
             shop_product_id,
             shop_combination_id,
             "failed",
             old=None,
             new=product.stock if product else None,
-            reason=reason,
+            reason="stock_entry_contended",
         )
 
 
@@ -629,30 +422,30 @@ def _entry(
     )
 
 
-def _failure(error: ShopHubError) -> _Outcome:
+def _failure(error: ShopHubError) -> RowOutcome:
     """A row's outcome when its whole push failed with ``error``."""
     retryable = isinstance(error, ShopError) and error.retryable
     detail = error.shop_message if isinstance(error, ShopError) else (error.detail or error.code)
     if retryable:
-        return _Outcome(ok=False, reason="stock_entry_retry", params={"detail": detail})
-    return _Outcome(ok=False, permanent=True, reason="stock_entry_account_failed", params={"detail": detail})
+        return RowOutcome(ok=False, reason="stock_entry_retry", params={"detail": detail})
+    return RowOutcome(ok=False, permanent=True, reason="stock_entry_account_failed", params={"detail": detail})
 
 
-def _outcome_of(answer: StockPushOutcome | None) -> _Outcome:
+def _outcome_of(answer: StockPushOutcome | None) -> RowOutcome:
     if answer is None:
-        return _Outcome(ok=False, reason="stock_entry_retry", params={"detail": "no answer for the row"})
+        return RowOutcome(ok=False, reason="stock_entry_retry", params={"detail": "no answer for the row"})
     if answer.ok:
-        return _Outcome(ok=True)
+        return RowOutcome(ok=True)
     detail = answer.message or answer.error_code or "error"
     if not answer.permanent:
-        return _Outcome(ok=False, reason="stock_entry_retry", params={"detail": detail})
+        return RowOutcome(ok=False, reason="stock_entry_retry", params={"detail": detail})
     if answer.error_code in _ACCOUNT_ERRORS:
-        return _Outcome(ok=False, permanent=True, reason="stock_entry_account_failed", params={"detail": detail})
+        return RowOutcome(ok=False, permanent=True, reason="stock_entry_account_failed", params={"detail": detail})
     if answer.error_code == "not_found":
-        return _Outcome(
+        return RowOutcome(
             ok=False, permanent=True, reason="stock_entry_row_missing", params={"stock_id": str(answer.stock_id)}
         )
-    return _Outcome(ok=False, permanent=True, reason="stock_entry_refused", params={"detail": detail})
+    return RowOutcome(ok=False, permanent=True, reason="stock_entry_refused", params={"detail": detail})
 
 
 # --- reading reports (the report routes) ----------------------------------------------------------
