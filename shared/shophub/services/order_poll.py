@@ -69,8 +69,8 @@ from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopError, Shop
 from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, text, text_list
 from shophub.ids import new_ulid
 from shophub.observability import logger
-from shophub.ports import Publisher
-from shophub.services.orders import ORDER_IMPORTED, ORDER_UPDATED, EventPublisher, StockAnnouncer, with_status
+from shophub.ports import HubEvents, Publisher, StockAnnouncer
+from shophub.services.orders import ORDER_IMPORTED, ORDER_UPDATED, with_status
 from shophub.services.stock_movements import OrderStockService
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
@@ -196,7 +196,7 @@ class OrderPollService:
         stock_moves: OrderStockService,
         stock_announcer: StockAnnouncer,
         activity: ActivityLogRepository,
-        events: EventPublisher,
+        events: HubEvents,
         poll_queue: Callable[[], Publisher],
         connector_for: ConnectorFactory,
         clock: Clock = utc_now,

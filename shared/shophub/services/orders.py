@@ -22,9 +22,9 @@ for the shop (``OrderUpdateQueue``) only when ``sync.send_tracking_numbers`` /
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from shophub.clock import Clock, utc_now
 from shophub.connectors import profile_for
@@ -44,10 +44,9 @@ from shophub.domain.orders import (
     event_detail,
     parse_hub_order_id,
 )
-from shophub.domain.stock import StockLevel
 from shophub.errors import ConcurrentUpdateError, ConflictError, FieldProblem, NotFoundError, ValidationError
 from shophub.i18n import text, translate
-from shophub.ports import Publisher
+from shophub.ports import HubEvents, Publisher, StockAnnouncer
 from shophub.services.stock_movements import OrderStockService
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
@@ -68,16 +67,6 @@ def check_tracking_number(number: str, platform: str, language: str) -> None:
 
 ORDER_UPDATED = "OrderUpdated"
 ORDER_IMPORTED = "OrderImported"
-
-
-class EventPublisher(Protocol):
-    def publish(self, detail_type: str, detail: dict[str, Any]) -> None: ...
-
-    def publish_many(self, detail_type: str, details: Sequence[dict[str, Any]]) -> None: ...
-
-
-class StockAnnouncer(Protocol):
-    def enqueue_changes(self, tenant_id: str, changes: Iterable[StockLevel]) -> int: ...
 
 
 def with_status(
@@ -118,7 +107,7 @@ class OrderService:
         stock_moves: OrderStockService,
         stock_announcer: StockAnnouncer,
         activity: ActivityLogRepository,
-        events: EventPublisher,
+        events: HubEvents,
         poll_queue: Callable[[], Publisher],
         update_queue: Callable[[], Publisher],
         clock: Clock = utc_now,

@@ -37,6 +37,7 @@ from shophub.domain.reports import Report, ReportEntry, ReportType
 from shophub.errors import ShopHubError
 from shophub.ids import new_id, new_ulid
 from shophub.observability import logger
+from shophub.ports import HubEvents
 from shophub.retry import Backoff, retry
 from shophub.store.stock import LeaseBusy, LeaseLost
 
@@ -171,10 +172,6 @@ class Activity(Protocol):
     ) -> object: ...
 
 
-class Events(Protocol):
-    def publish_many(self, detail_type: str, details: Sequence[dict[str, Any]]) -> None: ...
-
-
 @dataclass
 class AccountResult:
     """One account's push: its report entries (key → entry), the subjects to deliver again and
@@ -209,7 +206,7 @@ class PushPipeline:
         leases: PushLeases,
         reports: Reports,
         activity: Activity,
-        events: Events,
+        events: HubEvents,
         *,
         clock: Clock = utc_now,
         deadline: Deadline | None = None,

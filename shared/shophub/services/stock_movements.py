@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from shophub.clock import Clock, utc_now
 from shophub.domain.catalog import Offer
@@ -51,10 +51,6 @@ from shophub.store.unit_of_work import Committed, Subject, UnitOfWork
 #: Attempts at one order's transaction while other writers keep moving its products' versions
 #: (each a fresh read of what moved), with waits doubling from 20 ms up to 0.5 s between them.
 STOCK_RACE = Backoff(base=0.02, cap=0.5, attempts=10)
-
-
-class StockAnnouncer(Protocol):
-    def enqueue_changes(self, tenant_id: str, changes: Iterable[StockLevel]) -> int: ...
 
 
 @dataclass

@@ -53,12 +53,12 @@ from shophub.domain.stock import StockChangedMessage
 from shophub.errors import NotFoundError, ShopError, ShopHubError
 from shophub.i18n import DEFAULT_LANGUAGE, translate
 from shophub.observability import logger
+from shophub.ports import HubEvents
 from shophub.services.push_pipeline import (
     ACCOUNT_WORKERS,
     LEASE_WAIT_SECONDS,
     Activity,
     EntrySink,
-    Events,
     PushKind,
     PushPipeline,
     PushTally,
@@ -167,7 +167,7 @@ class StockPushService:
         offers: OfferStockRepository,
         reports: Reports,
         activity: Activity,
-        events: Events,
+        events: HubEvents,
         connector_for: ConnectorFactory,
         *,
         clock: Clock = utc_now,
