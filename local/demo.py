@@ -196,7 +196,7 @@ def status_choice(state: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]
         return _pick(statuses, ["oczekuje-na-platnosc"])
     if state.get("paid") or "accepted" in name or "progress" in name:
         return _pick(statuses, ["w-realizacji"])
-    return _pick(statuses, ["nowe-prestashop"])
+    return _pick(statuses, ["nowe"])
 
 
 def mapping_plans(
@@ -378,7 +378,7 @@ class MerchantFlow:
                     raise AssertionError(f"{kind}: {len(items)} sent, {len(saved['items'])} saved")
                 shown = ", ".join(f"{_mapping_source(kind, i)} → {names.get(i['hub_id'], i['hub_id'])}" for i in items)
                 self.say(f"{kind}: {shown}")
-            self.state.landing_status = _pick(statuses, ["nowe-prestashop"])
+            self.state.landing_status = _pick(statuses, ["nowe"])
 
     def order_settings(self, *, fetch_from: datetime | None = None, fetch_enabled: bool = True) -> None:
         with self.step("order settings"):

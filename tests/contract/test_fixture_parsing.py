@@ -228,12 +228,12 @@ def test_full_orders_with_lines_customer_addresses_in_six_requests() -> None:
     assert order.carrier_reference == 2
     assert order.currency == "PLN"
     poster, mug = order.lines
-    assert (poster.product_id, poster.combination_id, poster.quantity) == (4, 18, 2)
+    assert (poster.product_id, poster.variant_id, poster.quantity) == (4, 18, 2)
     assert poster.unit_price_gross == Decimal("79.000000")
     assert poster.total_price_gross == Decimal("158.000000")  # from order_details
     assert poster.reference == "demo_5"
     assert poster.name == "The adventure begins Framed poster - Size : 80x120cm"
-    assert (mug.product_id, mug.combination_id, mug.quantity) == (8, 0, 1)
+    assert (mug.product_id, mug.variant_id, mug.quantity) == (8, 0, 1)
     assert order.customer is not None
     assert (order.customer.firstname, order.customer.lastname) == ("John", "DOE")
     assert order.customer.email == "pub@prestashop.com"
@@ -283,7 +283,7 @@ def test_xml_orders_parse_like_json_ones() -> None:
 
     assert first.reference == "XKBKNABJK"
     assert first.totals.paid_gross == Decimal("68.200000")
-    assert [line.combination_id for line in first.lines] == [1, 9]
+    assert [line.variant_id for line in first.lines] == [1, 9]
     assert second.current_state == 4
     assert second.shipping_number == "PL123456789TRACK"
     assert second.invoice_number == 1
@@ -312,7 +312,7 @@ def test_discovery_from_recorded_answers() -> None:
     assert states[4].shipped
     assert states[1].module_name == "ps_checkpayment"
     assert len(states) == 13
-    assert [(c.id_reference, c.name, c.active) for c in found.carriers] == [
+    assert [(c.carrier_key, c.name, c.active) for c in found.carriers] == [
         (1, "Click and collect", True),
         (2, "My carrier", True),
         (3, "My cheap carrier", False),
@@ -364,7 +364,7 @@ def test_variants_from_products_combinations_option_values_and_stock() -> None:
     batch = connector_for(shop).fetch_variants([1, 2], with_stock=True)
 
     assert batch.failures == []
-    by_key = {(v.product_id, v.combination_id): v for v in batch.variants}
+    by_key = {(v.product_id, v.variant_id): v for v in batch.variants}
     assert sorted(k[1] for k in by_key if k[0] == 1) == [1, 2, 3, 4, 5, 6, 7, 8]
     assert sorted(k[1] for k in by_key if k[0] == 2) == [9, 10, 11, 12]
     first = by_key[(1, 1)]
@@ -400,7 +400,7 @@ def test_xml_product_and_combination_shapes() -> None:
     variants = translate.product_variants(
         products[0], combos, options={}, stock_rows=None, tax_rates={}, tz=tz, language_id=2
     )
-    assert [v.combination_id for v in variants] == [1, 2]
+    assert [v.variant_id for v in variants] == [1, 2]
     assert [v.stock_id for v in variants] == [20, 21]
     assert [v.quantity for v in variants] == [None, None]
     assert [[o for o in c["associations"]["product_option_values"]] for c in combos] == [
@@ -416,7 +416,7 @@ def test_product_without_combinations_is_one_universal_variant() -> None:
         product, [], options={}, stock_rows={}, tax_rates={1: Decimal("23")}, tz=tz, language_id=2
     )
 
-    assert (variant.product_id, variant.combination_id) == (20, 0)
+    assert (variant.product_id, variant.variant_id) == (20, 0)
     assert variant.variant_name == "Uniwersalny"
     assert variant.name == "Produkt testowy 1"
     assert variant.reference == "RS-1"

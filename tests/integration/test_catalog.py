@@ -367,7 +367,7 @@ def test_an_offer_without_a_stock_row_says_so(hub: InProcessHub, shop: ShopSimul
     account.run_import("import", "symbol", with_stock=True)
     [first, _] = products(account.client)
     [offer] = hub.container.catalog.offers_of_product("tenant-a", first["id"])
-    hub.container.catalog.put_offer(offer.model_copy(update={"stock_available_id": None}), replace=True)
+    hub.container.catalog.put_offer(offer.model_copy(update={"stock_ref": None}), replace=True)
 
     # Then
     answer = _offer_of(account.client, first["id"])

@@ -22,8 +22,8 @@ def test_a_new_tenant_starts_with_the_default_dictionaries(stack):
 
     assert statuses.status == payments.status == shipping.status == 200
     status_names = [i["name"] for i in statuses.json["items"]]
-    assert {"Nowe PrestaShop", "W realizacji", "Wysłane", "Anulowane"} <= set(status_names)
-    assert status_names[0] == "Nowe PrestaShop"
+    assert {"Nowe", "W realizacji", "Wysłane", "Anulowane"} <= set(status_names)
+    assert status_names[0] == "Nowe"
     assert {"Przelew", "Pobranie", "Karta płatnicza", "Czek"} <= {i["name"] for i in payments.json["items"]}
     assert {"Kurier", "Paczkomat", "Odbiór osobisty", "Poczta Polska"} <= {i["name"] for i in shipping.json["items"]}
     assert all(set(item) == {"id", "name"} for item in statuses.json["items"])

@@ -287,9 +287,7 @@ def test_all_mappings_cannot_be_removed_while_fetching_is_enabled(stack):
     client = api(stack)
     map_everything(client, account.id)
     assert (
-        client.put(
-            f"/accounts/{account.id}/order-settings", {"fetch_enabled": True, "landing_status": "nowe-prestashop"}
-        ).status
+        client.put(f"/accounts/{account.id}/order-settings", {"fetch_enabled": True, "landing_status": "nowe"}).status
         == 200
     )
 

@@ -22,8 +22,8 @@ from tests.integration.test_config_helpers import (
 FULL = {
     "fetch_enabled": True,
     "fetch_from": "2026-11-01T00:00:00Z",
-    "landing_status": "nowe-prestashop",
-    "update_statuses": ["nowe-prestashop", "w-realizacji"],
+    "landing_status": "nowe",
+    "update_statuses": ["nowe", "w-realizacji"],
     "sync": {"update_statuses": True, "send_tracking_numbers": True, "send_documents": False, "push_statuses": False},
     "products": {"update_stock": True},
 }
@@ -89,9 +89,7 @@ def test_one_missing_mapping_kind_is_named_alone(stack):
     )
     client.put(f"/accounts/{account.id}/mappings/statuses", {"items": [{"shop_state_id": 2, "hub_id": "wyslane"}]})
 
-    answer = client.put(
-        f"/accounts/{account.id}/order-settings", {"fetch_enabled": True, "landing_status": "nowe-prestashop"}
-    )
+    answer = client.put(f"/accounts/{account.id}/order-settings", {"fetch_enabled": True, "landing_status": "nowe"})
 
     assert answer.status == 409
     assert [d["field"] for d in answer.json["error"]["details"]] == ["mappings.carriers"]
@@ -118,7 +116,7 @@ def test_enabling_stores_everything_and_joins_the_fetch_index(stack):
     assert other.id not in {a for _, a in stack.container.config_repository.list_fetch_enabled()}
     settings = stack.container.config_repository.get_order_settings(account.id)
     assert settings.fetch_enabled is True
-    assert settings.landing_status == "nowe-prestashop"
+    assert settings.landing_status == "nowe"
     assert settings.fetch_from.isoformat() == "2026-11-01T00:00:00+00:00"
     # and the change is logged with the old and the new values
     entry = logs(stack, account_id=account.id)[0]
@@ -170,7 +168,7 @@ def test_landing_status_cannot_be_unset_while_fetching(stack):
 
     assert answer.status == 409
     assert [d["field"] for d in answer.json["error"]["details"]] == ["landing_status"]
-    assert client.get(f"/accounts/{account.id}/order-settings").json["landing_status"] == "nowe-prestashop"
+    assert client.get(f"/accounts/{account.id}/order-settings").json["landing_status"] == "nowe"
 
 
 def test_omitted_fields_keep_their_values_and_null_fetch_from_goes_back_to_the_default(stack):
@@ -315,7 +313,7 @@ def test_fetch_from_default_is_the_creation_time_for_other_areas_too(stack):
 def test_two_concurrent_partial_changes_are_both_kept(stack):
     # Given two requests that both read the stored settings before either writes
     account = make_account(stack)
-    api(stack).put(f"/accounts/{account.id}/order-settings", {"update_statuses": ["nowe-prestashop"]})
+    api(stack).put(f"/accounts/{account.id}/order-settings", {"update_statuses": ["nowe"]})
     table = lined_up_table(stack, 2, lambda op, kw: op == "get_item" and "SETTINGS#ORDERS" in str(kw))
 
     def service() -> ConfigService:
@@ -342,5 +340,5 @@ def test_two_concurrent_partial_changes_are_both_kept(stack):
     stored = stack.container.config_repository.get_order_settings(account.id)
     assert stored.products.update_stock is True
     assert stored.sync.send_tracking_numbers is True
-    assert stored.update_statuses == ["nowe-prestashop"]
+    assert stored.update_statuses == ["nowe"]
     assert stored.version == 3

@@ -130,8 +130,8 @@ def test_thousand_products_with_five_combinations_and_stock_within_40_requests(c
     assert connector.request_count == catalog_sim.request_count == 23
     assert connector.request_count <= 40
     for variant in batch.variants[::397]:
-        assert variant.quantity == catalog_sim.data.stock_quantity(variant.product_id, variant.combination_id)
-        assert catalog_sim.data.stock_row(variant.stock_id)["id_product_attribute"] == variant.combination_id
+        assert variant.quantity == catalog_sim.data.stock_quantity(variant.product_id, variant.variant_id)
+        assert catalog_sim.data.stock_row(variant.stock_id)["id_product_attribute"] == variant.variant_id
         assert variant.name.startswith(variant.product_name + " - ")
     longest = max(len(r.path) + len(r.query) for r in catalog_sim.requests)
     assert longest < 6000

@@ -159,7 +159,7 @@ def test_8_an_order_cancelled_before_its_first_fetch_takes_nothing(flow: Flow) -
     assert flow.shop_rows() == shop_before
     skipped = flow.acc.order(oid)["stock"]["skipped"]
     assert [s["reason"] for s in skipped] == ["returned_in_shop"]
-    assert flow.acc.order(oid)["status"] == "nowe-prestashop"
+    assert flow.acc.order(oid)["status"] == "nowe"
 
 
 def test_9_a_state_change_in_the_shop_is_followed(flow: Flow) -> None:

@@ -65,7 +65,7 @@ def test_import_creates_one_hub_product_per_variant_with_stock_offers_and_a_repo
 
     # and each variant is a hub product with its identifiers (default field mapping) and stock
     products = {p.id: p for p in world.products()}
-    offers = {(o.shop_product_id, o.shop_combination_id): o for o in world.offers(account)}
+    offers = {(o.shop_product_id, o.shop_variant_id): o for o in world.offers(account)}
     assert sorted(offers) == shop_variants(world, [1, 2, 3, 4, 5, 6])
     for (pid, cid), offer in offers.items():
         combination = world.sim.data.combination(cid)
@@ -77,7 +77,7 @@ def test_import_creates_one_hub_product_per_variant_with_stock_offers_and_a_repo
         assert product.stock_version == 1
         assert product.variant != "" and product.name.endswith(str(pid))
         assert offer.template_id == account.default_template_id
-        assert offer.stock_available_id == int(world.sim.data.stock_row_for(pid, cid)["id"])
+        assert offer.stock_ref == int(world.sim.data.stock_row_for(pid, cid)["id"])
         assert offer.stock_taken_at is not None
         assert offer.import_id == import_id
 
@@ -193,7 +193,7 @@ def test_without_stock_products_start_at_zero_and_no_stock_rows_are_read(world_f
     assert len(products) == 6
     assert {(p.stock, p.stock_version) for p in products} == {(0, 0)}
     offers = world.offers(account)
-    assert all(o.stock_taken_at is None and o.stock_available_id for o in offers)
+    assert all(o.stock_taken_at is None and o.stock_ref for o in offers)
 
 
 # --- filters ----------------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def test_a_linked_shop_variant_keeps_its_link_on_the_next_import(world_factory: 
     client = world.api()
     world.start(client, account, mode="import", with_stock=True)
     world.drain()
-    before = {(o.shop_product_id, o.shop_combination_id): o.hub_product_id for o in world.offers(account)}
+    before = {(o.shop_product_id, o.shop_variant_id): o.hub_product_id for o in world.offers(account)}
     # the shop's stock changes; the hub's stock must win for linked variants
     world.sim.data.set_stock(1, 1, 999)
 
@@ -363,7 +363,7 @@ def test_a_linked_shop_variant_keeps_its_link_on_the_next_import(world_factory: 
 
     progress = world.progress(client, account, second)
     assert (progress["created"], progress["linked"], progress["skipped"]) == (0, 0, 4)
-    assert {(o.shop_product_id, o.shop_combination_id): o.hub_product_id for o in world.offers(account)} == before
+    assert {(o.shop_product_id, o.shop_variant_id): o.hub_product_id for o in world.offers(account)} == before
     assert len(world.products()) == 4
     assert all(p.stock != 999 for p in world.products())
     reasons = {i["reason"] for i in world.items(client, account, second, status="skipped")}

@@ -236,7 +236,7 @@ def test_item_listings_follow_every_page_of_a_filtered_query(stack: TestStack) -
     stack.table.put(imports.run_item(run))
     imports.put_items(
         [
-            ImportItem(import_id="run1", account_id="acc1", shop_product_id=p, shop_combination_id=0, status=status)
+            ImportItem(import_id="run1", account_id="acc1", shop_product_id=p, shop_variant_id=0, status=status)
             for p, status in enumerate(["skipped", "imported", "failed", "skipped", "linked", "skipped", "failed"], 1)
         ]
     )

@@ -112,7 +112,7 @@ def test_the_links_file_round_trip(world_factory: Factory) -> None:
     ]
     offers = {o.shop_product_id: o for o in world.offers(account)}
     assert {p: o.hub_product_id for p, o in offers.items()} == {1: first, 3: second}
-    assert offers[1].stock_available_id == int(world.sim.data.stock_row_for(1, 0)["id"])
+    assert offers[1].stock_ref == int(world.sim.data.stock_row_for(1, 0)["id"])
     assert offers[1].template_id == account.default_template_id
     assert offers[1].import_id is None
     product = world.container.catalog.get_product("tenant-a", first)
@@ -189,7 +189,7 @@ def test_a_variant_no_run_listed_is_confirmed_with_the_shop(world_factory: Facto
     assert answer.json["rejected"] == [{"line": 3, "reason": "The shop has no variant 2/999."}]
     assert [r.path for r in world.sim.requests if r.path == "/api/products"] == ["/api/products"]
     [offer] = world.offers(account)
-    assert (offer.shop_combination_id, offer.stock_available_id) == (
+    assert (offer.shop_variant_id, offer.stock_ref) == (
         combination,
         int(world.sim.data.stock_row_for(2, combination)["id"]),
     )

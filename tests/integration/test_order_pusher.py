@@ -104,7 +104,7 @@ def test_a_status_change_goes_to_the_shop_through_the_reverse_mapping_and_does_n
 
     # "w-realizacji" is mapped from shop states 2 and 3: the lowest is posted
     assert shop.sim.data.order(oid)["current_state"] == 2
-    assert shop.stored_order(oid).shop_state_id == 2
+    assert shop.stored_order(oid).shop_status_id == 2
     # the next poll sees the shop's change and leaves the hub status alone
     shop.poll()
     assert shop.stored_order(oid).status == "w-realizacji"

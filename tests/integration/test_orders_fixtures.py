@@ -39,8 +39,8 @@ STATE_MAP = {
 }
 PAYMENT_MAP = {"ps_checkpayment": "czek", "ps_wirepayment": "przelew", "ps_cashondelivery": "pobranie"}
 CARRIER_MAP = {"1": "odbior-osobisty", "2": "kurier", "4": "paczkomat", "6": "kurier"}
-LANDING = "nowe-prestashop"
-UPDATE_STATUSES = ["nowe-prestashop", "oczekuje-na-platnosc", "w-realizacji"]
+LANDING = "nowe"
+UPDATE_STATUSES = ["nowe", "oczekuje-na-platnosc", "w-realizacji"]
 
 
 class TestContainer(wiring.Container):
@@ -144,8 +144,8 @@ class Shop:
                 account_id=self.account.id,
                 hub_product_id=product_id,
                 shop_product_id=shop_product_id,
-                shop_combination_id=shop_combination_id,
-                stock_available_id=self.sim.data.stock_row_for(shop_product_id, shop_combination_id)["id"],
+                shop_variant_id=shop_combination_id,
+                stock_ref=self.sim.data.stock_row_for(shop_product_id, shop_combination_id)["id"],
                 stock_taken_at=stock_taken_at or (now - timedelta(hours=1) if shop_stock is not None else None),
                 pushed_quantity=shop_stock,
                 pushed_version=1 if shop_stock is not None else None,
@@ -322,7 +322,7 @@ def stored_order(
         shop_order_id=shop_order_id,
         reference=f"REF{shop_order_id:06d}",
         status=status,
-        shop_state_id=1,
+        shop_status_id=1,
         payment_method="czek",
         payment_module="ps_checkpayment",
         shipping_method="kurier",
@@ -332,7 +332,7 @@ def stored_order(
                 line_id=shop_order_id * 10 + i,
                 hub_product_id=hub_id,
                 shop_product_id=p,
-                shop_combination_id=c,
+                shop_variant_id=c,
                 name=f"Product {p}",
                 quantity=q,
                 unit_price_gross=Decimal("12.30"),

@@ -55,7 +55,7 @@ def test_new_orders_are_imported_once_in_the_landing_status_with_mappings_resolv
     assert [o.shop_order_id for o in orders] == [shipped]
     order = orders[0]
     assert order.id == f"{shop.account_id}-{shipped}"
-    assert order.status == LANDING and order.shop_state_id == 4 and not order.frozen
+    assert order.status == LANDING and order.shop_status_id == 4 and not order.frozen
     assert order.payment_method == "przelew" and order.shipping_method == "paczkomat"
     assert [(line.shop_product_id, line.hub_product_id, line.quantity) for line in order.lines] == [
         (2, hub_product, 2),
@@ -141,7 +141,7 @@ def test_shop_state_changes_move_the_status_until_it_leaves_update_statuses_then
     shop.sim.data.change_order_state(oid, 9)
     shop.poll()
     order = shop.stored_order(oid)
-    assert order.status == "w-realizacji" and order.shop_state_id == 9
+    assert order.status == "w-realizacji" and order.shop_status_id == 9
     assert len(_logs(shop, "orders.status_unmapped")) == 1
 
     # "Wysłane" is outside update_statuses: the order follows and is frozen for good
@@ -154,7 +154,7 @@ def test_shop_state_changes_move_the_status_until_it_leaves_update_statuses_then
     shop.sim.data.change_order_state(oid, 6)
     shop.poll()
     order = shop.stored_order(oid)
-    assert order.status == "wyslane" and order.frozen and order.shop_state_id == 6
+    assert order.status == "wyslane" and order.frozen and order.shop_status_id == 6
 
 
 def test_status_sync_switched_off_keeps_the_hub_status(stack, container, shops):

@@ -81,7 +81,7 @@ def test_polls_that_do_not_change_the_hub_status_add_nothing(stack, container, s
     # a shop state without a mapping (logged, the status stays)
     shop.sim.data.change_order_state(oid, 9)
     shop.poll()
-    assert shop.stored_order(oid).shop_state_id == 9
+    assert shop.stored_order(oid).shop_status_id == 9
     assert _history(api, order_id) == before
 
 
@@ -129,7 +129,7 @@ def test_a_frozen_orders_later_shop_changes_add_nothing(stack, container, shops)
     shop.sim.data.change_order_state(oid, 5)
     shop.poll()
     order = shop.stored_order(oid)
-    assert order.status == "wyslane" and order.shop_state_id == 5
+    assert order.status == "wyslane" and order.shop_status_id == 5
     assert _history(api, order_id) == frozen
 
     # the merchant may still change it, and that is recorded

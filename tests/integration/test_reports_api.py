@@ -92,7 +92,7 @@ def test_stock_reports_are_listed_and_read_with_every_entry(stack: TestStack, pu
     assert first == {
         "hub_product_id": 1,
         "shop_product_id": pushed.links[0].shop_product_id,
-        "shop_combination_id": pushed.links[0].shop_combination_id,
+        "shop_combination_id": pushed.links[0].shop_variant_id,
         "old": None,
         "new": 12,
         "outcome": "ok",

@@ -50,12 +50,12 @@ class Link:
     account_id: str
     product_id: int
     shop_product_id: int
-    shop_combination_id: int
+    shop_variant_id: int
     stock_id: int
 
     @property
     def ref(self) -> str:
-        return keys.offer_ref(self.account_id, self.shop_product_id, self.shop_combination_id)
+        return keys.offer_ref(self.account_id, self.shop_product_id, self.shop_variant_id)
 
 
 @dataclass
@@ -160,8 +160,8 @@ def link_rows(
             account_id=account.id,
             hub_product_id=product_id,
             shop_product_id=link.shop_product_id,
-            shop_combination_id=link.shop_combination_id,
-            stock_available_id=link.stock_id,
+            shop_variant_id=link.shop_variant_id,
+            stock_ref=link.stock_id,
             template_id=template_id if template_id is not None else account.template_id,
             pushed_quantity=pushed_quantity,
             linked_at=NOW,
@@ -169,9 +169,9 @@ def link_rows(
         items.append(
             {
                 "PK": keys.account_pk(account.id),
-                "SK": keys.offer_sk(link.shop_product_id, link.shop_combination_id),
+                "SK": keys.offer_sk(link.shop_product_id, link.shop_variant_id),
                 "GSI1PK": keys.product_offers_gsi1pk(tenant_id, product_id),
-                "GSI1SK": keys.product_offers_gsi1sk(account.id, link.shop_product_id, link.shop_combination_id),
+                "GSI1SK": keys.product_offers_gsi1sk(account.id, link.shop_product_id, link.shop_variant_id),
                 **offer.model_dump(mode="json"),
             }
         )
@@ -189,7 +189,7 @@ def hub_product(stack: TestStack, tenant_id: str, product_id: int) -> dict[str, 
 
 def offer_item(stack: TestStack, link: Link) -> dict[str, Any]:
     item = stack.table.get(
-        keys.account_pk(link.account_id), keys.offer_sk(link.shop_product_id, link.shop_combination_id), consistent=True
+        keys.account_pk(link.account_id), keys.offer_sk(link.shop_product_id, link.shop_variant_id), consistent=True
     )
     assert item is not None
     return item

@@ -70,7 +70,7 @@ class Expected:
             known.setdefault(pid, quantity)
         links = self.linked.setdefault(account, {})
         for offer in offers:
-            links.setdefault((offer.shop_product_id, offer.shop_combination_id), (offer.hub_product_id, step))
+            links.setdefault((offer.shop_product_id, offer.shop_variant_id), (offer.hub_product_id, step))
 
     def fetched(self, tenant: str, account: str, step: int, orders: list[ShopOrder]) -> None:
         """A fetch at ``step``: new orders take stock (unless cancelled already), then cancelled
@@ -258,7 +258,7 @@ def every_linked_row_equals_the_hub_once_sent(world: World, tenant: str) -> None
         set_stock(client, known)
         world.hub.settle()
     rows = {
-        (o.shop_product_id, o.shop_combination_id): o.hub_product_id
+        (o.shop_product_id, o.shop_variant_id): o.hub_product_id
         for o in world.account.offers()
         if o.hub_product_id in known
     }

@@ -91,7 +91,7 @@ STRING_SAMPLES = (
     "ean",
     "symbol",
     "catalog_number",
-    "nowe-prestashop",
+    "nowe",
     "http://127.0.0.1:9",
     "https://127.0.0.1:9/",
     "ftp://x",
@@ -221,7 +221,7 @@ VOCABULARY = (
     "id_from",
     "id_to",
 )
-_VALID_STRINGS = ("x", "Sklep", "ps_checkpayment", "nowe-prestashop", "kurier", "FV/1/2026", "ABC-123", "ąę ÓŁ")
+_VALID_STRINGS = ("x", "Sklep", "ps_checkpayment", "nowe", "kurier", "FV/1/2026", "ABC-123", "ąę ÓŁ")
 
 
 def _object_text(pairs: Sequence[tuple[str, str]]) -> str:

@@ -247,8 +247,8 @@ class MerchantAccount:
         body = {
             "fetch_enabled": True,
             "fetch_from": "2020-01-01T00:00:00Z",
-            "landing_status": "nowe-prestashop",
-            "update_statuses": ["nowe-prestashop", "oczekuje-na-platnosc", "w-realizacji"],
+            "landing_status": "nowe",
+            "update_statuses": ["nowe", "oczekuje-na-platnosc", "w-realizacji"],
             "sync": {"update_statuses": True, "send_tracking_numbers": True, "send_documents": True},
             "products": {"update_stock": True},
             **changes,

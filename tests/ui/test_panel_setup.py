@@ -183,9 +183,9 @@ def test_order_settings_saved_with_fetching_on(page: Page, api: HttpApiClient) -
     expect(page.get_by_role("link", name="Najpierw zmapuj metody dostawy")).to_have_count(0)
     page.get_by_role("switch", name="Włącz pobieranie zamówień").check()
     page.get_by_label("Pobieraj zamówienia od daty").fill("2020-01-01T00:00")
-    page.get_by_label("Zamówienia pobieraj do statusu").select_option(label="Nowe PrestaShop")
+    page.get_by_label("Zamówienia pobieraj do statusu").select_option(label="Nowe")
     updates = page.get_by_role("group", name="Wybierz statusy, w których zamówienia będą się aktualizować")
-    updates.get_by_label("Nowe PrestaShop").check()
+    updates.get_by_label("Nowe", exact=True).check()
     updates.get_by_label("W realizacji").check()
     for name in ("Aktualizuj statusy zamówień", "Wysyłaj numery listów przewozowych", "Aktualizuj stany magazynowe"):
         page.get_by_role("switch", name=name).check()
@@ -195,8 +195,8 @@ def test_order_settings_saved_with_fetching_on(page: Page, api: HttpApiClient) -
 
     saved = api.get(f"/accounts/{account_id(api)}/order-settings").json
     assert saved["fetch_enabled"] is True
-    assert saved["landing_status"] == "nowe-prestashop"
-    assert set(saved["update_statuses"]) == {"nowe-prestashop", "w-realizacji"}
+    assert saved["landing_status"] == "nowe"
+    assert set(saved["update_statuses"]) == {"nowe", "w-realizacji"}
     assert saved["sync"] == {
         "update_statuses": True,
         "send_tracking_numbers": True,

@@ -386,7 +386,7 @@ def test_discovery_is_stored_with_every_field_the_hub_keeps():
     )
     found = ShopDiscovery(
         order_states=[state],
-        carriers=[ShopCarrier(id_reference=2, id=7, name="Kurier", active=False)],
+        carriers=[ShopCarrier(carrier_key=2, id=7, name="Kurier", active=False)],
         payment_modules=[ShopPaymentModule(module="ps_wirepayment", name="Przelew", orders=12, labels=["Bank wire"])],
         timezone="Europe/Warsaw",
         standard_states={"PS_OS_SHIPPING": 4},
@@ -400,7 +400,7 @@ def test_discovery_is_stored_with_every_field_the_hub_keeps():
     assert stored == {
         "account_id": "acc-1",
         "payment_methods": [{"module": "ps_wirepayment", "name": "Przelew", "orders": 12, "labels": ["Bank wire"]}],
-        "carriers": [{"id_reference": 2, "id": 7, "name": "Kurier", "active": False}],
+        "carriers": [{"carrier_key": 2, "id": 7, "name": "Kurier", "active": False}],
         "order_states": [
             {
                 "id": 4,

@@ -87,7 +87,7 @@ def test_default_dictionaries_are_valid_and_seed_in_one_transaction():
         assert len(set(names)) == len(names), kind
         assert all(_ID.match(i) for i in ids)
     statuses = {e.name: e.id for e in DEFAULT_DICTIONARIES["STATUS"]}
-    assert {"Nowe PrestaShop", "W realizacji", "Wysłane", "Anulowane"} <= set(statuses)
+    assert {"Nowe", "W realizacji", "Wysłane", "Anulowane"} <= set(statuses)
     assert statuses["Anulowane"] == DEFAULT_STOCK_RETURN_STATUS
     assert {"Przelew", "Pobranie", "Karta płatnicza", "Czek"} <= {e.name for e in DEFAULT_DICTIONARIES["PAYMENT"]}
     assert {"Kurier", "Paczkomat", "Odbiór osobisty", "Poczta Polska"} <= {

@@ -33,7 +33,7 @@ def parse(text: str | bytes, language: str = "en") -> tuple[list[Any], list[Any]
 def test_pairs_are_read_with_their_line_numbers() -> None:
     pairs, rejected = parse(f"{HEADER}\n12,Kubek,,,,5,0,Mug\n,,,,,6,0,Only shop\n13,Hub only,,,,,,\n14,,,,,7,,\n")
 
-    assert [(p.line, p.hub_product_id, p.shop_product_id, p.shop_combination_id) for p in pairs] == [
+    assert [(p.line, p.hub_product_id, p.shop_product_id, p.shop_variant_id) for p in pairs] == [
         (2, 12, 5, 0),
         (5, 14, 7, 0),
     ]
@@ -43,7 +43,7 @@ def test_pairs_are_read_with_their_line_numbers() -> None:
 def test_semicolons_bom_crlf_quotes_and_column_order_are_understood() -> None:
     text = "\ufeffshop_product_id;shop_combination_id;hub_product_id\r\n5;3;12\r\n\r\n6;0;13\r\n"
     pairs, rejected = parse(text)
-    assert [(p.line, p.hub_product_id, p.shop_product_id, p.shop_combination_id) for p in pairs] == [
+    assert [(p.line, p.hub_product_id, p.shop_product_id, p.shop_variant_id) for p in pairs] == [
         (2, 12, 5, 3),
         (4, 13, 6, 0),
     ]

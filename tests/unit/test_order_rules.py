@@ -38,10 +38,10 @@ def _order(**changes) -> HubOrder:
         account_id="acc1",
         shop_order_id=5,
         status="nowe",
-        shop_state_id=1,
+        shop_status_id=1,
         lines=[
             OrderLine(line_id=1, shop_product_id=1, quantity=2, unit_price_gross=Decimal("1")),
-            OrderLine(line_id=2, shop_product_id=2, shop_combination_id=3, quantity=1, unit_price_gross=Decimal("1")),
+            OrderLine(line_id=2, shop_product_id=2, shop_variant_id=3, quantity=1, unit_price_gross=Decimal("1")),
         ],
         totals=OrderTotals(paid_gross=Decimal("3"), paid_net=Decimal("2.44")),
         shop_updated_at=NOW,
@@ -61,7 +61,7 @@ def _shop(lines: list[tuple[int, int, int]], state: int = 1, at: datetime = NOW)
             ShopOrderLine(
                 id=i,
                 product_id=p,
-                combination_id=c,
+                variant_id=c,
                 quantity=q,
                 unit_price_gross=Decimal("1"),
                 unit_price_net=Decimal("1"),
@@ -90,7 +90,7 @@ def test_anything_else_is_not_a_hub_order_id(value):
 
 def test_leaving_update_statuses_freezes_the_order_for_good():
     settings = OrderSettings(update_statuses=["nowe", "w-realizacji"])
-    moved = with_status(_order(), "w-realizacji", settings, NOW, source="shop", actor="system", shop_state_id=2)
+    moved = with_status(_order(), "w-realizacji", settings, NOW, source="shop", actor="system", shop_status_id=2)
     assert moved.status == "w-realizacji" and not moved.frozen
     shipped = with_status(moved, "wyslane", settings, NOW, source="hub", actor="anna")
     assert shipped.frozen
@@ -101,10 +101,10 @@ def test_leaving_update_statuses_freezes_the_order_for_good():
 def test_a_status_change_is_added_to_the_history_oldest_first():
     settings = OrderSettings(update_statuses=["nowe", "w-realizacji"])
     later = NOW + timedelta(minutes=5)
-    moved = with_status(_order(), "w-realizacji", settings, NOW, source="shop", actor="system", shop_state_id=2)
+    moved = with_status(_order(), "w-realizacji", settings, NOW, source="shop", actor="system", shop_status_id=2)
     shipped = with_status(moved, "wyslane", settings, later, source="hub", actor="anna")
 
-    assert [(c.at, c.status, c.shop_state_id, c.source, c.actor) for c in shipped.status_history] == [
+    assert [(c.at, c.status, c.shop_status_id, c.source, c.actor) for c in shipped.status_history] == [
         (NOW, "w-realizacji", 2, "shop", "system"),
         (later, "wyslane", None, "hub", "anna"),
     ]
@@ -135,7 +135,7 @@ def test_drift_lists_every_product_whose_quantity_differs():
     order = _order()
     assert drift_lines(order.lines, _shop([(1, 0, 2), (2, 3, 1)])) == []
     differences = drift_lines(order.lines, _shop([(1, 0, 1), (1, 0, 2), (9, 0, 1)]))
-    assert [(d.shop_product_id, d.shop_combination_id, d.hub_quantity, d.shop_quantity) for d in differences] == [
+    assert [(d.shop_product_id, d.shop_variant_id, d.hub_quantity, d.shop_quantity) for d in differences] == [
         (1, 0, 2, 3),
         (2, 3, 1, 0),
         (9, 0, 0, 1),

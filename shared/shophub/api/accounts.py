@@ -3,7 +3,7 @@ discovery and the account's activity log. Every route is tenant-scoped: another 
 account is a 404."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -12,11 +12,13 @@ from aws_lambda_powertools.event_handler.openapi.types import (
     OpenAPIResponseContentSchema,
 )
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field
+from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from shophub.api.context import ctx
 from shophub.api.logs import LogListResponse, log_response
 from shophub.clock import lambda_deadline
+from shophub.connectors import DEFAULT_PLATFORM, available_platforms, known_platforms
 from shophub.domain.accounts import Account, DiscoveredCurrency, DiscoveredShop
 from shophub.domain.activity import Section
 from shophub.domain.common import DisplayName, Model, RequestModel
@@ -42,11 +44,25 @@ _DEADLINE_MARGIN = 2.0
 # --- requests -----------------------------------------------------------------------------------
 
 
+def _known_platform(value: str) -> str:
+    if value not in known_platforms():
+        raise PydanticCustomError("literal_error", "unknown platform {platform}", {"platform": value})
+    return value
+
+
+#: A platform with a connector (or a registered profile); the document lists the packaged ones.
+Platform = Annotated[
+    str,
+    AfterValidator(_known_platform),
+    WithJsonSchema({"type": "string", "enum": available_platforms(), "title": "Platform"}),
+]
+
+
 class CreateAccountRequest(RequestModel):
     name: DisplayName = Field(description="A name the merchant recognises")
     shop_url: str = Field(max_length=2048, description="https:// address of the shop (without /api)")
-    api_key: str = Field(max_length=256, description="PrestaShop webservice key (32 characters)")
-    platform: Literal["prestashop"] = "prestashop"
+    api_key: str = Field(max_length=256, description="The platform's key for the shop (e.g. a webservice key)")
+    platform: Platform = DEFAULT_PLATFORM
 
 
 class UpdateAccountRequest(RequestModel):
@@ -183,7 +199,9 @@ def discovery_response(view: DiscoveryView, language: str) -> DiscoveryResponse:
         status=view.status,
         message=message,
         payment_methods=[PaymentMethodResponse.model_validate(p, from_attributes=True) for p in found.payment_methods],
-        carriers=[CarrierResponse.model_validate(c, from_attributes=True) for c in found.carriers],
+        carriers=[
+            CarrierResponse(id_reference=c.carrier_key, id=c.id, name=c.name, active=c.active) for c in found.carriers
+        ],
         order_states=[OrderStateResponse.model_validate(s, from_attributes=True) for s in found.order_states],
         timezone=found.timezone,
         analyzed_orders=found.analyzed_orders,

@@ -84,9 +84,9 @@ def _offer(view: OfferView) -> ProductOfferResponse:
     return ProductOfferResponse(
         account_id=offer.account_id,
         shop_product_id=offer.shop_product_id,
-        shop_combination_id=offer.shop_combination_id,
+        shop_combination_id=offer.shop_variant_id,
         template_id=offer.template_id,
-        stock_available_id=offer.stock_available_id,
+        stock_available_id=offer.stock_ref,
         name=offer.name,
         pushed_quantity=offer.pushed_quantity,
         pushed_at=offer.pushed_at,

@@ -14,11 +14,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from shophub.api.context import ctx
 from shophub.clock import Deadline, lambda_deadline
+from shophub.domain.common import Model
 from shophub.domain.imports import (
     Import,
     ImportItem,
-    ImportItemListResponse,
-    ImportItemResponse,
     ImportListResponse,
     ImportRequest,
     ImportResponse,
@@ -44,6 +43,20 @@ _DEADLINE_MARGIN = 2.0
 LINK_TAGS = ["linking"]
 
 
+class ImportItemResponse(Model):
+    shop_product_id: int
+    shop_combination_id: int | None
+    name: str
+    status: ItemStatus
+    hub_product_id: int | None
+    reason: str
+
+
+class ImportItemListResponse(Model):
+    items: list[ImportItemResponse]
+    next: str | None
+
+
 def _http() -> APIGatewayHttpResolver:
     return cast(APIGatewayHttpResolver, router)
 
@@ -60,7 +73,7 @@ def _import_response(run: Import) -> ImportResponse:
 def _item_response(item: ImportItem, language: str) -> ImportItemResponse:
     return ImportItemResponse(
         shop_product_id=item.shop_product_id,
-        shop_combination_id=item.shop_combination_id,
+        shop_combination_id=item.shop_variant_id,
         name=item.name,
         status=item.status,
         hub_product_id=item.hub_product_id,

@@ -193,7 +193,7 @@ def order_response(order: HubOrder, language: str) -> OrderResponse:
         shop_order_id=order.shop_order_id,
         reference=order.reference,
         status=order.status,
-        shop_state_id=order.shop_state_id,
+        shop_state_id=order.shop_status_id,
         payment_method=order.payment_method,
         payment_module=order.payment_module,
         shipping_method=order.shipping_method,
@@ -203,7 +203,7 @@ def order_response(order: HubOrder, language: str) -> OrderResponse:
             StatusChangeResponse(
                 at=change.at,
                 status=change.status,
-                shop_state_id=change.shop_state_id,
+                shop_state_id=change.shop_status_id,
                 source=change.source,
                 actor=change.actor,
             )
@@ -213,7 +213,7 @@ def order_response(order: HubOrder, language: str) -> OrderResponse:
             OrderLineResponse(
                 hub_product_id=line.hub_product_id,
                 shop_product_id=line.shop_product_id,
-                shop_combination_id=line.shop_combination_id,
+                shop_combination_id=line.shop_variant_id,
                 name=line.name,
                 quantity=line.quantity,
                 unit_price_gross=_money(line.unit_price_gross) or "0",
@@ -260,7 +260,7 @@ class ShipmentRequest(RequestModel):
     tracking_number: str = Field(
         min_length=1,
         max_length=64,
-        description="Letters, digits, spaces and ~:#,%&_=()[].?+-@/ (what PrestaShop accepts), up to 64",
+        description="Checked against what the account's platform accepts (e.g. letters, digits, spaces and ~:#,%&_=()[].?+-@/), up to 64",
     )
 
 

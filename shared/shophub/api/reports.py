@@ -70,7 +70,7 @@ def _entry(entry: ReportEntry, language: str) -> ReportEntryResponse:
     return ReportEntryResponse(
         hub_product_id=entry.hub_product_id,
         shop_product_id=entry.shop_product_id,
-        shop_combination_id=entry.shop_combination_id,
+        shop_combination_id=entry.shop_variant_id,
         old=entry.old,
         new=entry.new,
         outcome=entry.outcome,

@@ -101,9 +101,9 @@ class DiscoveredPaymentMethod(HubModel):
 
 
 class DiscoveredCarrier(HubModel):
-    """A carrier keyed by its stable ``id_reference`` (mapping key); ``id`` is its newest version."""
+    """A carrier keyed by its stable carrier key (mapping key; PrestaShop's ``id_reference``); ``id`` is its newest version."""
 
-    id_reference: int
+    carrier_key: int
     id: int
     name: str
     active: bool = True

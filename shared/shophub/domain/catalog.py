@@ -28,7 +28,7 @@ class HubProduct(HubModel):
     #: When ``stock`` last changed (any source).
     stock_updated_at: datetime | None = None
     #: Denormalized keys of this product's offers, ``keys.offer_ref(account, shop product,
-    #: combination)`` each, added by the linking code in the same transaction as the offer
+    #: variant)`` each, added by the linking code in the same transaction as the offer
     #: (``CatalogRepository.link_offer_in``; a link is never replaced). The stock pusher
     #: reads them with the product instead of querying GSI1 per product; ``None`` means "not
     #: maintained for this product" and makes the pusher fall back to GSI1.
@@ -36,7 +36,7 @@ class HubProduct(HubModel):
 
 
 class Offer(HubModel):
-    """``PK=ACCOUNT#<a>, SK=OFFER#<shop product>#<combination>`` and
+    """``PK=ACCOUNT#<a>, SK=OFFER#<shop product>#<variant>`` and
     ``GSI1PK=PRODUCT#<t>#<hub id>, GSI1SK=OFFER#<a>#<p>#<c>``: a shop variant linked to a hub
     product. ``pushed_quantity`` / ``pushed_version`` record the last stock the hub wrote to the
     shop (conditional on the version, so an older change never overwrites a newer one)."""
@@ -45,8 +45,8 @@ class Offer(HubModel):
     account_id: str
     hub_product_id: int
     shop_product_id: int
-    shop_combination_id: int = 0
-    stock_available_id: int | None = None
+    shop_variant_id: int = 0
+    stock_ref: int | None = None
     template_id: str | None = None
     name: str = ""
     pushed_quantity: int | None = None

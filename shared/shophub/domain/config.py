@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from shophub.connectors import mappable_fields, profile_for
+from shophub.contract import CARRIER_FIELD, STATUS_FIELD
 from shophub.domain.common import HubModel, Model
 
 
@@ -40,8 +41,8 @@ class MappingKindInfo:
     kind: MappingKind
     path: str  # payments | carriers | statuses
     dictionary: DictionaryKind  # the hub dictionary the mapping points into
-    field: str  # the shop value's field in API items
-    numeric: bool  # carrier id_reference and shop state ids are integers
+    field: str  # the shop value's field in API items (the contract's name)
+    numeric: bool  # carrier keys and shop status ids are integers
     discovery_list: str  # list in the discovery item
     discovery_key: str  # the shop value's key in that list
     unknown_hub_key: str  # message for an unknown hub id
@@ -64,10 +65,10 @@ MAPPING_KINDS: dict[str, MappingKindInfo] = {
         "CARRIER",
         "carriers",
         "SHIPPING",
-        "id_reference",
+        CARRIER_FIELD,
         True,
         "carriers",
-        "id_reference",
+        "carrier_key",
         "unknown_shipping_method",
         "unknown_shop_carrier",
     ),
@@ -75,7 +76,7 @@ MAPPING_KINDS: dict[str, MappingKindInfo] = {
         "STATUS",
         "statuses",
         "STATUS",
-        "shop_state_id",
+        STATUS_FIELD,
         True,
         "order_states",
         "id",

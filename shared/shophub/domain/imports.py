@@ -32,7 +32,7 @@ ITEM_STATUSES: tuple[str, ...] = ("prepared", "imported", "linked", "skipped", "
 IDENTIFIER_KINDS: dict[str, str] = {"ean": "EAN", "symbol": "SYMBOL", "catalog_number": "CATNO"}
 
 MAX_EXPLICIT_IDS = 1000
-#: The largest id a shop can have (PrestaShop: ``INT(10) UNSIGNED``). Also keeps ids within what
+#: The largest id a shop can have (e.g. PrestaShop: ``INT(10) UNSIGNED``). Also keeps ids within what
 #: DynamoDB stores as a number (38 digits): a larger one would fail the write, not the request.
 MAX_SHOP_ID = 4_294_967_295
 ShopId = Annotated[int, Field(ge=1, le=MAX_SHOP_ID)]
@@ -109,7 +109,7 @@ class ImportItem(HubModel):
     import_id: str
     account_id: str
     shop_product_id: int
-    shop_combination_id: int | None = None
+    shop_variant_id: int | None = None
     name: str = ""
     status: ItemStatus = "prepared"
     hub_product_id: int | None = None
@@ -117,7 +117,7 @@ class ImportItem(HubModel):
     #: reader's language
     reason_key: str = ""
     reason_params: dict[str, str] = Field(default_factory=dict)
-    stock_available_id: int | None = None
+    stock_ref: int | None = None
     ean: str = ""
     symbol: str = ""
     catalog_number: str = ""
@@ -200,20 +200,6 @@ class ImportResponse(Model):
 
 class ImportListResponse(Model):
     items: list[ImportResponse]
-    next: str | None
-
-
-class ImportItemResponse(Model):
-    shop_product_id: int
-    shop_combination_id: int | None
-    name: str
-    status: ItemStatus
-    hub_product_id: int | None
-    reason: str
-
-
-class ImportItemListResponse(Model):
-    items: list[ImportItemResponse]
     next: str | None
 
 

@@ -52,7 +52,7 @@ def parse_hub_order_id(order_id: str) -> tuple[str, int] | None:
 
 
 def shop_fingerprint(updated_at: datetime, state_id: int, cart: Iterable[tuple[int, int, int]]) -> str:
-    """What a shop order looked like: its ``date_upd``, state and cart (product, combination,
+    """What a shop order looked like: its ``date_upd``, state and cart (product, variant,
     quantity). Two changes can share one ``date_upd`` second; they rarely share all three."""
     digest = hashlib.sha256(repr(sorted(cart)).encode()).hexdigest()[:16]
     return f"{updated_at.astimezone(UTC).isoformat()}|{state_id}|{digest}"
@@ -62,8 +62,8 @@ class UnmappedEntry(HubModel):
     """One thing the order could not be mapped to (the order is imported anyway)."""
 
     kind: UnmappedKind
-    #: the shop value without a mapping: payment module, carrier id_reference (or ``id:<carrier
-    #: id>`` when the carrier is unknown), ``<product>:<combination>``, shop state id
+    #: the shop value without a mapping: payment module, carrier key (or ``id:<carrier
+    #: id>`` when the carrier is unknown), ``<product>:<variant>``, shop status id
     shop_value: str
     #: order line id, for products
     line_id: int | None = None
@@ -75,7 +75,7 @@ class OrderLine(HubModel):
     line_id: int
     hub_product_id: int | None = None
     shop_product_id: int
-    shop_combination_id: int = 0
+    shop_variant_id: int = 0
     name: str = ""
     quantity: int
     unit_price_gross: Decimal
@@ -159,7 +159,7 @@ class DriftLine(HubModel):
     """One product whose quantity differs between the hub's lines and the shop's cart now."""
 
     shop_product_id: int
-    shop_combination_id: int = 0
+    shop_variant_id: int = 0
     name: str = ""
     hub_quantity: int
     shop_quantity: int
@@ -182,7 +182,7 @@ class StatusChange(HubModel):
     #: the hub status id the order got
     status: str
     #: the shop state that caused it; None for a merchant's change in the hub
-    shop_state_id: int | None = None
+    shop_status_id: int | None = None
     source: StatusSource
     #: who acted, as the activity log names them (a token's name, ``api``, ``system``)
     actor: str
@@ -249,7 +249,7 @@ class HubOrder(HubModel):
     #: hub status id
     status: str
     #: the shop state the hub last saw
-    shop_state_id: int
+    shop_status_id: int
     #: the hub status changes, oldest first, at most the newest :data:`STATUS_HISTORY_MAX`
     #: (:func:`append_status_change`); empty for orders stored before it existed (their history
     #: starts at their next change)

@@ -13,7 +13,7 @@ ReportType = Literal["stock", "import"]
 class ReportEntry(HubModel):
     hub_product_id: int | None = None
     shop_product_id: int | None = None
-    shop_combination_id: int | None = None
+    shop_variant_id: int | None = None
     old: int | str | None = None
     new: int | str | None = None
     outcome: str  # e.g. "ok", "failed", "skipped", "unchanged", "linked", "created"

@@ -8,7 +8,7 @@ Conventions:
 
 * every datetime is timezone-aware UTC (the connector converts from the shop's local time);
 * money is :class:`~decimal.Decimal`, exactly as the shop reported it;
-* ``combination_id`` 0 means "the product itself" (a product without variants is one variant);
+* ``variant_id`` 0 means "the product itself" (a product without variants is one variant);
 * empty identifiers are ``""``, never ``None``.
 """
 
@@ -20,7 +20,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from shophub.domain.common import Model
 
-#: Name of the single variant of a product that has no combinations.
+#: Name of the single variant of a product that has no variants.
 UNIVERSAL_VARIANT_NAME = "Uniwersalny"
 
 #: The identifier fields a hub identifier may be read from (field mapping).
@@ -82,9 +82,9 @@ class ShopOrderState(ShopModel):
 
 
 class ShopCarrier(ShopModel):
-    """A carrier keyed by its stable ``id_reference``; ``id`` is its current version."""
+    """A carrier keyed by its stable carrier key (PrestaShop's ``id_reference``); ``id`` is its current version."""
 
-    id_reference: int
+    carrier_key: int
     id: int
     name: str
     active: bool = True
@@ -161,7 +161,7 @@ class ShopAddress(ShopModel):
 class ShopOrderLine(ShopModel):
     id: int
     product_id: int
-    combination_id: int = 0
+    variant_id: int = 0
     name: str = ""
     quantity: int
     reference: str = ""
@@ -282,8 +282,8 @@ class VariantOption(ShopModel):
 
 class ShopVariant(ShopModel):
     product_id: int
-    #: 0 for a product without combinations (its only variant, named "Uniwersalny")
-    combination_id: int = 0
+    #: 0 for a product without variants (its only variant, named "Uniwersalny")
+    variant_id: int = 0
     name: str
     product_name: str
     variant_name: str

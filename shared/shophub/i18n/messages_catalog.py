@@ -175,12 +175,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no product {hub_product_id} in the hub catalogue.",
     },
     "link_unknown_shop_variant": {
-        "pl": "Sklep nie ma wariantu {shop_product_id}/{shop_combination_id}.",
-        "en": "The shop has no variant {shop_product_id}/{shop_combination_id}.",
+        "pl": "Sklep nie ma wariantu {shop_product_id}/{shop_variant_id}.",
+        "en": "The shop has no variant {shop_product_id}/{shop_variant_id}.",
     },
     "link_already_linked": {
-        "pl": "Wariant {shop_product_id}/{shop_combination_id} jest już powiązany z innym produktem hubu ({linked_to}).",
-        "en": "Variant {shop_product_id}/{shop_combination_id} is already linked to another hub product ({linked_to}).",
+        "pl": "Wariant {shop_product_id}/{shop_variant_id} jest już powiązany z innym produktem hubu ({linked_to}).",
+        "en": "Variant {shop_product_id}/{shop_variant_id} is already linked to another hub product ({linked_to}).",
     },
     "link_bad_ids": {
         "pl": "Nieprawidłowy wiersz: kolumny {columns} muszą zawierać liczby całkowite (identyfikatory).",
@@ -188,8 +188,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "link_short_row": {
         "pl": "Nieprawidłowy wiersz: ma {found} kolumn, a potrzeba co najmniej {expected} (do kolumny "
-        "shop_combination_id włącznie).",
-        "en": "Malformed row: it has {found} columns, at least {expected} are needed (up to shop_combination_id).",
+        "{column} włącznie).",
+        "en": "Malformed row: it has {found} columns, at least {expected} are needed (up to {column}).",
     },
     "link_bad_quotes": {
         "pl": "Nieprawidłowy wiersz: po cudzysłowie zamykającym komórkę stoi tekst zamiast separatora. "
@@ -198,11 +198,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Check the quotation marks on this line.",
     },
     "link_shop_failure": {
-        "pl": "Sklep nie potwierdził wariantu {shop_product_id}/{shop_combination_id}: {detail}",
-        "en": "The shop did not confirm variant {shop_product_id}/{shop_combination_id}: {detail}",
+        "pl": "Sklep nie potwierdził wariantu {shop_product_id}/{shop_variant_id}: {detail}",
+        "en": "The shop did not confirm variant {shop_product_id}/{shop_variant_id}: {detail}",
     },
     "link_duplicate_row": {
-        "pl": "Wariant {shop_product_id}/{shop_combination_id} pojawia się w pliku ponownie (pierwszy raz w wierszu {first_line}).",
-        "en": "Variant {shop_product_id}/{shop_combination_id} appears in the file again (first on line {first_line}).",
+        "pl": "Wariant {shop_product_id}/{shop_variant_id} pojawia się w pliku ponownie (pierwszy raz w wierszu {first_line}).",
+        "en": "Variant {shop_product_id}/{shop_variant_id} appears in the file again (first on line {first_line}).",
     },
 }

@@ -16,7 +16,7 @@ def stock_sync_of(product: HubProduct, offer: Offer, *, pushes_stock: bool, in_d
     * ``off`` — the pusher never writes this row: the account is deleted, its order settings
       do not have ``products.update_stock`` on, or the offer's template (its own, else the
       account's default) does not sync stock or no longer exists (``pushes_stock`` False);
-    * ``no_stock_row`` — the row would be pushed but the offer has no ``stock_available_id``
+    * ``no_stock_row`` — the row would be pushed but the offer has no ``stock_ref``
       (the pusher reports it as failed);
     * ``pending`` — a push of this product for the account failed midway or is running (the
       account's push lease holds it in doubt), or the hub's stock is newer than what the row
@@ -28,7 +28,7 @@ def stock_sync_of(product: HubProduct, offer: Offer, *, pushes_stock: bool, in_d
     """
     if not pushes_stock:
         return "off"
-    if offer.stock_available_id is None:
+    if offer.stock_ref is None:
         return "no_stock_row"
     if in_doubt:
         return "pending"
@@ -61,7 +61,7 @@ class CatalogService:
         product = self.catalog.get_product(tenant_id, product_id)
         offers = sorted(
             self.catalog.offers_of_product(tenant_id, product_id),
-            key=lambda o: (o.account_id, o.shop_product_id, o.shop_combination_id),
+            key=lambda o: (o.account_id, o.shop_product_id, o.shop_variant_id),
         )
         if not offers:
             return ProductView(product, [])

@@ -6,7 +6,7 @@ running import per account), stores the run with the account's lock and queues s
 * Stage 1 (``prepare`` message): the connector lists matching shop products (ids and names
   only, keyset pages on id); each becomes a ``prepared`` item; ``total`` grows as pages arrive.
   It then queues stage 2 as chunks of at most :data:`CHUNK_SIZE` product ids.
-* Stage 2 (``chunk`` messages): the connector reads the chunk's products, combinations, option
+* Stage 2 (``chunk`` messages): the connector reads the chunk's products, variants, option
   values and stock rows in batched requests; :class:`~shophub.services.linking.VariantLinker`
   links or creates every variant; one transaction then replaces the chunk's stage-1 items by
   the outcome and adds the counters (so a chunk that runs twice counts once). The chunk that
@@ -308,7 +308,7 @@ class ImportService:
         product_ids = sorted(
             i.shop_product_id
             for i in self.imports.iter_items(run.id, statuses=["prepared"], consistent=True)
-            if i.shop_combination_id is None
+            if i.shop_variant_id is None
         )
         chunks = (len(product_ids) + CHUNK_SIZE - 1) // CHUNK_SIZE
         updated = self.imports.update(
@@ -329,7 +329,7 @@ class ImportService:
             product_ids = sorted(
                 i.shop_product_id
                 for i in self.imports.iter_items(run.id, statuses=["prepared"], consistent=True)
-                if i.shop_combination_id is None
+                if i.shop_variant_id is None
             )
         messages = [
             self._message("chunk", run, chunk=n, product_ids=list(product_ids[start : start + CHUNK_SIZE]))
@@ -488,7 +488,7 @@ class ImportService:
                 ReportEntry(
                     hub_product_id=item.hub_product_id,
                     shop_product_id=item.shop_product_id,
-                    shop_combination_id=item.shop_combination_id,
+                    shop_variant_id=item.shop_variant_id,
                     outcome=item.status,
                     message=render_reason(item.reason_key, item.reason_params, "pl"),
                 )

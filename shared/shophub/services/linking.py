@@ -144,24 +144,24 @@ class VariantLinker:
         ``linked_at`` (default: now) is when the variants were read from the shop: the new offers'
         link time, from which the shop's orders move hub stock (``services/stock_movements.py``)."""
         now = linked_at or self.clock()
-        wanted = [(v.product_id, v.combination_id) for v in variants]
+        wanted = [(v.product_id, v.variant_id) for v in variants]
         earlier = self.imports.get_items(run.id, wanted)
         results: dict[VariantKey, ImportItem] = {}
         todo: list[ShopVariant] = []
         for variant in variants:
-            key = (variant.product_id, variant.combination_id)
+            key = (variant.product_id, variant.variant_id)
             known = earlier.get(key)
             if known is not None and known.status != "prepared":
                 results[key] = known
             else:
                 todo.append(variant)
         offers = self.catalog.batch_get_offers(
-            run.account_id, [(v.product_id, v.combination_id) for v in todo], consistent=True
+            run.account_id, [(v.product_id, v.variant_id) for v in todo], consistent=True
         )
         skipped: list[ImportItem] = []
         pending: list[ShopVariant] = []
         for variant in todo:
-            offer = offers.get((variant.product_id, variant.combination_id))
+            offer = offers.get((variant.product_id, variant.variant_id))
             if offer is not None:
                 skipped.append(self._already_linked(run, variant, offer.hub_product_id))
             else:
@@ -202,7 +202,7 @@ class VariantLinker:
         if skipped:
             self.imports.put_items(skipped)
             for item in skipped:
-                results[(item.shop_product_id, item.shop_combination_id or 0)] = item
+                results[(item.shop_product_id, item.shop_variant_id or 0)] = item
         return results
 
     # --- decisions --------------------------------------------------------------------------------
@@ -218,9 +218,9 @@ class VariantLinker:
             import_id=run.id,
             account_id=run.account_id,
             shop_product_id=variant.product_id,
-            shop_combination_id=variant.combination_id,
+            shop_variant_id=variant.variant_id,
             name=variant.name,
-            stock_available_id=variant.stock_id,
+            stock_ref=variant.stock_id,
             **identifiers,
             **values,
         )
@@ -259,8 +259,8 @@ class VariantLinker:
             account_id=run.account_id,
             hub_product_id=hub_id,
             shop_product_id=variant.product_id,
-            shop_combination_id=variant.combination_id,
-            stock_available_id=variant.stock_id,
+            shop_variant_id=variant.variant_id,
+            stock_ref=variant.stock_id,
             template_id=run.template_id,
             name=variant.name,
             pushed_quantity=variant.quantity if stock_taken else None,
@@ -311,7 +311,7 @@ class VariantLinker:
             self.imports.put_item_in(unit, item)
         retry: list[ShopVariant] = []
         for outcome, written in batch.commit():
-            key = (outcome.variant.product_id, outcome.variant.combination_id)
+            key = (outcome.variant.product_id, outcome.variant.variant_id)
             if isinstance(written, Committed):
                 results[key] = outcome.item
                 if outcome.value:
@@ -346,7 +346,7 @@ class VariantLinker:
             self.imports.put_item_in(unit, item)
         for outcome, written in batch.commit():
             if isinstance(written, Committed):
-                results[(outcome.variant.product_id, outcome.variant.combination_id)] = outcome.item
+                results[(outcome.variant.product_id, outcome.variant.variant_id)] = outcome.item
             else:
                 self._resolve_linked(run, outcome.variant, results, skipped)
 
@@ -361,7 +361,7 @@ class VariantLinker:
     ) -> None:
         """The variant got an offer meanwhile: a twin delivery of this chunk (its item says what
         it did) or another writer (then the variant is already linked)."""
-        key = (variant.product_id, variant.combination_id)
+        key = (variant.product_id, variant.variant_id)
         twin = self.imports.get_items(run.id, [key]).get(key)
         if twin is not None and twin.status != "prepared":
             results[key] = twin
@@ -376,9 +376,9 @@ class ListedVariant:
     """A shop variant an import or link run listed (or the shop confirmed)."""
 
     shop_product_id: int
-    shop_combination_id: int
+    shop_variant_id: int
     name: str
-    stock_available_id: int | None
+    stock_ref: int | None
 
 
 @dataclass
@@ -414,14 +414,14 @@ def _safe_cell(value: Any) -> str:
 
 
 def _key(pair: Pair) -> VariantKey:
-    return (pair.shop_product_id, pair.shop_combination_id)
+    return (pair.shop_product_id, pair.shop_variant_id)
 
 
 def _ids(pair: Pair) -> dict[str, str | int]:
     return {
         "hub_product_id": pair.hub_product_id,
         "shop_product_id": pair.shop_product_id,
-        "shop_combination_id": pair.shop_combination_id,
+        "shop_variant_id": pair.shop_variant_id,
     }
 
 
@@ -458,11 +458,11 @@ class LinkFileService:
         found: dict[VariantKey, ListedVariant] = {}
         for run in self.imports.iter_runs(account_id):
             for item in self.imports.iter_items(run.id):
-                if item.shop_combination_id is None:
+                if item.shop_variant_id is None:
                     continue
-                key = (item.shop_product_id, item.shop_combination_id)
+                key = (item.shop_product_id, item.shop_variant_id)
                 if key not in found:
-                    found[key] = ListedVariant(key[0], key[1], item.name, item.stock_available_id)
+                    found[key] = ListedVariant(key[0], key[1], item.name, item.stock_ref)
         return found
 
     def export(self, tenant_id: str, account_id: str) -> str:
@@ -473,7 +473,7 @@ class LinkFileService:
         linked: set[VariantKey] = set()
         for offer in self.catalog.offers_of_account(account_id):
             offers_by_hub.setdefault(offer.hub_product_id, []).append(offer)
-            linked.add((offer.shop_product_id, offer.shop_combination_id))
+            linked.add((offer.shop_product_id, offer.shop_variant_id))
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(LINKS_FILE_COLUMNS)
@@ -483,8 +483,8 @@ class LinkFileService:
             if not offers:
                 writer.writerow([*hub, "", "", ""])
                 continue
-            for offer in sorted(offers, key=lambda o: (o.shop_product_id, o.shop_combination_id)):
-                writer.writerow([*hub, offer.shop_product_id, offer.shop_combination_id, _safe_cell(offer.name)])
+            for offer in sorted(offers, key=lambda o: (o.shop_product_id, o.shop_variant_id)):
+                writer.writerow([*hub, offer.shop_product_id, offer.shop_variant_id, _safe_cell(offer.name)])
         listed = self.listed_variants(account_id)
         for key in sorted(listed):
             if key in linked:
@@ -583,9 +583,7 @@ class LinkFileService:
         offers = self.catalog.batch_get_offers(account.id, {_key(p) for p in pairs}, consistent=True)
         open_pairs = [p for p in pairs if p.hub_product_id in products and _key(p) not in offers]
         listed = self.listed(account.id, {_key(p) for p in open_pairs})
-        needed = sorted(
-            {p.shop_product_id for p in open_pairs if (listed.get(_key(p)) or _NO_STOCK).stock_available_id is None}
-        )
+        needed = sorted({p.shop_product_id for p in open_pairs if (listed.get(_key(p)) or _NO_STOCK).stock_ref is None})
         shop_failure = ""
         if needed:
             try:
@@ -612,7 +610,7 @@ class LinkFileService:
                     outcome.rejections.append(Rejection(pair.line, "link_already_linked", params))
                 continue
             variant = listed.get(_key(pair))
-            if variant is None or variant.stock_available_id is None:
+            if variant is None or variant.stock_ref is None:
                 if shop_failure and pair.shop_product_id in needed:
                     params["detail"] = shop_failure
                     outcome.rejections.append(Rejection(pair.line, "link_shop_failure", params))
@@ -624,8 +622,8 @@ class LinkFileService:
                 account_id=account.id,
                 hub_product_id=pair.hub_product_id,
                 shop_product_id=pair.shop_product_id,
-                shop_combination_id=pair.shop_combination_id,
-                stock_available_id=variant.stock_available_id,
+                shop_variant_id=pair.shop_variant_id,
+                stock_ref=variant.stock_ref,
                 template_id=template_id,
                 name=variant.name,
                 linked_at=now,
@@ -635,7 +633,7 @@ class LinkFileService:
             refused = self.catalog.link_offers([o for _, o in to_link], template_id=template_id)
         except TemplateGone:
             raise ConflictError("default template gone", code="no_default_template") from None
-        refused_keys = {(o.shop_product_id, o.shop_combination_id) for o in refused}
+        refused_keys = {(o.shop_product_id, o.shop_variant_id) for o in refused}
         for pair, _offer in to_link:
             if _key(pair) in refused_keys:
                 outcome.rejections.append(Rejection(pair.line, "link_already_linked", {**_ids(pair), "linked_to": "?"}))
@@ -650,11 +648,11 @@ class LinkFileService:
             return found
         for run in self.imports.iter_runs(account_id):
             items = self.imports.get_items(run.id, sorted(missing), consistent=False)
-            for (product_id, combination_id), item in items.items():
-                if combination_id is None:
+            for (product_id, variant_id), item in items.items():
+                if variant_id is None:
                     continue
-                key = (product_id, combination_id)
-                found[key] = ListedVariant(product_id, combination_id, item.name, item.stock_available_id)
+                key = (product_id, variant_id)
+                found[key] = ListedVariant(product_id, variant_id, item.name, item.stock_ref)
                 missing.discard(key)
             if not missing:
                 break
@@ -680,7 +678,7 @@ class LinkFileService:
             for start in range(0, len(existing), FETCH_BATCH):
                 fetched = connector.fetch_variants(existing[start : start + FETCH_BATCH], with_stock=False)
                 for variant in fetched.variants:
-                    key = (variant.product_id, variant.combination_id)
+                    key = (variant.product_id, variant.variant_id)
                     found[key] = ListedVariant(key[0], key[1], variant.name, variant.stock_id)
                 if fetched.failures:
                     logger.info("links file: shop could not deliver %d product(s)", len(fetched.failures))

@@ -23,6 +23,7 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from shophub.contract import VARIANT_FIELD
 from shophub.errors import ValidationError
 
 #: The links file: size cap and the header of the download.
@@ -34,11 +35,11 @@ LINKS_FILE_COLUMNS = (
     "symbol",
     "catalog_number",
     "shop_product_id",
-    "shop_combination_id",
+    VARIANT_FIELD,
     "shop_name",
 )
-REQUIRED_COLUMNS = ("hub_product_id", "shop_product_id", "shop_combination_id")
-#: Longest id text (PrestaShop ids are ``INT(10) UNSIGNED``; hub ids have 12 digits at most).
+REQUIRED_COLUMNS = ("hub_product_id", "shop_product_id", VARIANT_FIELD)
+#: Longest id text (e.g. PrestaShop ids are ``INT(10) UNSIGNED``; hub ids have 12 digits at most).
 _ID_DIGITS = 12
 
 
@@ -49,7 +50,7 @@ class Pair:
     line: int
     hub_product_id: int
     shop_product_id: int
-    shop_combination_id: int
+    shop_variant_id: int
 
 
 @dataclass(frozen=True)
@@ -212,29 +213,31 @@ class _RowReader:
         if not any(cell.strip() for cell in row):
             return Skip(line)
         if len(row) < self.width:
-            return Rejection(line, "link_short_row", {"found": len(row), "expected": self.width})
-        hub_text, product_text, combination_text = (row[self.columns[name]].strip() for name in REQUIRED_COLUMNS)
-        if not hub_text or not (product_text or combination_text):
+            return Rejection(
+                line, "link_short_row", {"found": len(row), "expected": self.width, "column": REQUIRED_COLUMNS[-1]}
+            )
+        hub_text, product_text, variant_text = (row[self.columns[name]].strip() for name in REQUIRED_COLUMNS)
+        if not hub_text or not (product_text or variant_text):
             return Skip(line)  # one side only: not a pair
         hub_id = parse_id(hub_text)
         product_id = parse_id(product_text)
-        combination_id = parse_id(combination_text or "0", allow_zero=True)
-        if hub_id is None or product_id is None or combination_id is None:
-            values = zip(REQUIRED_COLUMNS, (hub_id, product_id, combination_id), strict=True)
+        variant_id = parse_id(variant_text or "0", allow_zero=True)
+        if hub_id is None or product_id is None or variant_id is None:
+            values = zip(REQUIRED_COLUMNS, (hub_id, product_id, variant_id), strict=True)
             return Rejection(line, "link_bad_ids", {"columns": ", ".join(n for n, v in values if v is None)})
-        key = (product_id, combination_id)
+        key = (product_id, variant_id)
         if key in self.first_seen:
             return Rejection(
                 line,
                 "link_duplicate_row",
                 {
                     "shop_product_id": product_id,
-                    "shop_combination_id": combination_id,
+                    "shop_variant_id": variant_id,
                     "first_line": self.first_seen[key],
                 },
             )
         self.first_seen[key] = line
-        return Pair(line, hub_id, product_id, combination_id)
+        return Pair(line, hub_id, product_id, variant_id)
 
 
 def parse_id(text: str, *, allow_zero: bool = False) -> int | None:

@@ -29,7 +29,7 @@ Worker, one message = one account:
 
 Orders created in the shop before ``fetch_from`` (default: the account's creation time) are not
 imported, even when they change later; every other order lands in ``landing_status`` whatever its
-shop state. An unknown carrier id (not resolvable to an ``id_reference``) or payment module
+shop state. An unknown carrier id (not resolvable to a carrier key) or payment module
 without a mapping, and lines without a linked hub product, never drop an order: it is imported
 and ``unmapped`` lists what is missing.
 """
@@ -320,7 +320,7 @@ class OrderPollService:
         self, run_id: str, account: Account, settings: OrderSettings, cursor: PollCursor, language: str, actor: str
     ) -> _Run:
         discovery = self.discovery.get(account.id)
-        carriers_by_id = {c.id: c.id_reference for c in discovery.carriers} if discovery else {}
+        carriers_by_id = {c.id: c.carrier_key for c in discovery.carriers} if discovery else {}
         fetch_from = settings.fetch_from or account.created_at
         return _Run(
             run_id=run_id,
@@ -499,7 +499,7 @@ class OrderPollService:
     def _import(
         self, run: _Run, shop_orders: Sequence[ShopOrder], imported: list[dict[str, Any]], levels: list[StockLevel]
     ) -> None:
-        pairs = {(line.product_id, line.combination_id) for o in shop_orders for line in o.lines}
+        pairs = {(line.product_id, line.variant_id) for o in shop_orders for line in o.lines}
         offers = self.catalog.batch_get_offers(run.account.id, pairs, consistent=True) if pairs else {}
         now = self.clock()
         built = [build_order(o, run, offers, now) for o in shop_orders]
@@ -514,7 +514,7 @@ class OrderPollService:
             run.stats.imported += 1
             imported.append(event_detail(order))
             levels.extend(outcome.levels)
-            if order.shop_state_id in return_states:
+            if order.shop_status_id in return_states:
                 levels.extend(self.stock_moves.shop_restocked(order, offers))
             run.imported_ids.append(order.shop_order_id)
             if order.unmapped:
@@ -581,7 +581,7 @@ class OrderPollService:
         saved = outcome.order
         levels.extend(outcome.levels)
         return_states = run.return_states
-        if shop_order.current_state in return_states and existing.shop_state_id not in return_states:
+        if shop_order.current_state in return_states and existing.shop_status_id not in return_states:
             levels.extend(self.stock_moves.shop_restocked(saved))
         for action, outcome_kind, message_key, params, details in notes:
             self._log_order(run, action, outcome_kind, message_key, params, {"order_id": saved.id, **details})
@@ -680,17 +680,17 @@ def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Off
         unmapped.append(UnmappedEntry(kind="shipping_method", shop_value=f"id:{shop.carrier_id}"))
     lines = []
     for line in shop.lines:
-        offer = offers.get((line.product_id, line.combination_id))
+        offer = offers.get((line.product_id, line.variant_id))
         if offer is None:
             unmapped.append(
-                UnmappedEntry(kind="product", shop_value=f"{line.product_id}:{line.combination_id}", line_id=line.id)
+                UnmappedEntry(kind="product", shop_value=f"{line.product_id}:{line.variant_id}", line_id=line.id)
             )
         lines.append(
             OrderLine(
                 line_id=line.id,
                 hub_product_id=offer.hub_product_id if offer else None,
                 shop_product_id=line.product_id,
-                shop_combination_id=line.combination_id,
+                shop_variant_id=line.variant_id,
                 name=line.name,
                 quantity=line.quantity,
                 unit_price_gross=_money(line.unit_price_gross) or Decimal(0),
@@ -710,9 +710,9 @@ def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Off
         shop_order_id=shop.id,
         reference=shop.reference,
         status=landing,
-        shop_state_id=shop.current_state,
+        shop_status_id=shop.current_state,
         status_history=[
-            StatusChange(at=now, status=landing, shop_state_id=shop.current_state, source="imported", actor=run.actor)
+            StatusChange(at=now, status=landing, shop_status_id=shop.current_state, source="imported", actor=run.actor)
         ],
         payment_method=payment,
         payment_module=shop.payment_module,
@@ -761,18 +761,18 @@ def drift_lines(lines: Iterable[OrderLine], shop: ShopOrder) -> list[DriftLine]:
     hub: dict[tuple[int, int], int] = defaultdict(int)
     names: dict[tuple[int, int], str] = {}
     for line in lines:
-        key = (line.shop_product_id, line.shop_combination_id)
+        key = (line.shop_product_id, line.shop_variant_id)
         hub[key] += line.quantity
         names[key] = line.name
     now: dict[tuple[int, int], int] = defaultdict(int)
     for shop_line in shop.lines:
-        key = (shop_line.product_id, shop_line.combination_id)
+        key = (shop_line.product_id, shop_line.variant_id)
         now[key] += shop_line.quantity
         names.setdefault(key, shop_line.name)
     return [
         DriftLine(
             shop_product_id=key[0],
-            shop_combination_id=key[1],
+            shop_variant_id=key[1],
             name=names.get(key, ""),
             hub_quantity=hub.get(key, 0),
             shop_quantity=now.get(key, 0),
@@ -799,7 +799,7 @@ def apply_shop_change(
     ref = _ref(existing)
     update: dict[str, Any] = {
         "shop_updated_at": shop.updated_at,
-        "shop_state_id": shop.current_state,
+        "shop_status_id": shop.current_state,
         "shop_fingerprint": fingerprint_of(shop),
     }
     differences = drift_lines(existing.lines, shop)
@@ -813,7 +813,7 @@ def apply_shop_change(
             )
             changes.append("drift")
             changed_lines = ", ".join(
-                f"{d.shop_product_id}:{d.shop_combination_id} {d.hub_quantity} → {d.shop_quantity}" for d in differences
+                f"{d.shop_product_id}:{d.shop_variant_id} {d.hub_quantity} → {d.shop_quantity}" for d in differences
             )
             notes.append(
                 (
@@ -828,7 +828,7 @@ def apply_shop_change(
         update["drift"] = None
         changes.append("drift")
     after = existing.model_copy(update=update)
-    if shop.current_state != existing.shop_state_id and not existing.frozen:
+    if shop.current_state != existing.shop_status_id and not existing.frozen:
         if existing.status not in settings.update_statuses:
             after = after.model_copy(update={"frozen": True})
             changes.append("frozen")
@@ -842,12 +842,12 @@ def apply_shop_change(
                         "error",
                         "log_order_state_unmapped",
                         {"reference": ref, "shop_state": shop.current_state},
-                        {"shop_state_id": shop.current_state},
+                        {"shop_status_id": shop.current_state},
                     )
                 )
             elif target != existing.status:
                 after = with_status(
-                    after, target, settings, now, source="shop", actor=run.actor, shop_state_id=shop.current_state
+                    after, target, settings, now, source="shop", actor=run.actor, shop_status_id=shop.current_state
                 )
                 changes.append("status")
                 notes.append(
@@ -856,7 +856,7 @@ def apply_shop_change(
                         "ok",
                         "log_order_status_from_shop",
                         {"reference": ref, "status": target, "shop_state": shop.current_state},
-                        {"previous_status": existing.status, "status": target, "shop_state_id": shop.current_state},
+                        {"previous_status": existing.status, "status": target, "shop_status_id": shop.current_state},
                     )
                 )
                 if after.frozen:
@@ -870,7 +870,7 @@ def fingerprint_of(shop: ShopOrder) -> str:
     return shop_fingerprint(
         shop.updated_at,
         shop.current_state,
-        ((line.product_id, line.combination_id, line.quantity) for line in shop.lines),
+        ((line.product_id, line.variant_id, line.quantity) for line in shop.lines),
     )
 
 

@@ -229,19 +229,19 @@ class OrderPushService:
                 {"status": job.status},
             )
             return "failed"
-        if order.shop_state_id in candidates:
+        if order.shop_status_id in candidates:
             self._log(
                 job,
                 order,
                 "ok",
                 "log_push_status_unchanged",
-                {"reference": ref, "shop_state": order.shop_state_id},
-                {"status": job.status, "shop_state_id": order.shop_state_id},
+                {"reference": ref, "shop_state": order.shop_status_id},
+                {"status": job.status, "shop_status_id": order.shop_status_id},
             )
             return "unchanged"
         state = candidates[0]
         changed = connect().set_order_state(order.shop_order_id, state)
-        self._record(job, order, "sent" if changed else "unchanged", None, shop_state_id=state)
+        self._record(job, order, "sent" if changed else "unchanged", None, shop_status_id=state)
         key = "log_push_status_sent" if changed else "log_push_status_unchanged"
         self._log(
             job,
@@ -249,7 +249,7 @@ class OrderPushService:
             "ok",
             key,
             {"reference": ref, "shop_state": state},
-            {"status": job.status, "shop_state_id": state},
+            {"status": job.status, "shop_status_id": state},
         )
         return "sent" if changed else "unchanged"
 
@@ -263,7 +263,7 @@ class OrderPushService:
         problem: str | None,
         *,
         shop_message_id: int | None = None,
-        shop_state_id: int | None = None,
+        shop_status_id: int | None = None,
     ) -> None:
         """Write the outcome onto the order (re-read and retried when the order changed)."""
         current = order
@@ -291,8 +291,8 @@ class OrderPushService:
                     else d
                     for d in current.documents
                 ]
-            elif shop_state_id is not None:
-                update["shop_state_id"] = shop_state_id
+            elif shop_status_id is not None:
+                update["shop_status_id"] = shop_status_id
             if not update:
                 return
             try:

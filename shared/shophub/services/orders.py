@@ -77,12 +77,12 @@ def with_status(
     *,
     source: StatusSource,
     actor: str,
-    shop_state_id: int | None = None,
+    shop_status_id: int | None = None,
 ) -> HubOrder:
     """``order`` in ``status``, the change added to its ``status_history`` (saved by the same
     write); frozen for good once the status is not one of ``update_statuses``."""
     frozen = order.frozen or status not in settings.update_statuses
-    change = StatusChange(at=now, status=status, shop_state_id=shop_state_id, source=source, actor=actor)
+    change = StatusChange(at=now, status=status, shop_status_id=shop_status_id, source=source, actor=actor)
     return order.model_copy(
         update={
             "status": status,

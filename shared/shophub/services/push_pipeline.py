@@ -194,7 +194,7 @@ class PushTally:
 
 
 def _entry_order(entry: ReportEntry) -> tuple[int, int, int]:
-    return (entry.hub_product_id or 0, entry.shop_product_id or 0, entry.shop_combination_id or 0)
+    return (entry.hub_product_id or 0, entry.shop_product_id or 0, entry.shop_variant_id or 0)
 
 
 class PushPipeline:

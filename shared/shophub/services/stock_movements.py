@@ -69,8 +69,8 @@ class SaveOutcome:
     returned: bool = False
 
 
-def offer_pair(shop_product_id: int, shop_combination_id: int) -> tuple[int, int]:
-    return (shop_product_id, shop_combination_id)
+def offer_pair(shop_product_id: int, shop_variant_id: int) -> tuple[int, int]:
+    return (shop_product_id, shop_variant_id)
 
 
 def _moves_text(lines: Sequence[StockMoveLine]) -> str:
@@ -134,7 +134,7 @@ class OrderStockService:
         levels: dict[int, StockLevel],
         return_states: frozenset[int],
     ) -> CreateOutcome:
-        wanted, skipped = _sale_lines(order, offers, returned_in_shop=order.shop_state_id in return_states)
+        wanted, skipped = _sale_lines(order, offers, returned_in_shop=order.shop_status_id in return_states)
         if not wanted and not skipped:
             return CreateOutcome(self.orders.create(order), order)
         for _ in STOCK_RACE.start(sleep=self.sleep):
@@ -167,7 +167,7 @@ class OrderStockService:
                 ]
                 levels.update((level.product_id, level) for level in new_levels)
                 for offer, quantity in settled:
-                    pair = offer_pair(offer.shop_product_id, offer.shop_combination_id)
+                    pair = offer_pair(offer.shop_product_id, offer.shop_variant_id)
                     offers[pair] = offer.model_copy(update={"pushed_quantity": (offer.pushed_quantity or 0) - quantity})
                 self._log_sale(stored)
                 return CreateOutcome(True, stored, new_levels)
@@ -201,7 +201,7 @@ class OrderStockService:
         quantities: dict[tuple[int, int], int] = defaultdict(int)
         for line in order.lines:
             if line.line_id in moved_lines:
-                quantities[offer_pair(line.shop_product_id, line.shop_combination_id)] += line.quantity
+                quantities[offer_pair(line.shop_product_id, line.shop_variant_id)] += line.quantity
         settled = []
         for pair, quantity in quantities.items():
             offer = offers.get(pair)
@@ -213,7 +213,7 @@ class OrderStockService:
         return settled
 
     def _refresh_offers(self, account_id: str, offers: dict[tuple[int, int], Offer], stale: Sequence[Offer]) -> None:
-        pairs = [offer_pair(o.shop_product_id, o.shop_combination_id) for o in stale]
+        pairs = [offer_pair(o.shop_product_id, o.shop_variant_id) for o in stale]
         fresh = self.catalog.batch_get_offers(account_id, pairs, consistent=True)
         for pair in pairs:
             if pair in fresh:
@@ -287,7 +287,7 @@ class OrderStockService:
         quantities: dict[tuple[int, int], int] = defaultdict(int)
         for line in order.lines:
             if line.line_id not in taken and line.quantity > 0:
-                quantities[offer_pair(line.shop_product_id, line.shop_combination_id)] += line.quantity
+                quantities[offer_pair(line.shop_product_id, line.shop_variant_id)] += line.quantity
         if not quantities:
             return []
         if offers is None:
@@ -309,7 +309,7 @@ class OrderStockService:
                 "reference": _ref(order),
                 "products": ", ".join(f"#{pid}" for pid in sorted({o.hub_product_id for o in settled})),
             },
-            {"offers": [[o.shop_product_id, o.shop_combination_id] for o in settled]},
+            {"offers": [[o.shop_product_id, o.shop_variant_id] for o in settled]},
         )
         return list(self.stock.levels(order.tenant_id, {o.hub_product_id for o in settled}).values())
 
@@ -450,7 +450,7 @@ def _sale_lines(
     for line in order.lines:
         if line.hub_product_id is None or line.quantity <= 0:
             continue
-        offer = offers.get(offer_pair(line.shop_product_id, line.shop_combination_id))
+        offer = offers.get(offer_pair(line.shop_product_id, line.shop_variant_id))
         linked_at = offer.linked_at if offer else None
         # shop dates have whole seconds: an order of the link's own second counts as after it
         before_link = linked_at is not None and ordered_at is not None and ordered_at < linked_at.replace(microsecond=0)

@@ -136,7 +136,7 @@ class _Row:
 
     @property
     def stock_id(self) -> int:
-        return int(self.offer.stock_available_id or 0)
+        return int(self.offer.stock_ref or 0)
 
 
 def parse_deliveries(deliveries: Iterable[Delivery]) -> tuple[dict[str, dict[int, set[str]]], int, int]:
@@ -298,7 +298,7 @@ class StockRows:
             if product is None or not template_pushes_stock(template):
                 continue
             row = _Row(offer, product.stock, product.stock_version)
-            if offer.stock_available_id is None:
+            if offer.stock_ref is None:
                 report(row.ref, self._entry(row, "failed", reason="stock_entry_no_stock_row"))
             elif row.target > self.max_quantity:
                 params = {"quantity": str(row.target), "max": str(self.max_quantity)}
@@ -374,7 +374,7 @@ class StockRows:
         return _entry(
             row.product_id,
             row.offer.shop_product_id,
-            row.offer.shop_combination_id,
+            row.offer.shop_variant_id,
             outcome,
             old=previous,
             new=row.target,
@@ -384,12 +384,12 @@ class StockRows:
 
     def contended(self, key: str, subject: int) -> ReportEntry:
         """An entry for a row whose pushes kept being refused."""
-        _, shop_product_id, shop_combination_id = offer_ref_parts(key)
+        _, shop_product_id, shop_variant_id = offer_ref_parts(key)
         product = self.products.get(subject)
         return _entry(
             subject,
             shop_product_id,
-            shop_combination_id,
+            shop_variant_id,
             "failed",
             old=None,
             new=product.stock if product else None,
@@ -400,7 +400,7 @@ class StockRows:
 def _entry(
     product_id: int,
     shop_product_id: int,
-    shop_combination_id: int,
+    shop_variant_id: int,
     outcome: str,
     *,
     old: int | None,
@@ -412,7 +412,7 @@ def _entry(
     return ReportEntry(
         hub_product_id=product_id,
         shop_product_id=shop_product_id,
-        shop_combination_id=shop_combination_id,
+        shop_variant_id=shop_variant_id,
         old=old,
         new=new,
         outcome=outcome,

@@ -98,9 +98,9 @@ class CatalogRepository:
     def offer_item(offer: Offer) -> dict[str, Any]:
         return {
             "PK": keys.account_pk(offer.account_id),
-            "SK": keys.offer_sk(offer.shop_product_id, offer.shop_combination_id),
+            "SK": keys.offer_sk(offer.shop_product_id, offer.shop_variant_id),
             "GSI1PK": keys.product_offers_gsi1pk(offer.tenant_id, offer.hub_product_id),
-            "GSI1SK": keys.product_offers_gsi1sk(offer.account_id, offer.shop_product_id, offer.shop_combination_id),
+            "GSI1SK": keys.product_offers_gsi1sk(offer.account_id, offer.shop_product_id, offer.shop_variant_id),
             **offer.model_dump(mode="json"),
         }
 
@@ -281,20 +281,20 @@ class CatalogRepository:
 
     # --- offers ---------------------------------------------------------------------------------
 
-    def get_offer(self, account_id: str, shop_product_id: int, shop_combination_id: int = 0) -> Offer | None:
-        item = self.table.get(keys.account_pk(account_id), keys.offer_sk(shop_product_id, shop_combination_id))
+    def get_offer(self, account_id: str, shop_product_id: int, shop_variant_id: int = 0) -> Offer | None:
+        item = self.table.get(keys.account_pk(account_id), keys.offer_sk(shop_product_id, shop_variant_id))
         return Offer.model_validate(item) if item else None
 
     def batch_get_offers(
         self, account_id: str, variants: Iterable[ShopVariantKey], *, consistent: bool = False
     ) -> dict[ShopVariantKey, Offer]:
-        """``{(shop product, combination): offer}`` for the variants that are linked."""
+        """``{(shop product, variant): offer}`` for the variants that are linked."""
         pk = keys.account_pk(account_id)
         found = self.table.batch_get(
             [{"PK": pk, "SK": keys.offer_sk(p, c)} for p, c in variants], consistent=consistent
         )
         offers = (Offer.model_validate(item) for item in found)
-        return {(o.shop_product_id, o.shop_combination_id): o for o in offers}
+        return {(o.shop_product_id, o.shop_variant_id): o for o in offers}
 
     def tx_put_offer(self, offer: Offer) -> dict[str, Any]:
         """A transact item creating ``offer``; fails if the shop variant is already linked."""
@@ -319,7 +319,7 @@ class CatalogRepository:
         return [Offer.model_validate(i) for i in items]
 
     def offers_of_account(self, account_id: str) -> Iterator[Offer]:
-        """Every offer of one account, by shop product and combination."""
+        """Every offer of one account, by shop product and variant."""
         for item in self.table.query(keys.account_pk(account_id), sk_prefix=keys.OFFER_PREFIX):
             yield Offer.model_validate(item)
 
@@ -334,7 +334,7 @@ class CatalogRepository:
             condition = f"attribute_exists(PK) AND attribute_not_exists({version})"
         else:
             condition = f"attribute_exists(PK) AND {version} = {expr.value(offer.pushed_version)}"
-        pk, sk = keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_combination_id)
+        pk, sk = keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_variant_id)
         operation = self.table.tx_update(pk, sk, add={"pushed_quantity": delta}, condition=condition, expr=expr)
         unit.add(Write(Subject.OFFER_FIGURE, (pk, sk), operation, ref=offer))
 
@@ -362,14 +362,14 @@ class CatalogRepository:
         variant is already linked) and, ``with_ref``, its reference on the hub product
         (:attr:`Subject.OFFER_REF`, see :attr:`HubProduct.offer_keys`; optional: when only it
         loses, because the reference is already there, the unit goes on without it)."""
-        offer_key = (keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_combination_id))
+        offer_key = (keys.account_pk(offer.account_id), keys.offer_sk(offer.shop_product_id, offer.shop_variant_id))
         unit.add(Write(Subject.OFFER, offer_key, self.tx_put_offer(offer), ref=offer))
         if with_ref:
             unit.add(self._offer_ref_write(offer))
 
     def _offer_ref_write(self, offer: Offer) -> Write:
         """Add the offer's reference to its hub product's ``offer_keys`` (only if absent)."""
-        ref = keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)
+        ref = keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_variant_id)
         expr = Expr()
         refs = expr.name("offer_keys")
         product_key = (keys.tenant_pk(offer.tenant_id), keys.product_sk(offer.hub_product_id))

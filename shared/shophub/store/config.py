@@ -90,7 +90,7 @@ class ConfigRepository:
 
     def get_mappings(self, account_id: str, kind: str) -> dict[str, str]:
         """``{shop value: hub id}`` of one kind (``PAYMENT``/``CARRIER``/``STATUS``, or the API's
-        ``payments``/``carriers``/``statuses``; carrier ``id_reference`` and shop state ids as text)."""
+        ``payments``/``carriers``/``statuses``; carrier keys and shop status ids as text)."""
         return dict(self.get_mapping_set(account_id, kind, consistent=False).items)
 
     def get_mapping_set(self, account_id: str, kind: str, *, consistent: bool = True) -> MappingSet:

@@ -32,7 +32,7 @@ class DefaultEntry:
 #: tenant is in the partition key); entries added later get generated ids.
 DEFAULT_DICTIONARIES: dict[DictionaryKind, tuple[DefaultEntry, ...]] = {
     "STATUS": (
-        DefaultEntry("nowe-prestashop", "Nowe PrestaShop"),
+        DefaultEntry("nowe", "Nowe"),
         DefaultEntry("oczekuje-na-platnosc", "Oczekuje na płatność"),
         DefaultEntry("w-realizacji", "W realizacji"),
         DefaultEntry("wyslane", "Wysłane"),

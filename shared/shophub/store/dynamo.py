@@ -15,6 +15,7 @@ from typing import Any, cast
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from shophub.contract import CARRIER_FIELD, STATUS_FIELD, STOCK_ROW_FIELD, VARIANT_FIELD
 from shophub.errors import BadRequestError
 from shophub.retry import Backoff
 
@@ -67,11 +68,22 @@ def serialize_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(_to_dynamo_value(v)) for k, v in item.items() if v is not None}
 
 
+#: Attribute names written before the core's names became platform-neutral (they were the HTTP
+#: contract's names, which the API still answers with) → today's names. Read items are renamed at
+#: every depth, so items stored by earlier releases read as they always did.
+_RENAMED_ATTRIBUTES = {
+    VARIANT_FIELD: "shop_variant_id",
+    STOCK_ROW_FIELD: "stock_ref",
+    CARRIER_FIELD: "carrier_key",
+    STATUS_FIELD: "shop_status_id",
+}
+
+
 def _from_dynamo_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else value
     if isinstance(value, dict):
-        return {k: _from_dynamo_value(v) for k, v in value.items()}
+        return {_RENAMED_ATTRIBUTES.get(k, k): _from_dynamo_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_from_dynamo_value(v) for v in value]
     if isinstance(value, set):
@@ -80,7 +92,7 @@ def _from_dynamo_value(value: Any) -> Any:
 
 
 def deserialize_item(raw: Mapping[str, Any]) -> Item:
-    return {k: _from_dynamo_value(_deserializer.deserialize(v)) for k, v in raw.items()}
+    return {_RENAMED_ATTRIBUTES.get(k, k): _from_dynamo_value(_deserializer.deserialize(v)) for k, v in raw.items()}
 
 
 def key(pk: str, sk: str) -> Key:

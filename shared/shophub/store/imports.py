@@ -35,7 +35,7 @@ def import_running() -> ConflictError:
 
 
 def item_sk(item: ImportItem) -> str:
-    return keys.import_item_sk(item.shop_product_id, item.shop_combination_id)
+    return keys.import_item_sk(item.shop_product_id, item.shop_variant_id)
 
 
 class ImportRepository:
@@ -230,13 +230,13 @@ class ImportRepository:
     def get_items(
         self, import_id: str, wanted: Iterable[tuple[int, int | None]], *, consistent: bool = True
     ) -> dict[tuple[int, int | None], ImportItem]:
-        """Items by (shop product, combination or None for the stage-1 item)."""
+        """Items by (shop product, variant or None for the stage-1 item)."""
         pk = keys.import_pk(import_id)
         found = self.table.batch_get(
             [{"PK": pk, "SK": keys.import_item_sk(p, c)} for p, c in wanted], consistent=consistent
         )
         items = (ImportItem.model_validate(i) for i in found)
-        return {(i.shop_product_id, i.shop_combination_id): i for i in items}
+        return {(i.shop_product_id, i.shop_variant_id): i for i in items}
 
     def list_items(
         self, import_id: str, *, status: str | None = None, limit: int = 50, next_token: str | None = None

@@ -163,8 +163,8 @@ def product_id_from_sk(sk: str) -> int:
     return int(sk.removeprefix(PRODUCT_PREFIX))
 
 
-def offer_sk(shop_product_id: int, shop_combination_id: int) -> str:
-    return f"{OFFER_PREFIX}{shop_product_id}#{shop_combination_id}"
+def offer_sk(shop_product_id: int, shop_variant_id: int) -> str:
+    return f"{OFFER_PREFIX}{shop_product_id}#{shop_variant_id}"
 
 
 def order_sk(shop_order_id: int) -> str:
@@ -175,11 +175,11 @@ def import_sk(import_id: str) -> str:
     return f"{IMPORT_PREFIX}{import_id}"
 
 
-def import_item_sk(shop_product_id: int, shop_combination_id: int | None = None) -> str:
+def import_item_sk(shop_product_id: int, shop_variant_id: int | None = None) -> str:
     """Stage-1 items are per product; stage-2 outcomes may be per variant."""
-    if shop_combination_id is None:
+    if shop_variant_id is None:
         return f"{ITEM_PREFIX}{shop_product_id:012d}"
-    return f"{ITEM_PREFIX}{shop_product_id:012d}#{shop_combination_id:012d}"
+    return f"{ITEM_PREFIX}{shop_product_id:012d}#{shop_variant_id:012d}"
 
 
 def report_sk(at_iso: str, report_id: str) -> str:
@@ -215,8 +215,8 @@ def product_offers_gsi1pk(tenant_id: str, hub_product_id: int) -> str:
     return f"PRODUCT#{tenant_id}#{padded_product_id(hub_product_id)}"
 
 
-def product_offers_gsi1sk(account_id: str, shop_product_id: int, shop_combination_id: int) -> str:
-    return f"OFFER#{account_id}#{shop_product_id}#{shop_combination_id}"
+def product_offers_gsi1sk(account_id: str, shop_product_id: int, shop_variant_id: int) -> str:
+    return f"OFFER#{account_id}#{shop_product_id}#{shop_variant_id}"
 
 
 def fetch_enabled_gsi1sk(tenant_id: str, account_id: str) -> str:
@@ -298,18 +298,18 @@ IDENT_CLAIM_SK = "CLAIM"
 # stock: offer references kept on the hub product -------------------------------------------------
 
 
-def offer_ref(account_id: str, shop_product_id: int, shop_combination_id: int = 0) -> str:
-    """``<account>#<shop product>#<combination>``: one entry of ``HubProduct.offer_keys`` (the
-    offer's item is ``PK=ACCOUNT#<account>, SK=OFFER#<shop product>#<combination>``)."""
-    return f"{account_id}#{shop_product_id}#{shop_combination_id}"
+def offer_ref(account_id: str, shop_product_id: int, shop_variant_id: int = 0) -> str:
+    """``<account>#<shop product>#<variant>``: one entry of ``HubProduct.offer_keys`` (the
+    offer's item is ``PK=ACCOUNT#<account>, SK=OFFER#<shop product>#<variant>``)."""
+    return f"{account_id}#{shop_product_id}#{shop_variant_id}"
 
 
 def parse_offer_ref(ref: str) -> tuple[str, int, int]:
-    """``(account_id, shop_product_id, shop_combination_id)`` of an :func:`offer_ref`."""
-    account_id, product, combination = ref.rsplit("#", 2)
+    """``(account_id, shop_product_id, shop_variant_id)`` of an :func:`offer_ref`."""
+    account_id, product, variant = ref.rsplit("#", 2)
     if not account_id:
         raise ValueError(f"malformed offer reference {ref!r}")
-    return account_id, int(product), int(combination)
+    return account_id, int(product), int(variant)
 
 
 #: ``PK=ACCOUNT#<a>``: the stock pusher's lease on the account (one run pushes an account at a
@@ -319,8 +319,8 @@ STOCK_PUSH_LEASE_SK = "STOCKPUSH#LEASE"
 
 def offer_key_of_ref(ref: str) -> dict[str, str]:
     """The offer item's key for an :func:`offer_ref`."""
-    account_id, product, combination = parse_offer_ref(ref)
-    return {"PK": account_pk(account_id), "SK": offer_sk(product, combination)}
+    account_id, product, variant = parse_offer_ref(ref)
+    return {"PK": account_pk(account_id), "SK": offer_sk(product, variant)}
 
 
 def import_chunk_sk(chunk: int) -> str:

@@ -55,11 +55,11 @@ _CONFLICTS = Backoff(base=0.04, cap=0.5, jitter=FULL_JITTER, attempts=6)
 
 
 def offer_ref_of(offer: Offer) -> str:
-    return keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_combination_id)
+    return keys.offer_ref(offer.account_id, offer.shop_product_id, offer.shop_variant_id)
 
 
 def offer_ref_parts(ref: str) -> tuple[str, int, int]:
-    """``(account, shop product, combination)`` of an offer ref (:func:`offer_ref_of`)."""
+    """``(account, shop product, variant)`` of an offer ref (:func:`offer_ref_of`)."""
     return keys.parse_offer_ref(ref)
 
 
@@ -435,7 +435,7 @@ class OfferStockRepository:
         pushed_version = expr.name("pushed_version")
         return self.table.tx_update(
             keys.account_pk(record.offer.account_id),
-            keys.offer_sk(record.offer.shop_product_id, record.offer.shop_combination_id),
+            keys.offer_sk(record.offer.shop_product_id, record.offer.shop_variant_id),
             set_={"pushed_quantity": record.quantity, "pushed_version": record.version, "pushed_at": iso(at)},
             condition=(
                 f"attribute_exists(PK) AND (attribute_not_exists({pushed_version}) OR "

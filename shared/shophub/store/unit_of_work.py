@@ -8,10 +8,10 @@ order", "set product P's stock to Q if it is still at version V", "record this s
 held (``Subject.ORDER in conflict``, ``conflict.lost(Subject.STOCK)`` → the product ids that
 moved). Nothing above ``store/`` sees a transaction item, a key or a cancellation reason.
 
-Why a unit of work and not one repository method per combined write: the combinations are the
+Why a unit of work and not one repository method per combined write: the pairings are the
 services' rules (an order with its stock movement and the offers it settles; a new product with
 its claim, offer and import item), each aggregate's item shape belongs to its own repository, and
-a method per combination would make one repository write another's items. The unit lets every
+a method per pairing would make one repository write another's items. The unit lets every
 repository write only its own items while the service decides what goes together; the
 position-by-position reading of DynamoDB's cancellation reasons is done here, once.
 

@@ -464,7 +464,7 @@ def test_variants_with_identifier_fallback_gross_price_and_stock() -> None:
     batch = make_connector(scripted).fetch_variants([1, 2, 3], with_stock=True)
 
     assert [(f.product_id, f.reason.split(":")[0]) for f in batch.failures] == [(3, "not_found")]
-    by_key = {(v.product_id, v.combination_id): v for v in batch.variants}
+    by_key = {(v.product_id, v.variant_id): v for v in batch.variants}
     assert set(by_key) == {(1, 11), (1, 12), (2, 0)}
     odd, even = by_key[(1, 11)], by_key[(1, 12)]
     assert odd.reference == "REF1", "an empty combination reference falls back to the product's"

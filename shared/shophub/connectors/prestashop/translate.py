@@ -85,7 +85,7 @@ def carrier(record: Record) -> ShopCarrier:
     carrier_id = record_id(record)
     reference = as_opt_int(record.get("id_reference"), "id_reference", zero_is_none=True)
     return ShopCarrier(
-        id_reference=reference if reference is not None else carrier_id,
+        carrier_key=reference if reference is not None else carrier_id,
         id=carrier_id,
         name=as_str(record.get("name")),
         active=as_bool(record.get("active")) if "active" in record else True,
@@ -97,9 +97,9 @@ def carriers_by_reference(records: Sequence[Record]) -> list[ShopCarrier]:
     by_ref: dict[int, ShopCarrier] = {}
     for record in records:
         item = carrier(record)
-        known = by_ref.get(item.id_reference)
+        known = by_ref.get(item.carrier_key)
         if known is None or item.id > known.id:
-            by_ref[item.id_reference] = item
+            by_ref[item.carrier_key] = item
     return [by_ref[k] for k in sorted(by_ref)]
 
 
@@ -193,7 +193,7 @@ def order_line(row: Record, detail: Record | None) -> ShopOrderLine:
     return ShopOrderLine(
         id=record_id(source),
         product_id=as_int(source.get("product_id"), "product_id"),
-        combination_id=as_opt_int(source.get("product_attribute_id"), "product_attribute_id") or 0,
+        variant_id=as_opt_int(source.get("product_attribute_id"), "product_attribute_id") or 0,
         name=as_str(source.get("product_name")),
         quantity=quantity,
         reference=as_str(source.get("product_reference") or extra.get("product_reference")),
@@ -376,7 +376,7 @@ def product_variants(
             variants.append(
                 ShopVariant(
                     product_id=product_id,
-                    combination_id=0,
+                    variant_id=0,
                     name=product_name,
                     product_name=product_name,
                     variant_name=UNIVERSAL_VARIANT_NAME,
@@ -398,7 +398,7 @@ def product_variants(
             )
             return variants
         for combination in sorted(combinations, key=record_id):
-            combination_id = record_id(combination)
+            variant_id = record_id(combination)
             chosen = [
                 options[as_int(v.get("id"), "product_option_values.id")]
                 for v in association(combination, "product_option_values")
@@ -406,14 +406,14 @@ def product_variants(
             ]
             labels = ", ".join(o.name for o in chosen if o.name)
             price = base_price + as_decimal(combination.get("price", "0"), "combination price")
-            stock_id, quantity = stock_of(combination_id)
+            stock_id, quantity = stock_of(variant_id)
             variants.append(
                 ShopVariant(
                     product_id=product_id,
-                    combination_id=combination_id,
+                    variant_id=variant_id,
                     name=f"{product_name} - {labels}" if labels else product_name,
                     product_name=product_name,
-                    variant_name=labels or f"#{combination_id}",
+                    variant_name=labels or f"#{variant_id}",
                     options=chosen,
                     ean13=_identifier(combination, product, "ean13"),
                     reference=_identifier(combination, product, "reference"),
