@@ -231,7 +231,7 @@ def test_full_orders_with_lines_customer_addresses_in_six_requests() -> None:
     assert (poster.product_id, poster.variant_id, poster.quantity) == (4, 18, 2)
     assert poster.unit_price_gross == Decimal("79.000000")
     assert poster.total_price_gross == Decimal("158.000000")  # from order_details
-    assert poster.reference == "demo_5"
+    assert poster.identifiers["reference"] == "demo_5"
     assert poster.name == "The adventure begins Framed poster - Size : 80x120cm"
     assert (mug.product_id, mug.variant_id, mug.quantity) == (8, 0, 1)
     assert order.customer is not None
@@ -370,7 +370,7 @@ def test_variants_from_products_combinations_option_values_and_stock() -> None:
     first = by_key[(1, 1)]
     assert first.name == "Hummingbird printed t-shirt - S, White"
     assert [(o.group_id, o.name) for o in first.options] == [(1, "S"), (2, "White")]
-    assert first.reference == "demo_1"
+    assert first.identifier("reference") == "demo_1"
     assert first.price_net == Decimal("23.900000")
     assert first.price_gross is None  # the tax lookup was refused: no guessing
     assert (first.stock_id, first.quantity) == (20, 300)
@@ -419,7 +419,7 @@ def test_product_without_combinations_is_one_universal_variant() -> None:
     assert (variant.product_id, variant.variant_id) == (20, 0)
     assert variant.variant_name == "Uniwersalny"
     assert variant.name == "Produkt testowy 1"
-    assert variant.reference == "RS-1"
+    assert variant.identifier("reference") == "RS-1"
     assert variant.stock_id == 59
     assert variant.price_net == Decimal("11.50")
     assert variant.price_gross == Decimal("14.145000")

@@ -174,7 +174,7 @@ def test_hundred_orders_in_at_most_six_requests(catalog_sim) -> None:
     assert connector.request_count == 6  # orders, order_details, customers, addresses, carriers, currencies
     assert order.customer is not None and order.delivery_address is not None
     assert order.carrier_reference is not None and order.currency
-    assert all(line.mpn for line in order.lines), "mpn comes from order_details"
+    assert all(line.identifiers["mpn"] for line in order.lines), "mpn comes from order_details"
 
 
 def test_thousand_orders_in_at_most_sixty_requests_each_once(catalog_sim) -> None:

@@ -110,7 +110,7 @@ def variant(**identifiers: str) -> ShopVariant:
         product_name="Kubek",
         variant_name="Uniwersalny",
         price_net=Decimal(1),
-        **identifiers,
+        identifiers=identifiers,
     )
 
 

@@ -23,8 +23,6 @@ from shophub.domain.common import Model
 #: Name of the single variant of a product that has no variants.
 UNIVERSAL_VARIANT_NAME = "Uniwersalny"
 
-#: The identifier fields a hub identifier may be read from (field mapping).
-IDENTIFIER_FIELDS = ("ean13", "reference", "supplier_reference", "mpn", "upc", "isbn")
 
 
 def _require_utc(value: datetime) -> datetime:
@@ -164,12 +162,9 @@ class ShopOrderLine(ShopModel):
     variant_id: int = 0
     name: str = ""
     quantity: int
-    reference: str = ""
-    ean13: str = ""
-    isbn: str = ""
-    upc: str = ""
-    mpn: str = ""
-    supplier_reference: str = ""
+    #: the line's product identifiers, by the platform's field names (its profile's
+    #: ``product_fields``, e.g. ``{"reference": "SKU-1", "ean13": ""}``)
+    identifiers: dict[str, str] = Field(default_factory=dict)
     unit_price_gross: Decimal
     unit_price_net: Decimal
     total_price_gross: Decimal | None = None
@@ -288,12 +283,10 @@ class ShopVariant(ShopModel):
     product_name: str
     variant_name: str
     options: list[VariantOption] = Field(default_factory=list)
-    ean13: str = ""
-    reference: str = ""
-    supplier_reference: str = ""
-    mpn: str = ""
-    upc: str = ""
-    isbn: str = ""
+    #: the variant's product identifiers, by the platform's field names (its profile's
+    #: ``product_fields``); what the field mapping reads the hub's EAN, symbol and catalogue
+    #: number from
+    identifiers: dict[str, str] = Field(default_factory=dict)
     price_net: Decimal
     #: None when the tax rate could not be determined
     price_gross: Decimal | None = None
@@ -305,11 +298,8 @@ class ShopVariant(ShopModel):
     product_updated_at: UtcDateTime | None = None
 
     def identifier(self, field: str) -> str:
-        """The value of one of :data:`IDENTIFIER_FIELDS` (field mapping)."""
-        if field not in IDENTIFIER_FIELDS:
-            raise ValueError(f"unknown identifier field {field!r}")
-        value: str = getattr(self, field)
-        return value
+        """The value of one identifier field (``""`` when the variant has none)."""
+        return self.identifiers.get(field, "")
 
 
 class ProductFailure(ShopModel):

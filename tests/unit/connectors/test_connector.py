@@ -467,9 +467,9 @@ def test_variants_with_identifier_fallback_gross_price_and_stock() -> None:
     by_key = {(v.product_id, v.variant_id): v for v in batch.variants}
     assert set(by_key) == {(1, 11), (1, 12), (2, 0)}
     odd, even = by_key[(1, 11)], by_key[(1, 12)]
-    assert odd.reference == "REF1", "an empty combination reference falls back to the product's"
-    assert even.reference == "C12"
-    assert odd.ean13 == "5900000000001" and odd.mpn == "MPN-P"
+    assert odd.identifier("reference") == "REF1", "an empty combination reference falls back to the product's"
+    assert even.identifier("reference") == "C12"
+    assert odd.identifier("ean13") == "5900000000001" and odd.identifier("mpn") == "MPN-P"
     assert odd.name == "Produkt 1 - M, Czerwony"
     assert odd.price_net == Decimal("110.000000")
     assert odd.price_gross == Decimal("135.300000")

@@ -28,6 +28,7 @@ from shophub.connectors.prestashop.parse import (
     lang_value,
     shop_local,
 )
+from shophub.connectors.prestashop.profile import PROFILE
 from shophub.domain.shop import (
     UNIVERSAL_VARIANT_NAME,
     ProductSummary,
@@ -196,12 +197,7 @@ def order_line(row: Record, detail: Record | None) -> ShopOrderLine:
         variant_id=as_opt_int(source.get("product_attribute_id"), "product_attribute_id") or 0,
         name=as_str(source.get("product_name")),
         quantity=quantity,
-        reference=as_str(source.get("product_reference") or extra.get("product_reference")),
-        ean13=as_str(source.get("product_ean13") or extra.get("product_ean13")),
-        isbn=as_str(source.get("product_isbn") or extra.get("product_isbn")),
-        upc=as_str(source.get("product_upc") or extra.get("product_upc")),
-        mpn=as_str(extra.get("product_mpn") or source.get("product_mpn")),
-        supplier_reference=as_str(extra.get("product_supplier_reference") or source.get("product_supplier_reference")),
+        identifiers=_line_identifiers(source, extra),
         unit_price_gross=gross,
         unit_price_net=net,
         total_price_gross=as_decimal(total_gross, "total_price_tax_incl")
@@ -320,6 +316,21 @@ def option_value(record: Record, language_id: int) -> tuple[int, VariantOption, 
     return value_id, option, as_opt_int(record.get("position"), "position") or 0
 
 
+#: The product fields a hub identifier may read.
+IDENTIFIER_FIELDS = PROFILE.product_fields
+#: ``order_details`` carries ``mpn`` and ``supplier_reference``; ``order_rows`` the others.
+_DETAIL_FIRST = frozenset({"mpn", "supplier_reference"})
+
+
+def _line_identifiers(row: Record, detail: Record) -> dict[str, str]:
+    """An order line's identifiers, from its ``order_rows`` entry and ``order_details`` record."""
+    found: dict[str, str] = {}
+    for name in IDENTIFIER_FIELDS:
+        first, second = (detail, row) if name in _DETAIL_FIRST else (row, detail)
+        found[name] = as_str(first.get(f"product_{name}") or second.get(f"product_{name}"))
+    return found
+
+
 def _identifier(own: Record, fallback: Record, name: str) -> str:
     value = as_str(own.get(name)).strip()
     return value or as_str(fallback.get(name)).strip()
@@ -380,12 +391,7 @@ def product_variants(
                     name=product_name,
                     product_name=product_name,
                     variant_name=UNIVERSAL_VARIANT_NAME,
-                    ean13=as_str(product.get("ean13")).strip(),
-                    reference=as_str(product.get("reference")).strip(),
-                    supplier_reference=as_str(product.get("supplier_reference")).strip(),
-                    mpn=as_str(product.get("mpn")).strip(),
-                    upc=as_str(product.get("upc")).strip(),
-                    isbn=as_str(product.get("isbn")).strip(),
+                    identifiers={name: as_str(product.get(name)).strip() for name in IDENTIFIER_FIELDS},
                     price_net=base_price,
                     price_gross=gross_price(base_price, rate),
                     tax_rate=rate,
@@ -415,12 +421,7 @@ def product_variants(
                     product_name=product_name,
                     variant_name=labels or f"#{variant_id}",
                     options=chosen,
-                    ean13=_identifier(combination, product, "ean13"),
-                    reference=_identifier(combination, product, "reference"),
-                    supplier_reference=_identifier(combination, product, "supplier_reference"),
-                    mpn=_identifier(combination, product, "mpn"),
-                    upc=_identifier(combination, product, "upc"),
-                    isbn=_identifier(combination, product, "isbn"),
+                    identifiers={name: _identifier(combination, product, name) for name in IDENTIFIER_FIELDS},
                     price_net=price,
                     price_gross=gross_price(price, rate),
                     tax_rate=rate,
