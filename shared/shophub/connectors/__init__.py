@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ __all__ = [
     "known_platforms",
     "mappable_fields",
     "profile_for",
+    "register_platform",
     "register_profile",
+    "unregister_platform",
     "unregister_profile",
 ]
 
@@ -36,6 +39,8 @@ DEFAULT_PLATFORM = "prestashop"
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: profiles read so far, and profiles registered without a package (tests)
 _PROFILES: dict[str, ConnectorProfile] = {}
+#: connector factories of platforms registered without a package
+_FACTORIES: dict[str, Callable[..., Connector]] = {}
 
 
 def available_platforms() -> list[str]:
@@ -67,6 +72,19 @@ def unregister_profile(platform: str) -> None:
     _PROFILES.pop(platform, None)
 
 
+def register_platform(profile: ConnectorProfile, factory: Callable[..., Connector]) -> None:
+    """Declare a whole platform without a package: its profile and its connector factory
+    (``factory(shop_url, api_key, **options)``), e.g. a platform that lives in a test suite."""
+    register_profile(profile)
+    _FACTORIES[profile.platform] = factory
+
+
+def unregister_platform(platform: str) -> None:
+    """Forget a platform declared with :func:`register_platform`."""
+    unregister_profile(platform)
+    _FACTORIES.pop(platform, None)
+
+
 def mappable_fields() -> tuple[str, ...]:
     """Every product field some platform's field mapping can choose from (first seen first)."""
     fields: dict[str, None] = {}
@@ -87,6 +105,8 @@ def build_connector(platform: str, shop_url: str, api_key: str, **options: Any) 
     ``language_id``, ``http``, ``deadline``, ``allow_local``, ...).
     """
     name = (platform or "").strip().lower()
+    if name in _FACTORIES:
+        return _FACTORIES[name](shop_url, api_key, **options)
     if not _PLATFORM_RE.match(name) or name not in available_platforms():
         known = ", ".join(available_platforms()) or "none"
         raise ValueError(f"unknown shop platform {platform!r} (known: {known})")

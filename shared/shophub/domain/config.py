@@ -133,6 +133,12 @@ class FieldMapping(HubModel):
     catalog_number: IdentifierField = _FIELD_DEFAULTS["catalog_number"]
     updated_at: datetime | None = None
 
+    @classmethod
+    def defaults_for(cls, platform: str | None) -> "FieldMapping":
+        """The fields ``platform``'s profile reads each identifier from by default."""
+        defaults = profile_for(platform).field_defaults
+        return cls(ean=defaults["ean"], symbol=defaults["symbol"], catalog_number=defaults["catalog_number"])
+
 
 class TemplateSync(Model):
     description: bool = True

@@ -282,8 +282,8 @@ class ConfigService:
     # --- field mapping --------------------------------------------------------------------------
 
     def get_field_mapping(self, tenant_id: str, account_id: str) -> FieldMapping:
-        self.accounts.get(tenant_id, account_id)
-        return self.config.get_field_mapping(account_id)
+        account = self.accounts.get(tenant_id, account_id)
+        return self.config.get_field_mapping(account_id, account.platform)
 
     def put_field_mapping(
         self, tenant_id: str, account_id: str, changes: dict[str, Any], *, actor: str, language: str = "pl"
@@ -299,7 +299,7 @@ class ConfigService:
         ]
         if refused:
             raise ValidationError("shop field not offered by the platform", details=refused)
-        current = self.config.get_field_mapping(account_id)
+        current = self.config.get_field_mapping(account_id, account.platform)
         new = current.model_copy(update={**changes, "updated_at": self.clock()})
         fields = ("ean", "symbol", "catalog_number")
         changed = [f for f in fields if getattr(current, f) != getattr(new, f)]

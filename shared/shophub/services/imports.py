@@ -96,7 +96,7 @@ class ImportService:
         accounts: Any,
         imports: ImportRepository,
         catalog: CatalogRepository,
-        field_mappings: Callable[[str], FieldMapping],
+        field_mappings: Callable[[str, str], FieldMapping],
         reports: Any,
         activity: Any,
         events: Any,
@@ -138,7 +138,7 @@ class ImportService:
             unique_identifier=request.unique_identifier,
             with_stock=request.with_stock,
             template_id=account.default_template_id,
-            field_mapping=self.field_mappings(account_id),
+            field_mapping=self.field_mappings(account_id, account.platform),
             actor=actor,
             created_at=self.clock(),
         )

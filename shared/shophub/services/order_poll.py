@@ -332,7 +332,7 @@ class OrderPollService:
                 carrier=self.config.get_mappings(account.id, "CARRIER"),
                 status=self.config.get_mappings(account.id, "STATUS"),
             ),
-            field_mapping=self.config.get_field_mapping(account.id),
+            field_mapping=self.config.get_field_mapping(account.id, account.platform),
             carriers_by_id=carriers_by_id,
             return_statuses=self.config.get_tenant_settings(account.tenant_id).stock_return_statuses,
             suspects=set(cursor.open_runs) - {run_id},
@@ -696,8 +696,8 @@ def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Off
                 unit_price_gross=_money(line.unit_price_gross) or Decimal(0),
                 unit_price_net=_money(line.unit_price_net),
                 total_price_gross=_money(line.total_price_gross),
-                ean=str(getattr(line, run.field_mapping.ean, "") or ""),
-                symbol=str(getattr(line, run.field_mapping.symbol, "") or ""),
+                ean=line.identifiers.get(run.field_mapping.ean, ""),
+                symbol=line.identifiers.get(run.field_mapping.symbol, ""),
             )
         )
     totals = shop.totals

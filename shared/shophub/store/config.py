@@ -242,10 +242,10 @@ class ConfigRepository:
 
     # --- field mapping --------------------------------------------------------------------------
 
-    def get_field_mapping(self, account_id: str) -> FieldMapping:
-        """Which shop field each hub identifier reads (the defaults when never saved)."""
+    def get_field_mapping(self, account_id: str, platform: str | None = None) -> FieldMapping:
+        """Which shop field each hub identifier reads (``platform``'s defaults when never saved)."""
         item = self.table.get(keys.account_pk(account_id), keys.FIELD_MAPPING_SK)
-        return FieldMapping.model_validate(item) if item else FieldMapping()
+        return FieldMapping.model_validate(item) if item else FieldMapping.defaults_for(platform)
 
     def save_field_mapping(self, account_id: str, mapping: FieldMapping) -> None:
         self.table.put(
