@@ -45,6 +45,36 @@ def burst(product_ids: list[int], changes: int, seed: int = 7) -> list[tuple[int
     return [(rng.choice(product_ids), rng.randint(0, 500)) for _ in range(changes)]
 
 
+def _push_stock(
+    stack: BenchStack, api_done: threading.Event, pushes: dict[str, int], failures: list[BaseException]
+) -> None:
+    """The stock pusher's event source mapping: drain ``StockQueue`` until the API calls are done
+    and the queue has settled empty, counting invocations and retried ones into ``pushes``."""
+    try:
+        while True:
+            finished = api_done.is_set()
+            drained = stack.drain("StockQueue", timeout=3600)
+            pushes["invocations"] += drained.invocations
+            pushes["retried"] += len(drained.errors)
+            if finished and stack.pump is not None and stack.pump.settled_empty("StockQueue"):
+                return
+            time.sleep(0.05)
+    except BaseException as exc:
+        failures.append(exc)
+
+
+def _check_last_quantities(
+    shop: ShopProcess, planned: list[tuple[int, int]], linked: dict[int, tuple[int, int]]
+) -> dict[int, int]:
+    """The last quantity of each changed product; raises unless its linked shop row holds it."""
+    final = dict(planned)  # the last quantity of each product wins
+    in_shop = {(p, a): q for _, p, a, q in shop.stock_rows()}
+    wrong = [pid for pid, qty in final.items() if in_shop.get(linked[pid]) != qty]
+    if wrong:
+        raise RuntimeError(f"{len(wrong)} shop rows do not hold the last quantity (e.g. product {wrong[0]})")
+    return final
+
+
 def run(
     changes: int,
     products: int,
@@ -75,21 +105,12 @@ def run(
             api_done = threading.Event()
             failures: list[BaseException] = []
             pushes = {"invocations": 0, "retried": 0}
-
-            def pusher() -> None:
-                try:
-                    while True:
-                        finished = api_done.is_set()
-                        drained = stack.drain("StockQueue", timeout=3600)
-                        pushes["invocations"] += drained.invocations
-                        pushes["retried"] += len(drained.errors)
-                        if finished and stack.pump is not None and stack.pump.settled_empty("StockQueue"):
-                            return
-                        time.sleep(0.05)
-                except BaseException as exc:
-                    failures.append(exc)
-
-            worker = threading.Thread(target=pusher, name="bench-stock-pusher", daemon=True)
+            worker = threading.Thread(
+                target=_push_stock,
+                args=(stack, api_done, pushes, failures),
+                name="bench-stock-pusher",
+                daemon=True,
+            )
             started_wall, started = time.time(), time.perf_counter()
             worker.start()
             try:
@@ -105,11 +126,7 @@ def run(
                 raise failures[0]
             stats = shop.stats()
             moto_s = stack.moto.seconds
-            final = dict(planned)  # the last quantity of each product wins
-            in_shop = {(p, a): q for _, p, a, q in shop.stock_rows()}
-            wrong = [pid for pid, qty in final.items() if in_shop.get(linked[pid]) != qty]
-            if wrong:
-                raise RuntimeError(f"{len(wrong)} shop rows do not hold the last quantity (e.g. product {wrong[0]})")
+            final = _check_last_quantities(shop, planned, linked)
             end_to_end = (stats.last_write_end or started_wall) - started_wall
             shophub: dict[str, Any] = {
                 "shop_requests": stats.total,

@@ -75,36 +75,39 @@ def normalize(spec: Field, raw: Any, current: Any = None) -> Any:
     """Convert a value written through the webservice into its stored form."""
     kind = spec.kind
     if kind == LANG:
-        merged = dict(current) if isinstance(current, dict) else {lang: "" for lang in LANGUAGE_IDS}
-        if isinstance(raw, dict):
-            merged.update({lang: "" if text is None else str(text) for lang, text in raw.items()})
-        elif raw is not None:
-            merged = {lang: str(raw) for lang in merged}
-        return merged
+        return _to_lang(raw, current)
     if raw is None:
         return spec.default()
     text = str(raw).strip() if kind != "str" else str(raw)
-    if kind == INT:
-        return _to_int(spec, text)
-    if kind == INTN:
-        return "" if text == "" else _to_int(spec, text)
-    if kind == BOOL:
-        return "1" if text.lower() in ("1", "true") else "0"
-    if kind == BOOLN:
-        return "1" if text.lower() in ("1", "true") else ""
-    if kind in (D6, D3, D2):
-        places = {D6: 6, D3: 3, D2: 2}[kind]
+    convert = _CONVERTERS.get(kind)
+    return text if convert is None else convert(spec, text)
+
+
+def _to_lang(raw: Any, current: Any) -> dict[int, str]:
+    """A multilingual value: ``raw`` per language merged into ``current``, or one text for all."""
+    merged = dict(current) if isinstance(current, dict) else {lang: "" for lang in LANGUAGE_IDS}
+    if isinstance(raw, dict):
+        merged.update({lang: "" if text is None else str(text) for lang, text in raw.items()})
+    elif raw is not None:
+        merged = {lang: str(raw) for lang in merged}
+    return merged
+
+
+def _to_money(places: int) -> Callable[[Field, str], str]:
+    """The converter to a decimal string with ``places`` decimals (a validation error when the
+    text is not a number)."""
+
+    def convert(spec: Field, text: str) -> str:
         try:
             return money(text or "0", places)
         except ArithmeticError:
             raise _invalid(spec) from None
-    if kind == DATE:
-        return text or EMPTY_DATE
-    if kind == DAY:
-        return text or spec.default()
-    if kind == NULL:
-        return None
-    return text
+
+    return convert
+
+
+def _is_true(text: str) -> bool:
+    return text.lower() in ("1", "true")
 
 
 def _to_int(spec: Field, text: str) -> int:
@@ -121,6 +124,21 @@ def _to_int(spec: Field, text: str) -> int:
 
 def _invalid(spec: Field) -> WriteError:
     return WriteError(400, 85, f'Validation error: "Property {spec.name} is not valid"')
+
+
+# kind -> stored form of a written text (stripped unless the kind is "str"); other kinds keep the text
+_CONVERTERS: dict[str, Callable[[Field, str], Any]] = {
+    INT: _to_int,
+    INTN: lambda spec, text: "" if text == "" else _to_int(spec, text),
+    BOOL: lambda _spec, text: "1" if _is_true(text) else "0",
+    BOOLN: lambda _spec, text: "1" if _is_true(text) else "",
+    D6: _to_money(6),
+    D3: _to_money(3),
+    D2: _to_money(2),
+    DATE: lambda _spec, text: text or EMPTY_DATE,
+    DAY: lambda spec, text: text or spec.default(),
+    NULL: lambda _spec, _text: None,
+}
 
 
 class Table:
@@ -507,34 +525,12 @@ class ShopData:
             parsed = [line if isinstance(line, OrderLine) else OrderLine(*line) for line in lines]
             if not parsed:
                 raise WriteError(400, 41, 'parameter "order_rows" required')
-            customers = self.tables["customers"]
-            if id_customer is None:
-                id_customer = min(customers.rows) if customers.rows else 0
-            if customers.get(id_customer) is None:
-                raise WriteError(400, 85, 'Validation error: "Property Order->id_customer is not valid"')
-            if id_address_delivery is None:
-                own = self.tables["addresses"].where("id_customer", id_customer)
-                id_address_delivery = own[0]["id"] if own else 0
-            id_address_invoice = id_address_invoice or id_address_delivery
-            for name, value in (
-                ("id_address_delivery", id_address_delivery),
-                ("id_address_invoice", id_address_invoice),
-            ):
-                if self.tables["addresses"].get(value) is None:
-                    raise WriteError(400, 85, f'Validation error: "Property Order->{name} is not valid"')
-            carriers = self.tables["carriers"]
-            if id_carrier is None:
-                id_carrier = next((c["id"] for c in carriers if c["deleted"] == "0" and c["active"] == "1"), 0)
-            carrier = carriers.get(id_carrier)
-            if carrier is None:
-                raise WriteError(400, 85, 'Validation error: "Property Order->id_carrier is not valid"')
-            known = {m: (label, state) for m, label, state in PAYMENT_MODULES}
-            if payment is None:
-                payment = known.get(module, (module, 1))[0]
-            if current_state is None:
-                current_state = known.get(module, ("", 1))[1]
-            if self.tables["order_states"].get(current_state) is None:
-                raise WriteError(400, 85, 'Validation error: "Property Order->current_state is not valid"')
+            id_customer = self._order_customer(id_customer)
+            id_address_delivery, id_address_invoice = self._order_addresses(
+                id_customer, id_address_delivery, id_address_invoice
+            )
+            id_carrier, carrier = self._order_carrier(id_carrier)
+            payment, current_state = self._order_payment(module, payment, current_state)
             details = [self._detail_values(line, id_lang) for line in parsed]
 
             moment = self.local_time(at) if at is not None else self.now_local()
@@ -573,14 +569,7 @@ class ShopData:
                 },
             )
             oid = order["id"]
-            weight = Decimal(0)
-            for values, line in zip(details, parsed, strict=True):
-                available = self._available(line)
-                values["product_quantity_in_stock"] = max(0, min(line.quantity, available))
-                self.insert("order_details", {**values, "id_order": oid})
-                weight += Decimal(values["product_weight"]) * line.quantity
-                if lower_stock:
-                    self._move_stock(line.product_id, line.product_attribute_id, -line.quantity)
+            weight = self._insert_order_lines(oid, parsed, details, lower_stock=lower_stock)
             self.insert(
                 "order_carriers",
                 {
@@ -594,6 +583,69 @@ class ShopData:
             )
             self._enter_state(oid, current_state, moment, previous=None)
             return oid
+
+    def _order_customer(self, id_customer: int | None) -> int:
+        """The ordering customer (default: the first one); raises WriteError for an unknown one."""
+        customers = self.tables["customers"]
+        if id_customer is None:
+            id_customer = min(customers.rows) if customers.rows else 0
+        if customers.get(id_customer) is None:
+            raise WriteError(400, 85, 'Validation error: "Property Order->id_customer is not valid"')
+        return id_customer
+
+    def _order_addresses(
+        self, id_customer: int, id_address_delivery: int | None, id_address_invoice: int | None
+    ) -> tuple[int, int]:
+        """The delivery (default: the customer's first address) and invoice (default: the delivery)
+        addresses; raises WriteError for an unknown one."""
+        if id_address_delivery is None:
+            own = self.tables["addresses"].where("id_customer", id_customer)
+            id_address_delivery = own[0]["id"] if own else 0
+        id_address_invoice = id_address_invoice or id_address_delivery
+        for name, value in (
+            ("id_address_delivery", id_address_delivery),
+            ("id_address_invoice", id_address_invoice),
+        ):
+            if self.tables["addresses"].get(value) is None:
+                raise WriteError(400, 85, f'Validation error: "Property Order->{name} is not valid"')
+        return id_address_delivery, id_address_invoice
+
+    def _order_carrier(self, id_carrier: int | None) -> tuple[int, Record]:
+        """The carrier (default: the first active one) and its row; raises WriteError for an unknown one."""
+        carriers = self.tables["carriers"]
+        if id_carrier is None:
+            id_carrier = next((c["id"] for c in carriers if c["deleted"] == "0" and c["active"] == "1"), 0)
+        carrier = carriers.get(id_carrier)
+        if carrier is None:
+            raise WriteError(400, 85, 'Validation error: "Property Order->id_carrier is not valid"')
+        return id_carrier, carrier
+
+    def _order_payment(self, module: str, payment: str | None, current_state: int | None) -> tuple[str, int]:
+        """The payment label and first state (defaults: the payment module's); raises WriteError
+        for an unknown state."""
+        known = {m: (label, state) for m, label, state in PAYMENT_MODULES}
+        if payment is None:
+            payment = known.get(module, (module, 1))[0]
+        if current_state is None:
+            current_state = known.get(module, ("", 1))[1]
+        if self.tables["order_states"].get(current_state) is None:
+            raise WriteError(400, 85, 'Validation error: "Property Order->current_state is not valid"')
+        return payment, current_state
+
+    def _insert_order_lines(
+        self, oid: int, lines: Sequence[OrderLine], details: list[Record], *, lower_stock: bool
+    ) -> Decimal:
+        """Insert the order_details rows (taking the ordered quantities from stock unless
+        ``lower_stock`` is False); returns the order's weight."""
+        weight = Decimal(0)
+        for values, line in zip(details, lines, strict=True):
+            available = self._available(line)
+            values["product_quantity_in_stock"] = max(0, min(line.quantity, available))
+            self.insert("order_details", {**values, "id_order": oid})
+            weight += Decimal(values["product_weight"]) * line.quantity
+            if lower_stock:
+                self._move_stock(line.product_id, line.product_attribute_id, -line.quantity)
+        return weight
 
     def _available(self, line: OrderLine) -> int:
         try:

@@ -253,8 +253,8 @@ def _values_of(spec: Field, record: Record, languages: tuple[int, ...] | None) -
     return [value]
 
 
-def _predicate(flt: Filter, languages: tuple[int, ...] | None) -> Callable[[Record], bool]:
-    numeric = flt.spec.kind in NUMERIC_KINDS
+def _normalizer(numeric: bool) -> Callable[[Any], Any]:
+    """How a filter compares values: ints as they are, other numbers as Decimal, text casefolded."""
 
     def norm(value: Any) -> Any:
         if value is None:
@@ -265,31 +265,64 @@ def _predicate(flt: Filter, languages: tuple[int, ...] | None) -> Callable[[Reco
             return _number(value)
         return str(value).casefold()
 
+    return norm
+
+
+def _equals_any(have: Any, wanted: list[Any]) -> bool:
+    return any(w is not None and have == w for w in wanted)
+
+
+def _differs_from_all(have: Any, wanted: list[Any]) -> bool:
+    return all(w is None or have != w for w in wanted)
+
+
+def _between(have: Any, wanted: list[Any]) -> bool:
+    low, high = wanted
+    return low is not None and high is not None and low <= have <= high
+
+
+def _greater(have: Any, wanted: list[Any]) -> bool:
+    return wanted[0] is not None and have > wanted[0]
+
+
+def _less(have: Any, wanted: list[Any]) -> bool:
+    return wanted[0] is not None and have < wanted[0]
+
+
+# operator -> test of a normalised value against the normalised filter values
+_COMPARISONS: dict[str, Callable[[Any, list[Any]], bool]] = {
+    "eq": _equals_any,
+    "in": _equals_any,
+    "not": _differs_from_all,
+    "between": _between,
+    "gt": _greater,
+    "lt": _less,
+}
+
+# the other operators match the casefolded text against the first filter value (default: contains)
+_TEXT_MATCHES: dict[str, Callable[[str, str], bool]] = {
+    "starts": str.startswith,
+    "ends": str.endswith,
+}
+
+
+def _contains(text: str, needle: str) -> bool:
+    return needle in text
+
+
+def _predicate(flt: Filter, languages: tuple[int, ...] | None) -> Callable[[Record], bool]:
+    norm = _normalizer(flt.spec.kind in NUMERIC_KINDS)
     wanted = [norm(v) for v in flt.values]
-    op = flt.op
+    compare = _COMPARISONS.get(flt.op)
+    match = _TEXT_MATCHES.get(flt.op, _contains)
 
     def test(value: Any) -> bool:
         have = norm(value)
         if have is None:
             return False
-        if op in ("eq", "in"):
-            return any(w is not None and have == w for w in wanted)
-        if op == "not":
-            return all(w is None or have != w for w in wanted)
-        if op == "between":
-            low, high = wanted
-            return low is not None and high is not None and low <= have <= high
-        if op in ("gt", "lt"):
-            other = wanted[0]
-            if other is None:
-                return False
-            return have > other if op == "gt" else have < other
-        text, needle = str(value).casefold(), str(flt.values[0]).casefold()
-        if op == "starts":
-            return text.startswith(needle)
-        if op == "ends":
-            return text.endswith(needle)
-        return needle in text
+        if compare is not None:
+            return compare(have, wanted)
+        return match(str(value).casefold(), str(flt.values[0]).casefold())
 
     def predicate(record: Record) -> bool:
         return any(test(v) for v in _values_of(flt.spec, record, languages))

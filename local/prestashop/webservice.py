@@ -136,6 +136,69 @@ def _xml_error(text: str, reason: str) -> WebserviceError:
     return WebserviceError(500, [*(php_warning(w, 1544) for w in warnings), (127, message)])
 
 
+def _url_id(segments: list[str]) -> int | None:
+    """The record id of ``/api/<resource>/<id>`` (None without one); a non-numeric id is not found."""
+    if len(segments) < 2:
+        return None
+    try:
+        return int(segments[1])
+    except ValueError:
+        raise NotFound from None
+
+
+def _check_writable(resource: Resource, node: EntityNode) -> None:
+    """Refuse a body naming a field the resource does not have or does not let clients write."""
+    for name in node.fields:
+        spec = resource.fields_by_name.get(name)
+        if spec is None:
+            raise WriteError(400, 123, f'Parameter "{name}" can\'t be set to the object "{resource.class_name}"')
+        if spec.read_only:
+            raise WriteError(400, 93, f'parameter "{name}" not writable. Please remove this attribute of this XML')
+
+
+def _body_id(node: EntityNode, url_id: int | None) -> int:
+    """The id of the record an update names in its body, checked against the URL's."""
+    raw_id = str(node.fields.get("id", "")).strip()
+    if not raw_id:
+        raise WriteError(400, 90, "Id is required when modifying a resource")
+    try:
+        rid = int(raw_id)
+    except ValueError:
+        raise WriteError(404, 92, "Invalid ID") from None
+    if url_id is not None and rid != url_id:
+        raise WriteError(400, 89, f"Invalid ID: {rid} in the body does not match {url_id} in the URL")
+    return rid
+
+
+def _posted_values(resource: Resource, node: EntityNode, new_id: int) -> tuple[Record, Record]:
+    """The view (what the answer shows) and the values (what is stored) of a POSTed record."""
+    view: Record = {spec.name: None for spec in resource.fields}
+    view.update(POST_DEFAULTS.get(resource.name, {}))
+    values: Record = {"id": new_id}
+    for name, raw in node.fields.items():
+        if name == "id":
+            continue
+        spec = resource.fields_by_name[name]
+        values[name] = normalize(spec, raw)
+        if spec.kind == LANG and isinstance(raw, dict):
+            # languages the body left out were never set on the new object
+            view[name] = {lang: text if lang in raw else None for lang, text in values[name].items()}
+        else:
+            view[name] = values[name] if spec.kind == LANG else raw
+    return view, values
+
+
+def _derive_on_create(resource: Resource, node: EntityNode, view: Record, values: Record) -> None:
+    """The fields PrestaShop fills in on a new record: a product's position and link_rewrite,
+    a customer thread's token cut to its column."""
+    if resource.name == "products":
+        view["position_in_category"] = str(values["id"])
+        if "link_rewrite" not in node.fields and "name" in values:
+            values["link_rewrite"] = values["name"]
+    if resource.name == "customer_threads":
+        values["token"] = str(values.get("token", ""))[:12]
+
+
 class Webservice:
     """The emulated ``/api`` of one shop. Mutable switches are plain attributes."""
 
@@ -268,6 +331,22 @@ class Webservice:
         if not segments:
             return self._root(method, permissions, json_out, renderer)
         name = segments[0]
+        resource = self._allowed_resource(name, method, permissions)
+        rid = _url_id(segments)
+        with self.data.lock:
+            if resource is None:  # a stock resource this simulator keeps no records of
+                if rid is not None:
+                    raise NotFound
+                return 200, "[]" if json_out else xml_document(f"<{name}>\n</{name}>\n")
+            if method in ("GET", "HEAD"):
+                return self._read(resource, rid, params, json_out, renderer)
+            if method == "DELETE":
+                return self._delete(name, rid)
+            return self._write(resource, rid, method, body, json_out, renderer)
+
+    def _allowed_resource(self, name: str, method: str, permissions: Permissions) -> Resource | None:
+        """Check that the resource exists and that the key may call ``method`` on it, in
+        PrestaShop's order of errors; returns its description (None: a resource kept empty)."""
         if name not in CATALOGUE_NAMES:
             message = did_you_mean_message(f'Resource of type "{name}" does not exists', name, list(CATALOGUE_NAMES))
             raise WebserviceError(400, [(27, message)])
@@ -285,27 +364,15 @@ class Webservice:
             raise WebserviceError(
                 405, [(25, f"Method {method} is not allowed for the resource {name} with this authentication key")]
             )
-        rid = None
-        if len(segments) > 1:
-            try:
-                rid = int(segments[1])
-            except ValueError:
-                raise NotFound from None
-        with self.data.lock:
-            if resource is None:  # a stock resource this simulator keeps no records of
-                if rid is not None:
-                    raise NotFound
-                return 200, "[]" if json_out else xml_document(f"<{name}>\n</{name}>\n")
-            if method in ("GET", "HEAD"):
-                return self._read(resource, rid, params, json_out, renderer)
-            if method == "DELETE":
-                if rid is None:
-                    raise WriteError(400, 90, "Id is required when deleting a resource")
-                if self.data.tables[name].get(rid) is None:
-                    raise NotFound
-                self.data.delete(name, rid)
-                return 200, ""
-            return self._write(resource, rid, method, body, json_out, renderer)
+        return resource
+
+    def _delete(self, name: str, rid: int | None) -> tuple[int, str]:
+        if rid is None:
+            raise WriteError(400, 90, "Id is required when deleting a resource")
+        if self.data.tables[name].get(rid) is None:
+            raise NotFound
+        self.data.delete(name, rid)
+        return 200, ""
 
     def _root(self, method: str, permissions: Permissions, json_out: bool, renderer: Renderer) -> tuple[int, str]:
         if method not in ("GET", "HEAD"):
@@ -369,23 +436,10 @@ class Webservice:
         return status, xml_document(inner)
 
     def _apply(self, resource: Resource, node: EntityNode, method: str, url_id: int | None) -> tuple[Record, Record]:
-        for name in node.fields:
-            spec = resource.fields_by_name.get(name)
-            if spec is None:
-                raise WriteError(400, 123, f'Parameter "{name}" can\'t be set to the object "{resource.class_name}"')
-            if spec.read_only:
-                raise WriteError(400, 93, f'parameter "{name}" not writable. Please remove this attribute of this XML')
+        _check_writable(resource, node)
         if method == "POST":
             return self._create(resource, node)
-        raw_id = str(node.fields.get("id", "")).strip()
-        if not raw_id:
-            raise WriteError(400, 90, "Id is required when modifying a resource")
-        try:
-            rid = int(raw_id)
-        except ValueError:
-            raise WriteError(404, 92, "Invalid ID") from None
-        if url_id is not None and rid != url_id:
-            raise WriteError(400, 89, f"Invalid ID: {rid} in the body does not match {url_id} in the URL")
+        rid = _body_id(node, url_id)
         table = self.data.tables[resource.name]
         current = table.get(rid)
         if current is None:
@@ -393,14 +447,7 @@ class Webservice:
         if method == "PUT":
             self._check_required(resource, node)
         now = self.data.now_local()
-        if method == "PUT":
-            view: Record = {spec.name: None for spec in resource.fields}
-            stored = self.data.new_record(resource.name, {"id": rid})
-            for spec in resource.fields:
-                if spec.read_only:
-                    stored[spec.name] = current[spec.name]
-        else:
-            view, stored = dict(current), dict(current)
+        view, stored = self._update_start(resource, rid, current, method)
         for name, raw in node.fields.items():
             if name == "id":
                 continue
@@ -415,6 +462,18 @@ class Webservice:
         self._save_update(resource.name, current, stored, node)
         self._store_links(resource, rid, node)
         return view, table.rows[rid]
+
+    def _update_start(self, resource: Resource, rid: int, current: Record, method: str) -> tuple[Record, Record]:
+        """The view and stored record an update starts from: for PUT a new record keeping only
+        the read-only fields (the view names every field, empty), for PATCH the current record."""
+        if method != "PUT":
+            return dict(current), dict(current)
+        view: Record = {spec.name: None for spec in resource.fields}
+        stored = self.data.new_record(resource.name, {"id": rid})
+        for spec in resource.fields:
+            if spec.read_only:
+                stored[spec.name] = current[spec.name]
+        return view, stored
 
     def _check_required(self, resource: Resource, node: EntityNode, names: tuple[str, ...] | None = None) -> None:
         for spec in resource.fields:
@@ -470,38 +529,26 @@ class Webservice:
         now = self.data.now_local()
         table = self.data.tables[resource.name]
         new_id = table.next_id
-        view: Record = {spec.name: None for spec in resource.fields}
-        view.update(POST_DEFAULTS.get(resource.name, {}))
-        values: Record = {"id": new_id}
-        for name, raw in node.fields.items():
-            if name == "id":
-                continue
-            spec = resource.fields_by_name[name]
-            values[name] = normalize(spec, raw)
-            if spec.kind == LANG and isinstance(raw, dict):
-                # languages the body left out were never set on the new object
-                view[name] = {lang: text if lang in raw else None for lang, text in values[name].items()}
-            else:
-                view[name] = values[name] if spec.kind == LANG else raw
+        view, values = _posted_values(resource, node, new_id)
         for name in ("date_add", "date_upd"):
             if name in resource.fields_by_name:
                 view[name] = values[name] = now
-        if resource.name == "products":
-            view["position_in_category"] = str(new_id)
-            if "link_rewrite" not in node.fields and "name" in values:
-                values["link_rewrite"] = values["name"]
-        if resource.name == "customer_threads":
-            values["token"] = str(values.get("token", ""))[:12]
+        _derive_on_create(resource, node, view, values)
         self.data.insert(resource.name, values)
         self._store_links(resource, new_id, node)
         if resource.name == "products":
-            if not self.data.stored_links("products", new_id).get("categories"):
-                self.data.set_links("products", new_id, "categories", [{"id": values.get("id_category_default", 2)}])
-            self.data.add_stock_row(new_id, 0, 0)
+            self._after_product_created(values)
         if resource.name == "combinations":
             self._after_combination_created(values)
         view["id"] = str(new_id)
         return view, table.rows[new_id]
+
+    def _after_product_created(self, product: Record) -> None:
+        """A new product gets its default category when the body linked none, and a stock row."""
+        new_id = product["id"]
+        if not self.data.stored_links("products", new_id).get("categories"):
+            self.data.set_links("products", new_id, "categories", [{"id": product.get("id_category_default", 2)}])
+        self.data.add_stock_row(new_id, 0, 0)
 
     def _after_combination_created(self, combo: Record) -> None:
         product = self.data.tables["products"].get(combo["id_product"])

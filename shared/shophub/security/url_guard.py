@@ -25,7 +25,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from shophub.errors import ShopUnreachableError, UnsafeShopUrlError
 
@@ -84,16 +84,37 @@ def parse_shop_url(url: str, *, allow_local: bool = False) -> ShopUrl:
     raw = url.strip()
     if any(ord(ch) < 33 or ch in "\\\x7f" for ch in raw):
         raise _refuse("malformed", "the shop address contains spaces or control characters", raw)
+    parts, port = _split_url(raw)
+    scheme = parts.scheme.lower()
+    host = _bare_host(parts, raw)
+    local_ok = allow_local and host in _LOCAL_HOSTS
+    _check_scheme(scheme, local_ok, raw)
+    _check_host(host, local_ok, raw)
+    path = parts.path.rstrip("/")
+    if path.endswith("/api"):
+        path = path[: -len("/api")]
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    return ShopUrl(scheme=scheme, host=host, port=port, path=path)
+
+
+def _split_url(raw: str) -> tuple[SplitResult, int | None]:
+    """The parts and port of an address that has a scheme and a host part."""
     try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError:
         raise _refuse("malformed", "the shop address is not a valid URL", raw) from None
-    scheme = parts.scheme.lower()
-    if not scheme or not parts.netloc:
+    if not parts.scheme or not parts.netloc:
         if "://" not in raw:
             raise _refuse("not_https", "the shop address must start with https://", raw)
         raise _refuse("malformed", "the shop address is not a valid URL", raw)
+    return parts, port
+
+
+def _bare_host(parts: SplitResult, raw: str) -> str:
+    """The host name (lower case, no trailing dot); refuses an address without one, or with a
+    user name, password, query or fragment."""
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
         raise _refuse("malformed", "the shop address has no host name", raw)
@@ -101,11 +122,20 @@ def parse_shop_url(url: str, *, allow_local: bool = False) -> ShopUrl:
         raise _refuse("malformed", "the shop address must not contain a user name or password", raw)
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
         raise _refuse("malformed", "the shop address must not contain a query or fragment", raw)
-    local_ok = allow_local and host in _LOCAL_HOSTS
+    return host
+
+
+def _check_scheme(scheme: str, local_ok: bool, raw: str) -> None:
+    """Only https://, or http:// to a local host when the local stack allows it."""
     if scheme == "http" and not local_ok:
         raise _refuse("not_https", "the shop address uses http://; only https:// is accepted", raw)
     if scheme not in ("http", "https"):
         raise _refuse("not_https", f"the scheme {scheme}:// is not accepted; use https://", raw)
+
+
+def _check_host(host: str, local_ok: bool, raw: str) -> None:
+    """Refuse an invalid host name and, unless local hosts are allowed, a literal non-public
+    address or a localhost name."""
     if not _valid_host(host):
         raise _refuse("malformed", "the shop address has an invalid host name", raw)
     literal = _literal_ip(host)
@@ -113,12 +143,6 @@ def parse_shop_url(url: str, *, allow_local: bool = False) -> ShopUrl:
         raise _refuse("not_public", f"{host} is not a public internet address", raw)
     if literal is None and not local_ok and (host == "localhost" or host.endswith(".localhost")):
         raise _refuse("not_public", f"{host} is not a public internet address", raw)
-    path = parts.path.rstrip("/")
-    if path.endswith("/api"):
-        path = path[: -len("/api")]
-    if port is None:
-        port = 443 if scheme == "https" else 80
-    return ShopUrl(scheme=scheme, host=host, port=port, path=path)
 
 
 def _valid_host(host: str) -> bool:

@@ -266,6 +266,15 @@ class ImportService:
         account = self._account(run)
         if account is None:
             return
+        listed = self._list_products(run, account, deadline, attempt)
+        if listed is None:
+            return
+        self._start_importing(listed)
+
+    def _list_products(self, run: Import, account: Account, deadline: Deadline | None, attempt: int) -> Import | None:
+        """List the shop's products into ``prepared`` items, page by page from where the run
+        stopped; returns the run once all are listed, or None when this invocation stops here
+        (the listing goes on in a fresh one, or the run failed or was aborted)."""
         filters = ProductListFilter(
             id_from=run.filters.id_from,
             id_to=run.filters.id_to,
@@ -277,17 +286,17 @@ class ImportService:
         while True:
             if listed_now and deadline is not None and deadline() < PREPARE_MARGIN:
                 self.queue().send(self._message("prepare", run))  # go on in a fresh invocation
-                return
+                return None
             try:
                 page = self._connector(account).list_products(filters, after_id=after, limit=LIST_PAGE)
             except ShopTransientError as error:
                 if attempt < MAX_DELIVERIES:
                     raise
                 self._close(run, "failed", "import_failed_shop", {"detail": error.shop_message})
-                return
+                return None
             except ShopError as error:
                 self._close(run, "failed", "import_failed_shop", {"detail": error.shop_message})
-                return
+                return None
             if page:
                 self.imports.put_items(
                     [
@@ -301,10 +310,14 @@ class ImportService:
                 )
                 if updated is None:  # aborted meanwhile
                     self.imports.abort_prepared(run.id, reason_key="reason_aborted")
-                    return
+                    return None
                 run = updated
             if len(page) < LIST_PAGE:
-                break
+                return run
+
+    def _start_importing(self, run: Import) -> None:
+        """Stage 1 done: the run moves to stage 2 and its chunks of listed products are queued (a
+        run that listed nothing is finished; one aborted meanwhile has its items aborted)."""
         product_ids = sorted(
             i.shop_product_id
             for i in self.imports.iter_items(run.id, statuses=["prepared"], consistent=True)

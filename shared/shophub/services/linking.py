@@ -121,6 +121,17 @@ class _Outcome:
     value: str = ""
 
 
+@dataclass
+class _Round:
+    """One round of :meth:`VariantLinker.settle`: the variants to create a hub product for, to
+    link, to leave for the next round, and the items of those skipped as unmatched."""
+
+    creations: list[ShopVariant] = field(default_factory=list)
+    links: list[tuple[ShopVariant, int]] = field(default_factory=list)
+    waiting: list[ShopVariant] = field(default_factory=list)
+    unmatched: list[ImportItem] = field(default_factory=list)
+
+
 class VariantLinker:
     """Decides and writes the outcome of every shop variant of one import chunk."""
 
@@ -144,8 +155,35 @@ class VariantLinker:
         ``linked_at`` (default: now) is when the variants were read from the shop: the new offers'
         link time, from which the shop's orders move hub stock (``services/stock_movements.py``)."""
         now = linked_at or self.clock()
-        wanted = [(v.product_id, v.variant_id) for v in variants]
-        earlier = self.imports.get_items(run.id, wanted)
+        results, todo = self._earlier_outcomes(run, variants)
+        skipped, pending = self._skip_linked(run, todo)
+        kind = IDENTIFIER_KINDS[run.unique_identifier]
+        matches: dict[str, int | None] = dict(
+            self.catalog.claim_holders(run.tenant_id, kind, [self._value(run, v) for v in pending])
+        )
+        rounds = 0
+        while pending:
+            rounds += 1
+            plan = self._plan_round(run, pending, matches, give_up=rounds > len(variants) + 1)
+            skipped += plan.unmatched
+            retry: list[ShopVariant] = []
+            if plan.creations:
+                retry += self._create(run, plan.creations, kind, now, results, skipped, matches)
+            if plan.links:
+                self._link(run, plan.links, now, results, skipped)
+            pending = plan.waiting + retry
+
+        if skipped:
+            self.imports.put_items(skipped)
+            for item in skipped:
+                results[(item.shop_product_id, item.shop_variant_id or 0)] = item
+        return results
+
+    def _earlier_outcomes(
+        self, run: Import, variants: Sequence[ShopVariant]
+    ) -> tuple[dict[VariantKey, ImportItem], list[ShopVariant]]:
+        """The outcomes the run already has (a variant past ``prepared``), and the variants to settle."""
+        earlier = self.imports.get_items(run.id, [(v.product_id, v.variant_id) for v in variants])
         results: dict[VariantKey, ImportItem] = {}
         todo: list[ShopVariant] = []
         for variant in variants:
@@ -155,6 +193,10 @@ class VariantLinker:
                 results[key] = known
             else:
                 todo.append(variant)
+        return results, todo
+
+    def _skip_linked(self, run: Import, todo: list[ShopVariant]) -> tuple[list[ImportItem], list[ShopVariant]]:
+        """The variants already linked to a hub product, skipped; and the others, to settle."""
         offers = self.catalog.batch_get_offers(
             run.account_id, [(v.product_id, v.variant_id) for v in todo], consistent=True
         )
@@ -166,44 +208,31 @@ class VariantLinker:
                 skipped.append(self._already_linked(run, variant, offer.hub_product_id))
             else:
                 pending.append(variant)
+        return skipped, pending
 
-        kind = IDENTIFIER_KINDS[run.unique_identifier]
-        matches: dict[str, int | None] = dict(
-            self.catalog.claim_holders(run.tenant_id, kind, [self._value(run, v) for v in pending])
-        )
-        rounds = 0
-        while pending:
-            rounds += 1
-            creations: list[ShopVariant] = []
-            links: list[tuple[ShopVariant, int]] = []
-            waiting: list[ShopVariant] = []
-            planned: set[str] = set()
-            for variant in pending:
-                value = self._value(run, variant)
-                hub_id = matches.get(value) if value else None
-                if hub_id is not None:
-                    links.append((variant, hub_id))
-                elif run.mode == "link" or rounds > len(variants) + 1:
-                    skipped.append(self._unmatched(run, variant, value))
-                elif not value:
-                    creations.append(variant)
-                elif value in planned:
-                    waiting.append(variant)  # links to the product its first variant creates
-                else:
-                    planned.add(value)
-                    creations.append(variant)
-            retry: list[ShopVariant] = []
-            if creations:
-                retry += self._create(run, creations, kind, now, results, skipped, matches)
-            if links:
-                self._link(run, links, now, results, skipped)
-            pending = waiting + retry
-
-        if skipped:
-            self.imports.put_items(skipped)
-            for item in skipped:
-                results[(item.shop_product_id, item.shop_variant_id or 0)] = item
-        return results
+    def _plan_round(
+        self, run: Import, pending: list[ShopVariant], matches: dict[str, int | None], *, give_up: bool
+    ) -> _Round:
+        """Sort the pending variants: link those whose identifier value a hub product holds; skip
+        the others in link mode (or when ``give_up``); else create a hub product for a variant
+        without a value and for the first variant of each value (the others wait for it)."""
+        plan = _Round()
+        planned: set[str] = set()
+        for variant in pending:
+            value = self._value(run, variant)
+            hub_id = matches.get(value) if value else None
+            if hub_id is not None:
+                plan.links.append((variant, hub_id))
+            elif run.mode == "link" or give_up:
+                plan.unmatched.append(self._unmatched(run, variant, value))
+            elif not value:
+                plan.creations.append(variant)
+            elif value in planned:
+                plan.waiting.append(variant)  # links to the product its first variant creates
+            else:
+                planned.add(value)
+                plan.creations.append(variant)
+        return plan
 
     # --- decisions --------------------------------------------------------------------------------
 
@@ -584,15 +613,7 @@ class LinkFileService:
         open_pairs = [p for p in pairs if p.hub_product_id in products and _key(p) not in offers]
         listed = self.listed(account.id, {_key(p) for p in open_pairs})
         needed = sorted({p.shop_product_id for p in open_pairs if (listed.get(_key(p)) or _NO_STOCK).stock_ref is None})
-        shop_failure = ""
-        if needed:
-            try:
-                listed.update(self._confirm(account, needed, deadline))
-            except ShopError as error:
-                if on_shop_error is None:
-                    raise
-                on_shop_error(error)
-                shop_failure = error.shop_message or error.code
+        shop_failure = self._confirm_needed(account, needed, listed, deadline, on_shop_error)
         template_id = account.default_template_id
         now = self.clock()
         to_link: list[tuple[Pair, Offer]] = []
@@ -629,6 +650,31 @@ class LinkFileService:
                 linked_at=now,
             )
             to_link.append((pair, offer))
+        self._link_pairs(to_link, template_id, outcome)
+
+    def _confirm_needed(
+        self,
+        account: Account,
+        needed: list[int],
+        listed: dict[VariantKey, ListedVariant],
+        deadline: Callable[[], float] | None,
+        on_shop_error: Callable[[ShopError], None] | None,
+    ) -> str:
+        """Add to ``listed`` what the shop says about the ``needed`` products; returns the shop's
+        message when that failed and ``on_shop_error`` let the pairs go on ("" otherwise)."""
+        if not needed:
+            return ""
+        try:
+            listed.update(self._confirm(account, needed, deadline))
+        except ShopError as error:
+            if on_shop_error is None:
+                raise
+            on_shop_error(error)
+            return error.shop_message or error.code
+        return ""
+
+    def _link_pairs(self, to_link: list[tuple[Pair, Offer]], template_id: str | None, outcome: RowsOutcome) -> None:
+        """Write the offers; a pair whose shop variant got linked meanwhile is rejected."""
         try:
             refused = self.catalog.link_offers([o for _, o in to_link], template_id=template_id)
         except TemplateGone:

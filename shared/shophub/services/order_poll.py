@@ -438,10 +438,30 @@ class OrderPollService:
         for shop_order in page.orders:
             latest[shop_order.id] = shop_order
         stats.seen += len(latest)
-        stored = self.orders.fingerprints(run.account.id, latest.keys())
         imported: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
         levels: list[StockLevel] = []
+        new, changed = self._sort_orders(run, latest, imported, updated, levels)
+        run.unannounced = True
+        if new:
+            self._import(run, new, imported, levels)
+        for existing, shop_order in changed:
+            self._update(run, existing, shop_order, updated, levels)
+        self._announce(run, imported, updated, levels)
+        run.unannounced = False
+
+    def _sort_orders(
+        self,
+        run: _Run,
+        latest: dict[int, ShopOrder],
+        imported: list[dict[str, Any]],
+        updated: list[dict[str, Any]],
+        levels: list[StockLevel],
+    ) -> tuple[list[ShopOrder], list[tuple[HubOrder, ShopOrder]]]:
+        """The page's new orders (those created before ``fetch_from`` skipped) and its changed
+        ones with their hub order; what an unfinished run wrote is announced again on the way."""
+        stats = run.stats
+        stored = self.orders.fingerprints(run.account.id, latest.keys())
         new: list[ShopOrder] = []
         changed: list[tuple[HubOrder, ShopOrder]] = []
         for shop_order in latest.values():
@@ -468,11 +488,12 @@ class OrderPollService:
                 stats.unchanged += 1
                 continue
             changed.append((existing, shop_order))
-        run.unannounced = True
-        if new:
-            self._import(run, new, imported, levels)
-        for existing, shop_order in changed:
-            self._update(run, existing, shop_order, updated, levels)
+        return new, changed
+
+    def _announce(
+        self, run: _Run, imported: list[dict[str, Any]], updated: list[dict[str, Any]], levels: list[StockLevel]
+    ) -> None:
+        """Publish the page's order events, then queue each product's newest stock level."""
         if imported:
             self.events.publish_many(ORDER_IMPORTED, imported)
         if updated:
@@ -483,8 +504,7 @@ class OrderPollService:
                 if level.product_id not in newest or newest[level.product_id].version < level.version:
                     newest[level.product_id] = level
             self.stock_announcer.enqueue_changes(run.tenant_id, newest.values())
-            stats.stock_changes += len(newest)
-        run.unannounced = False
+            run.stats.stock_changes += len(newest)
 
     def _reannounce(
         self, order: HubOrder, imported: list[dict[str, Any]], updated: list[dict[str, Any]], levels: list[StockLevel]

@@ -541,57 +541,122 @@ class PrestaShopClient:
     ) -> _Retryable | ShopError:
         entries = error_entries(content, headers.get("Content-Type", ""))
         codes = tuple(c for c, _ in entries or () if c is not None)
-        messages = tuple(m for _, m in entries or () if m)
-        from_shop = entries is not None
-        real = tuple(c for c in codes if c != _PHP_WARNING)
-        summary = f"{label}: HTTP {status}" + (f" (codes {', '.join(map(str, codes))})" if codes else "")
-
-        def make(cls: type[ShopError], detail: str = summary, **extra: Any) -> ShopError:
-            return self._error(
-                cls, detail, status=status, codes=codes, messages=messages, request_id=request_id, **extra
-            )
-
-        meant = PROFILE.error_for(status, codes)
-        if status == 401:
-            if meant is ShopPermissionError:
-                return make(ShopPermissionError)
-            if not from_shop:
-                return make(ShopAuthError, f"{label}: HTTP 401, the shop refused the credentials")
-            return make(ShopAuthError)
-        if status == 403:
-            if from_shop:
-                return make(ShopPermissionError)
-            return make(ShopBlockedError, f"{label}: HTTP 403 without a webservice answer (a firewall?)")
-        if status == 404:
-            if from_shop:
-                return make(ShopRequestRejectedError)
-            if content.strip() and looks_like_html(content, headers.get("Content-Type", "")):
-                return make(
-                    ShopNotFoundError,
-                    f"{label}: HTTP 404 with a web page: is the webservice reachable under /api/ (URL rewriting on)?",
-                )
-            return make(ShopNotFoundError)
-        if status == 405:
-            if meant is ShopPermissionError:
-                return make(ShopPermissionError)
-            if from_shop:
-                return make(ShopMethodNotSupportedError)
-            return make(ShopBlockedError, f"{label}: HTTP 405 without a webservice answer (a firewall?)")
-        if status == 429:
-            retry_after = parse_retry_after(headers.get("Retry-After"))
-            error = make(ShopRateLimitedError, retry_after=retry_after)
-            return _Retryable(error, safe_to_repeat=True, retry_after=retry_after)
-        if meant is ShopApiDisabledError:
-            return make(ShopApiDisabledError)
+        answer = _FailedAnswer(
+            status=status,
+            headers=headers,
+            content=content,
+            label=label,
+            request_id=request_id,
+            codes=codes,
+            messages=tuple(m for _, m in entries or () if m),
+            from_shop=entries is not None,
+            meant=PROFILE.error_for(status, codes),
+            build=self._error,
+        )
+        by_status = _ERRORS_BY_STATUS.get(status)
+        if by_status is not None:
+            return by_status(answer)
+        if answer.meant is ShopApiDisabledError:
+            return answer.error(ShopApiDisabledError)
         if status >= 500:
-            if real and set(real) <= _REQUEST_CODES_ON_5XX:
-                return make(ShopRequestRejectedError)
-            if status == 503 and headers.get("Retry-After"):
-                retry_after = parse_retry_after(headers.get("Retry-After"))
-                error = make(ShopRateLimitedError, retry_after=retry_after)
-                return _Retryable(error, safe_to_repeat=False, retry_after=retry_after)
-            return _Retryable(make(ShopServerError), safe_to_repeat=False)
-        return make(ShopRequestRejectedError)
+            return _server_error(answer)
+        return answer.error(ShopRequestRejectedError)
+
+
+@dataclass(frozen=True)
+class _FailedAnswer:
+    """A non-2xx answer, as the mapping from status and codes to errors reads it."""
+
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    label: str
+    request_id: str
+    codes: tuple[int, ...]
+    messages: tuple[str, ...]
+    from_shop: bool  # the body is the webservice's own error document (not a proxy's page)
+    meant: type[ShopError] | None  # what the profile says the codes mean with this status
+    build: Callable[..., ShopError]  # the client's error factory (scrubs the key)
+
+    def error(self, cls: type[ShopError], detail: str | None = None, **extra: Any) -> ShopError:
+        """``cls`` carrying the answer's status, codes, messages and request id; the detail
+        defaults to the status and codes."""
+        if detail is None:
+            detail = f"{self.label}: HTTP {self.status}" + (
+                f" (codes {', '.join(map(str, self.codes))})" if self.codes else ""
+            )
+        return self.build(
+            cls,
+            detail,
+            status=self.status,
+            codes=self.codes,
+            messages=self.messages,
+            request_id=self.request_id,
+            **extra,
+        )
+
+
+def _unauthorized_error(answer: _FailedAnswer) -> ShopError:
+    if answer.meant is ShopPermissionError:
+        return answer.error(ShopPermissionError)
+    if not answer.from_shop:
+        return answer.error(ShopAuthError, f"{answer.label}: HTTP 401, the shop refused the credentials")
+    return answer.error(ShopAuthError)
+
+
+def _forbidden_error(answer: _FailedAnswer) -> ShopError:
+    if answer.from_shop:
+        return answer.error(ShopPermissionError)
+    return answer.error(ShopBlockedError, f"{answer.label}: HTTP 403 without a webservice answer (a firewall?)")
+
+
+def _not_found_error(answer: _FailedAnswer) -> ShopError:
+    if answer.from_shop:
+        return answer.error(ShopRequestRejectedError)
+    if answer.content.strip() and looks_like_html(answer.content, answer.headers.get("Content-Type", "")):
+        return answer.error(
+            ShopNotFoundError,
+            f"{answer.label}: HTTP 404 with a web page: is the webservice reachable under /api/ (URL rewriting on)?",
+        )
+    return answer.error(ShopNotFoundError)
+
+
+def _method_not_allowed_error(answer: _FailedAnswer) -> ShopError:
+    if answer.meant is ShopPermissionError:
+        return answer.error(ShopPermissionError)
+    if answer.from_shop:
+        return answer.error(ShopMethodNotSupportedError)
+    return answer.error(ShopBlockedError, f"{answer.label}: HTTP 405 without a webservice answer (a firewall?)")
+
+
+def _rate_limited_error(answer: _FailedAnswer) -> _Retryable:
+    retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+    error = answer.error(ShopRateLimitedError, retry_after=retry_after)
+    return _Retryable(error, safe_to_repeat=True, retry_after=retry_after)
+
+
+def _server_error(answer: _FailedAnswer) -> _Retryable | ShopError:
+    """A 5xx: a rejected request when every real code means one, else retryable but not safe
+    to repeat (a 503 with ``Retry-After`` as rate limiting)."""
+    real = tuple(c for c in answer.codes if c != _PHP_WARNING)
+    if real and set(real) <= _REQUEST_CODES_ON_5XX:
+        return answer.error(ShopRequestRejectedError)
+    if answer.status == 503 and answer.headers.get("Retry-After"):
+        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+        error = answer.error(ShopRateLimitedError, retry_after=retry_after)
+        return _Retryable(error, safe_to_repeat=False, retry_after=retry_after)
+    return _Retryable(answer.error(ShopServerError), safe_to_repeat=False)
+
+
+# statuses with rules of their own; any other status is first checked for the codes meaning
+# "webservice disabled", then read as a server error (5xx) or a rejected request
+_ERRORS_BY_STATUS: dict[int, Callable[[_FailedAnswer], _Retryable | ShopError]] = {
+    401: _unauthorized_error,
+    403: _forbidden_error,
+    404: _not_found_error,
+    405: _method_not_allowed_error,
+    429: _rate_limited_error,
+}
 
 
 def _is_tls_failure(exc: BaseException) -> bool:

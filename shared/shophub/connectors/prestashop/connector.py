@@ -448,49 +448,12 @@ class PrestaShopConnector:
         """Add lines' extra fields, customers, addresses, carrier references, currency codes."""
         if not records:
             return [], []
-        order_ids: list[int] = []
-        customer_ids: set[int] = set()
-        address_ids: set[int] = set()
-        carrier_ids: set[int] = set()
-        currency_ids: set[int] = set()
-        for record in records:
-            try:
-                order_ids.append(as_int(record.get("id"), "id"))
-            except RecordError:
-                continue
-            for field, bucket in (
-                ("id_customer", customer_ids),
-                ("id_address_delivery", address_ids),
-                ("id_address_invoice", address_ids),
-                ("id_carrier", carrier_ids),
-                ("id_currency", currency_ids),
-            ):
-                value = _safe_int(record.get(field))
-                if value:
-                    bucket.add(value)
-        details_by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for detail in self._list_by(
-            "order_details", "id_order", order_ids, Query().display("full"), max_items=self._related_batch
-        ):
-            order_id = _safe_int(detail.get("id_order"))
-            if order_id:
-                details_by_order[order_id].append(detail)
-        customers: dict[int, ShopCustomer] = {}
-        for record in self._list_by("customers", "id", customer_ids, Query().display("full")):
-            try:
-                item = translate.customer(record)
-                customers[item.id] = item
-            except (RecordError, ValueError):
-                continue
-        addresses: dict[int, ShopAddress] = {}
-        for record in self._list_by("addresses", "id", address_ids, Query().display("full")):
-            try:
-                address = translate.address(record)
-                addresses[address.id] = address
-            except (RecordError, ValueError):
-                continue
-        carrier_refs = self._carrier_references(carrier_ids)
-        currency_codes = self._currencies(currency_ids)
+        order_ids, referenced = _order_references(records)
+        details_by_order = self._details_by_order(order_ids)
+        customers = self._customers(referenced["customers"])
+        addresses = self._addresses(referenced["addresses"])
+        carrier_refs = self._carrier_references(referenced["carriers"])
+        currency_codes = self._currencies(referenced["currencies"])
         orders: list[ShopOrder] = []
         failures: list[OrderFailure] = []
         for record in records:
@@ -510,6 +473,39 @@ class PrestaShopConnector:
             except RecordError as exc:
                 failures.append(OrderFailure(order_id=order_id, reason=str(exc)))
         return orders, failures
+
+    def _details_by_order(self, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """The order_details rows of the orders, by order id."""
+        details_by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for detail in self._list_by(
+            "order_details", "id_order", order_ids, Query().display("full"), max_items=self._related_batch
+        ):
+            order_id = _safe_int(detail.get("id_order"))
+            if order_id:
+                details_by_order[order_id].append(detail)
+        return details_by_order
+
+    def _customers(self, customer_ids: set[int]) -> dict[int, ShopCustomer]:
+        """The readable customers among ``customer_ids`` (an unreadable one is left out)."""
+        customers: dict[int, ShopCustomer] = {}
+        for record in self._list_by("customers", "id", customer_ids, Query().display("full")):
+            try:
+                item = translate.customer(record)
+                customers[item.id] = item
+            except (RecordError, ValueError):
+                continue
+        return customers
+
+    def _addresses(self, address_ids: set[int]) -> dict[int, ShopAddress]:
+        """The readable addresses among ``address_ids`` (an unreadable one is left out)."""
+        addresses: dict[int, ShopAddress] = {}
+        for record in self._list_by("addresses", "id", address_ids, Query().display("full")):
+            try:
+                address = translate.address(record)
+                addresses[address.id] = address
+            except (RecordError, ValueError):
+                continue
+        return addresses
 
     def _carrier_references(self, carrier_ids: set[int]) -> dict[int, int]:
         """carrier id → id_reference; all carriers (deleted versions too) loaded once."""
@@ -741,29 +737,8 @@ class PrestaShopConnector:
         wanted = list(dict.fromkeys(int(i) for i in product_ids if int(i) > 0))
         failures: dict[int, str] = {}
         split_budget = [16]
-        products: dict[int, dict[str, Any]] = {}
-        for chunk in self._chunks(
-            "products", wanted, lambda c: Query().display("full").where_in("id", c), self._product_batch
-        ):
-            for record in self._fetch_split("products", "id", chunk, failures, split_budget):
-                product_id = _safe_int(record.get("id"))
-                if product_id:
-                    products[product_id] = record
-        for product_id in wanted:
-            if product_id not in products and product_id not in failures:
-                failures[product_id] = "not_found: the product does not exist in the shop"
-        with_combinations = [pid for pid, record in products.items() if _has_association(record, "combinations")]
-        combinations: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for chunk in self._chunks(
-            "combinations",
-            with_combinations,
-            lambda c: Query().display("full").where_in("id_product", c),
-            self._related_batch,
-        ):
-            for record in self._fetch_split("combinations", "id_product", chunk, failures, split_budget):
-                product_id = _safe_int(record.get("id_product"))
-                if product_id:
-                    combinations[product_id].append(record)
+        products = self._read_products(wanted, failures, split_budget)
+        combinations = self._read_combinations(products, failures, split_budget)
         self._load_options(
             {
                 value_id
@@ -772,18 +747,7 @@ class PrestaShopConnector:
                 for value_id in _association_ids(record, "product_option_values")
             }
         )
-        stock: dict[int, dict[int, dict[str, Any]]] | None = None
-        if with_stock:
-            stock = defaultdict(dict)
-            readable = [pid for pid in products if pid not in failures]
-            for chunk in self._chunks(
-                "stock_availables",
-                readable,
-                lambda c: Query().display("full").where_in("id_product", c),
-                self._related_batch,
-            ):
-                for record in self._fetch_split("stock_availables", "id_product", chunk, failures, split_budget):
-                    self._keep_stock_row(stock, record)
+        stock = self._read_stock_rows(products, failures, split_budget) if with_stock else None
         rates = self._rates_for({_safe_int(r.get("id_tax_rules_group")) or 0 for r in products.values()} - {0})
         variants = []
         for product_id in wanted:
@@ -808,6 +772,58 @@ class PrestaShopConnector:
             variants=variants,
             failures=[ProductFailure(product_id=pid, reason=reason) for pid, reason in sorted(failures.items())],
         )
+
+    def _read_products(
+        self, wanted: list[int], failures: dict[int, str], split_budget: list[int]
+    ) -> dict[int, dict[str, Any]]:
+        """The ``wanted`` products by id; each one the shop does not have is a failure."""
+        products: dict[int, dict[str, Any]] = {}
+        for chunk in self._chunks(
+            "products", wanted, lambda c: Query().display("full").where_in("id", c), self._product_batch
+        ):
+            for record in self._fetch_split("products", "id", chunk, failures, split_budget):
+                product_id = _safe_int(record.get("id"))
+                if product_id:
+                    products[product_id] = record
+        for product_id in wanted:
+            if product_id not in products and product_id not in failures:
+                failures[product_id] = "not_found: the product does not exist in the shop"
+        return products
+
+    def _read_combinations(
+        self, products: dict[int, dict[str, Any]], failures: dict[int, str], split_budget: list[int]
+    ) -> dict[int, list[dict[str, Any]]]:
+        """The combinations of the products that have some, by product id."""
+        with_combinations = [pid for pid, record in products.items() if _has_association(record, "combinations")]
+        combinations: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for chunk in self._chunks(
+            "combinations",
+            with_combinations,
+            lambda c: Query().display("full").where_in("id_product", c),
+            self._related_batch,
+        ):
+            for record in self._fetch_split("combinations", "id_product", chunk, failures, split_budget):
+                product_id = _safe_int(record.get("id_product"))
+                if product_id:
+                    combinations[product_id].append(record)
+        return combinations
+
+    def _read_stock_rows(
+        self, products: dict[int, dict[str, Any]], failures: dict[int, str], split_budget: list[int]
+    ) -> dict[int, dict[int, dict[str, Any]]]:
+        """The stock rows of the products read so far without failure: product id → combination
+        id (0: the product itself) → row."""
+        stock: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+        readable = [pid for pid in products if pid not in failures]
+        for chunk in self._chunks(
+            "stock_availables",
+            readable,
+            lambda c: Query().display("full").where_in("id_product", c),
+            self._related_batch,
+        ):
+            for record in self._fetch_split("stock_availables", "id_product", chunk, failures, split_budget):
+                self._keep_stock_row(stock, record)
+        return stock
 
     def _fetch_split(
         self,
@@ -974,20 +990,18 @@ class PrestaShopConnector:
             for sid, qty in pending:
                 outcomes[sid] = _failed(sid, qty, error)
             return None
-        still: list[tuple[int, int]] = []
-        vanished = False
-        for sid, qty in pending:
-            if sid not in current:
-                outcomes[sid] = _not_found(sid, qty)
-                vanished = True
-            elif current[sid] == qty:
-                outcomes[sid] = StockPushOutcome(stock_id=sid, ok=True, quantity=qty)
-            else:
-                still.append((sid, qty))
+        still, vanished = _explain_by_reread(pending, current, outcomes)
         if not still:
             return None
         if vanished:
             return still
+        return self._after_unexplained_failure(still, error, outcomes)
+
+    def _after_unexplained_failure(
+        self, still: list[tuple[int, int]], error: ShopError, outcomes: dict[int, StockPushOutcome]
+    ) -> list[tuple[int, int]] | None:
+        """The rows a failed write left short of their target, none of them gone from the shop:
+        return the rows still to send (or None when everything has an outcome)."""
         if isinstance(error, ShopTransientError):
             # The client has already retried within the deadline; leave the rest for later.
             for sid, qty in still:
@@ -1055,6 +1069,33 @@ class PrestaShopConnector:
 # --- module helpers -----------------------------------------------------------------------------
 
 
+# order field -> the resource it refers to
+_ORDER_REFERENCES = (
+    ("id_customer", "customers"),
+    ("id_address_delivery", "addresses"),
+    ("id_address_invoice", "addresses"),
+    ("id_carrier", "carriers"),
+    ("id_currency", "currencies"),
+)
+
+
+def _order_references(records: Sequence[Mapping[str, Any]]) -> tuple[list[int], dict[str, set[int]]]:
+    """The ids of the readable orders, and by resource the ids of the customers, addresses,
+    carriers and currencies they refer to."""
+    order_ids: list[int] = []
+    referenced: dict[str, set[int]] = {resource: set() for _, resource in _ORDER_REFERENCES}
+    for record in records:
+        try:
+            order_ids.append(as_int(record.get("id"), "id"))
+        except RecordError:
+            continue
+        for field, resource in _ORDER_REFERENCES:
+            value = _safe_int(record.get(field))
+            if value:
+                referenced[resource].add(value)
+    return order_ids, referenced
+
+
 def _singular(plural: str) -> str:
     irregular = {
         "addresses": "address",
@@ -1118,6 +1159,24 @@ def _failed(sid: int, qty: int, error: ShopError, *, permanent: bool | None = No
         message=error.shop_message,
         permanent=(not error.retryable) if permanent is None else permanent,
     )
+
+
+def _explain_by_reread(
+    pending: list[tuple[int, int]], current: Mapping[int, int], outcomes: dict[int, StockPushOutcome]
+) -> tuple[list[tuple[int, int]], bool]:
+    """Record the outcome of each row the re-read ``current`` quantities explain (gone from the
+    shop, or at its target); returns the other rows and whether any row was gone."""
+    still: list[tuple[int, int]] = []
+    vanished = False
+    for sid, qty in pending:
+        if sid not in current:
+            outcomes[sid] = _not_found(sid, qty)
+            vanished = True
+        elif current[sid] == qty:
+            outcomes[sid] = StockPushOutcome(stock_id=sid, ok=True, quantity=qty)
+        else:
+            still.append((sid, qty))
+    return still, vanished
 
 
 def _not_found(sid: int, qty: int) -> StockPushOutcome:
