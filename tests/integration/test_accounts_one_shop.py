@@ -15,9 +15,9 @@ from shophub.errors import ShopAlreadyConnectedError
 from shophub.store import keys
 from shophub.store.accounts import AccountRepository
 from tests.integration.test_accounts import KEY, client, create_account, install_account_service, ssm_parameters
-from tests.integration.test_config_helpers import lined_up_table, race
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack as Stack
+from tests.support.races import lined_up_table, race
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from shophub.domain.config import DictionaryEntry
 from shophub.errors import ConflictError
 from shophub.store import keys
 from shophub.store.dictionaries import DEFAULT_DICTIONARIES, DictionaryRepository
-from tests.integration.test_config_helpers import api, conflicting_table, lined_up_table, logs, race
+from tests.support.config import api, logs
+from tests.support.races import conflicting_table, lined_up_table, race
 
 ROUTES = ("/hub/statuses", "/hub/payment-methods", "/hub/shipping-methods")
 

@@ -9,15 +9,8 @@ from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
 from shophub.store.config import ConfigRepository
 from shophub.store.dictionaries import DictionaryRepository
-from tests.integration.test_config_helpers import (
-    api,
-    lined_up_table,
-    logs,
-    make_account,
-    map_everything,
-    put_discovery,
-    race,
-)
+from tests.support.config import api, logs, make_account, map_everything, put_discovery
+from tests.support.races import lined_up_table, race
 
 
 def test_each_kind_round_trips_and_lists_what_is_still_unmapped(stack):

@@ -9,15 +9,8 @@ from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
 from shophub.store.config import ConfigRepository
 from shophub.store.dictionaries import DictionaryRepository
-from tests.integration.test_config_helpers import (
-    CREATED_AT,
-    api,
-    lined_up_table,
-    logs,
-    make_account,
-    map_everything,
-    race,
-)
+from tests.support.config import CREATED_AT, api, logs, make_account, map_everything
+from tests.support.races import lined_up_table, race
 
 FULL = {
     "fetch_enabled": True,

@@ -12,7 +12,8 @@ from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
 from shophub.store.dynamo import TransactionConflict
 from shophub.store.templates import TemplateRepository
-from tests.integration.test_config_helpers import api, conflicting_table, lined_up_table, logs, make_account, race
+from tests.support.config import api, logs, make_account
+from tests.support.races import conflicting_table, lined_up_table, race
 
 ALL_ON = {"description": True, "shipping_prices": True, "price": True, "stock": True}
 

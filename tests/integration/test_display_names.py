@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from local.prestashop import ShopSimulator, SimulatorConfig
-from tests.integration.test_config_helpers import api, make_account
 from tests.support.api import ApiAnswer, ApiClient
 from tests.support.aws import TestStack
+from tests.support.config import api, make_account
 
 KEY = "NAMESTESTKEY00000000000000000001"
 REFUSED = {

@@ -20,9 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from local.stack.template import HttpRoute
 from shophub.api.request_body import MAX_BODY_BYTES, MAX_DEPTH, MAX_NUMBER_CHARS
-from tests.integration.test_config_helpers import make_account, put_discovery
-from tests.integration.test_stock_helpers import create_products
 from tests.support.aws import TestStack
+from tests.support.config import make_account, put_discovery
 from tests.support.fuzz import (
     ROUTES,
     FuzzClient,
@@ -33,6 +32,7 @@ from tests.support.fuzz import (
     requests,
     route_id,
 )
+from tests.support.stock import create_products
 
 TENANT = "tenant-a"
 #: Examples per route (each is two calls: with the token and without): more where a JSON body

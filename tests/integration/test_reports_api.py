@@ -12,20 +12,19 @@ import pytest
 from local.prestashop import ShopSimulator
 from shophub.domain.reports import Report, ReportEntry
 from shophub.store import keys
-from tests.integration.test_stock_helpers import (
+from tests.support.api import ApiClient
+from tests.support.aws import TestStack
+from tests.support.stock import (
     NOW,
     ShopAccount,
     create_account,
     create_products,
-    fast_transactions,  # noqa: F401 - fixture
     link_rows,
     queued,
     run_pusher,
     start_shop,
     stock_rows,
 )
-from tests.support.api import ApiClient
-from tests.support.aws import TestStack
 
 pytestmark = pytest.mark.usefixtures("fast_transactions")
 

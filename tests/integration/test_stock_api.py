@@ -6,16 +6,10 @@ from __future__ import annotations
 import pytest
 
 from local.stack.runtime import Invoker
-from tests.integration.test_config_helpers import LinedUpClient, race
-from tests.integration.test_stock_helpers import (
-    bodies,
-    create_products,
-    fast_transactions,  # noqa: F401 - fixture
-    hub_product,
-    queued,
-)
 from tests.support.api import ApiAnswer, ApiClient
 from tests.support.aws import TestStack
+from tests.support.races import LinedUpClient, race
+from tests.support.stock import bodies, create_products, hub_product, queued
 
 TENANT = "tenant-a"
 

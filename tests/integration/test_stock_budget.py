@@ -11,19 +11,18 @@ import pytest
 from local.stack.pump import QueuePump
 from local.stack.runtime import Invoker
 from shophub.store import keys
-from tests.integration.test_stock_helpers import (
+from tests.support.api import ApiClient
+from tests.support.aws import TestStack
+from tests.support.stock import (
     STOCK_QUEUE,
     create_account,
     create_products,
-    fast_transactions,  # noqa: F401 - fixture
     hub_product,
     link_rows,
     shop_quantity,
     start_shop,
     stock_rows,
 )
-from tests.support.api import ApiClient
-from tests.support.aws import TestStack
 
 pytestmark = [pytest.mark.usefixtures("fast_transactions"), pytest.mark.slow]
 

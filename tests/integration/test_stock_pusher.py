@@ -15,15 +15,17 @@ from local.stack.runtime import Invoker
 from shophub.services import stock_push
 from shophub.services.stock_push import Delivery
 from shophub.store import keys
-from tests.integration.test_config_helpers import LinedUpClient, race
-from tests.integration.test_stock_helpers import (
+from tests.support.api import ApiClient
+from tests.support.aws import TestStack
+from tests.support.logs import account_log_items
+from tests.support.races import LinedUpClient, race
+from tests.support.stock import (
     SHOP_KEY,
     ShopAccount,
     add_template,
     create_account,
     create_products,
     failed_ids,
-    fast_transactions,  # noqa: F401 - fixture
     hub_product,
     link_rows,
     offer_item,
@@ -34,9 +36,6 @@ from tests.integration.test_stock_helpers import (
     stock_reports,
     stock_rows,
 )
-from tests.support.api import ApiClient
-from tests.support.aws import TestStack
-from tests.support.logs import account_log_items
 
 pytestmark = pytest.mark.usefixtures("fast_transactions")
 

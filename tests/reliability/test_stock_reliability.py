@@ -15,15 +15,17 @@ from typing import Any
 import pytest
 
 from local.stack.events import sqs_event
+from local.stack.moto_patches import item_level_transaction_rollback
 from local.stack.runtime import Invoker
 from shophub.store import keys
-from tests.integration.test_stock_helpers import (
+from tests.support.api import ApiClient
+from tests.support.aws import TestStack
+from tests.support.stock import (
     STOCK_QUEUE,
     ShopAccount,
     create_account,
     create_products,
     hub_product,
-    item_level_transaction_rollback,
     link_rows,
     queued,
     shop_quantity,
@@ -31,8 +33,6 @@ from tests.integration.test_stock_helpers import (
     stock_reports,
     stock_rows,
 )
-from tests.support.api import ApiClient
-from tests.support.aws import TestStack
 
 pytestmark = pytest.mark.slow
 

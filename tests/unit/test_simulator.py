@@ -18,6 +18,9 @@ import pytest
 from local.prestashop import FAULT_KINDS, OrderLine, ShopSimulator, SimulatorConfig
 from local.prestashop.data import ean13
 
+# The simulator answers on 127.0.0.1: most tests here talk to it over HTTP.
+pytestmark = pytest.mark.loopback
+
 KEY = "UNITTESTKEY000000000000000000001"
 ROOT = Path(__file__).resolve().parents[2]
 

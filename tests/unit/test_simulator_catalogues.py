@@ -269,6 +269,7 @@ def demo_shop() -> Iterator[tuple[ShopSimulator, httpx.Client]]:
         yield sim, client
 
 
+@pytest.mark.loopback
 def test_webservice_writes_on_the_demo_shop(demo_shop: tuple[ShopSimulator, httpx.Client]) -> None:
     sim, shop = demo_shop
 

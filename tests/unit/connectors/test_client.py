@@ -395,6 +395,7 @@ def trickling_shop() -> Iterator[str]:
     server.close()
 
 
+@pytest.mark.loopback
 @pytest.mark.timeout(30)
 def test_headers_trickled_slower_than_the_read_timeout_stop_at_the_deadline(trickling_shop: str) -> None:
     # Given the real guarded transport, a 1.5 s deadline and a 10 s read timeout

@@ -1,20 +1,17 @@
-"""Building blocks of the stock tests (no tests here): accounts, products, offers, templates and
-settings written straight to the table, the simulator as the shop, and a pusher run from the
-messages really queued on ``StockQueue``."""
+"""Building blocks of the stock tests: accounts, products, offers, templates and settings written
+straight to the table, the simulator as the shop, and a pusher run from the messages really
+queued on ``StockQueue``."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.stack.events import LambdaContext, sqs_event
-from local.stack.moto_patches import item_level_transaction_rollback
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import HubProduct, Offer
 from shophub.domain.config import OrderSettings, ProductSettings, Template, TemplateSync
@@ -248,12 +245,3 @@ def stock_reports(stack: TestStack, account_id: str) -> list[tuple[dict[str, Any
         entries = [e for e in stack.table.query(keys.report_pk(str(item["id"])), sk_prefix=keys.ENTRY_PREFIX)]
         found.append((item, entries))
     return found
-
-
-# --- moto ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fast_transactions() -> Iterator[None]:
-    with item_level_transaction_rollback():
-        yield
