@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -119,22 +119,34 @@ def build_dataset(data: ShopData, config: SimulatorConfig) -> str:
     return shop_name
 
 
-class _Server(ThreadingHTTPServer):
+class ShopHTTPServer(ThreadingHTTPServer):
+    """A thread per connection; every request goes to ``dispatch`` (one shop, or a fleet of them)."""
+
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], simulator: ShopSimulator) -> None:
-        self.simulator = simulator
+    def __init__(self, address: tuple[str, int], dispatch: Callable[[ShopRequestHandler], None]) -> None:
+        self.dispatch = dispatch
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(address, ShopRequestHandler)
+
+    def stop_serving(self) -> None:
+        """Stop accepting, close the socket and cut every open connection (hanging requests too)."""
+        self.shutdown()
+        self.server_close()
+        with self.connections_lock:
+            open_connections = list(self.connections)
+        for connection in open_connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class ShopRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30  # idle keep-alive connections are closed after this many seconds
-    server: _Server
+    server: ShopHTTPServer
 
     def setup(self) -> None:
         super().setup()
@@ -152,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.connections.discard(self.connection)
 
     def _serve(self) -> None:
-        self.server.simulator._serve(self)
+        self.server.dispatch(self)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
@@ -188,7 +200,7 @@ class ShopSimulator:
         self._latency_ms = float(config.latency_ms)
         self.timeout_hang_s = config.timeout_hang_s
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: ShopHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -197,7 +209,7 @@ class ShopSimulator:
         if self._server is not None:
             return self.url
         self._stopping.clear()
-        self._server = _Server((self.config.host, self.config.port), self)
+        self._server = ShopHTTPServer((self.config.host, self.config.port), self._serve)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="prestashop-simulator", daemon=True
         )
@@ -207,16 +219,10 @@ class ShopSimulator:
     def stop(self) -> None:
         """Stop serving; returns promptly even while a ``timeout`` fault or latency is sleeping."""
         server, self._server = self._server, None
+        self._stopping.set()  # also releases requests served through serve_http() without start()
         if server is None:
             return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        with server.connections_lock:
-            open_connections = list(server.connections)
-        for connection in open_connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
+        server.stop_serving()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -349,20 +355,28 @@ class ShopSimulator:
         self._log.clear()
 
     # ------------------------------------------------------------------- serving
-    def _serve(self, handler: _Handler) -> None:
+    def _serve(self, handler: ShopRequestHandler) -> None:
+        split = urlsplit(handler.path)
+        host = handler.headers.get("Host")
+        self.serve_http(handler, split.path, split.query, f"http://{host}" if host else self.url)
+
+    def serve_http(self, handler: ShopRequestHandler, path: str, query: str, base_url: str) -> None:
+        """Answer one HTTP request as this shop, at ``path`` (``/api/...``) of ``base_url``.
+
+        ``base_url`` is the shop's address as the client reached it (``http://host:port``, or with
+        a path prefix when a fleet serves the shop); the answer's links point below it.
+        """
         started = time.perf_counter()
         wall = time.time()
-        split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in handler.headers.items()}
-        request = WsRequest(handler.command, split.path, split.query, headers, body)
-        base_url = f"http://{headers['host']}" if headers.get("host") else self.url
+        request = WsRequest(handler.command, path, query, headers, body)
         if self._latency_ms:
             self._stopping.wait(self._latency_ms / 1000)
         override = request.params.get("ps_method", "").upper() if request.method == "POST" else ""
         effective = override if override in ALL_METHODS else request.method
-        fault = self._faults.pick((request.method, effective), split.path)
+        fault = self._faults.pick((request.method, effective), path)
         response: WsResponse | None
         applied = True
         if fault is None:
@@ -376,11 +390,11 @@ class ShopSimulator:
         self._log.append(
             RequestRecord(
                 method=request.method,
-                path=split.path,
-                query=split.query,
+                path=path,
+                query=query,
                 status=response.status if response else 0,
                 effective_method=effective,
-                resource=self._resource_of(split.path),
+                resource=self._resource_of(path),
                 fault=fault.kind if fault else None,
                 applied=applied,
                 body=body,
@@ -426,7 +440,7 @@ class ShopSimulator:
         return WsResponse(status, headers, page.encode())
 
     @staticmethod
-    def _write(handler: _Handler, response: WsResponse) -> None:
+    def _write(handler: ShopRequestHandler, response: WsResponse) -> None:
         handler.send_response(response.status)
         for name, value in response.headers:
             handler.send_header(name, value)
