@@ -81,9 +81,9 @@ run: venv web ## Start the local stack: moto, API :3000, simulator :8081 (SHOPHU
 # Where token commands act: the running local stack, or STAGE=... [PROFILE=... REGION=...] deployed.
 TOKEN_TARGET = $(if $(STAGE),--stage "$(STAGE)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(REGION),--region "$(REGION)")
 
-token: venv ## Print a new API token: make token TENANT=acme [NAME=ci] [DAYS=90] [STAGE=prod PROFILE=me REGION=...]
-	@test -n "$(TENANT)" || { echo "usage: make token TENANT=acme [NAME=<tenant>-<date>] [DAYS=never] [STAGE=... PROFILE=... REGION=...]"; exit 2; }
-	@$(PY) -m local.stack.token --tenant "$(TENANT)" $(if $(NAME),--name "$(NAME)") $(if $(DAYS),--days "$(DAYS)") $(TOKEN_TARGET)
+token: venv ## Print a new API token: make token TENANT=acme [NAME=ci] [DAYS=90] | OPERATOR=1 NAME=alice [STAGE=prod PROFILE=me REGION=...]
+	@test -n "$(TENANT)$(OPERATOR)" || { echo "usage: make token TENANT=acme [NAME=<tenant>-<date>] [DAYS=never] [STAGE=... PROFILE=... REGION=...]"; echo "       make token OPERATOR=1 NAME=<operator> [DAYS=never] [STAGE=...] (read-only, any tenant)"; exit 2; }
+	@$(PY) -m local.stack.token $(if $(TENANT),--tenant "$(TENANT)") $(if $(OPERATOR),--operator) $(if $(NAME),--name "$(NAME)") $(if $(DAYS),--days "$(DAYS)") $(TOKEN_TARGET)
 
 tokens: venv ## List API tokens: name, tenant, created, expiry, state (never the token) [STAGE=...]
 	@$(PY) -m local.stack.token --list $(TOKEN_TARGET)

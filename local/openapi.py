@@ -167,7 +167,9 @@ def _document_errors(document: dict[str, Any]) -> None:
     components["schemas"]["Error"] = ERROR_SCHEMA
     document["info"]["description"] += (
         ' Every non-2xx answer is `{"error": {"code", "message", "details"}}` (`Error`); a path '
-        "the API does not have is 404 `not_found`, a method it does not allow there 405 `method_not_allowed`."
+        "the API does not have is 404 `not_found`, a method it does not allow there 405 `method_not_allowed`. "
+        "A platform operator's token reads through the `GET /admin/…` routes only; on any other route it "
+        "is 403 `forbidden` (and a tenant's token on an `/admin` route too)."
     )
 
 

@@ -1,8 +1,10 @@
-"""HTTP API Lambda authorizer: ``Authorization: Bearer <token>`` → tenant id.
+"""HTTP API Lambda authorizer: ``Authorization: Bearer <token>`` → tenant id (or operator).
 
 Simple-response format (payload 2.0). It never refuses on its own: a request whose token is
 missing, unknown, revoked or expired gets an empty ``tenant_id`` and the API functions answer it with the
-contract's 401 error body (an HTTP API cannot shape an authorizer's refusal).
+contract's 401 error body (an HTTP API cannot shape an authorizer's refusal). A platform
+operator's token gives ``role: operator``, its name and no tenant; the API functions let it
+read through the ``/admin`` routes only (403 elsewhere).
 """
 
 from __future__ import annotations
@@ -29,4 +31,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if found is None:
         logger.info("request without a valid token", extra={"has_token": bool(token)})
         return {"isAuthorized": True, "context": {"tenant_id": "", "token_name": ""}}
+    if found.is_operator:
+        return {"isAuthorized": True, "context": {"tenant_id": "", "token_name": found.name, "role": "operator"}}
     return {"isAuthorized": True, "context": {"tenant_id": found.tenant_id, "token_name": found.name}}

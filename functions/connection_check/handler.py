@@ -2,7 +2,8 @@
 
 One function, two doors, chosen by the event's shape: an SQS batch (``"Records"``) goes to the
 discovery worker (:func:`shophub.jobs.work_jobs`, partial batch failures), anything else is an HTTP API event
-for the accounts router or the tenant's activity log (``GET /logs``).
+for the accounts router, the tenant's activity log (``GET /logs``) or the platform operators'
+read-only routes (``GET /admin/…``), which render accounts and logs as the tenant's routes do.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shophub.api import accounts, logs
+from shophub.api import accounts, admin, logs
 from shophub.clock import Deadline
 from shophub.errors import ShopError
 from shophub.function_settings import require_settings
@@ -27,6 +28,7 @@ require_settings("connection_check")  # cold start: fails here, naming a missing
 app = build_resolver()
 app.include_router(accounts.router)
 app.include_router(logs.router)
+app.include_router(admin.router)
 
 #: Seconds kept free before the Lambda's timeout when a discovery run talks to the shop.
 _DEADLINE_MARGIN = 3.0

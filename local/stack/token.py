@@ -2,8 +2,12 @@
 
 python -m local.stack.token --tenant acme [--name NAME] [--days N]
     a new token for ``acme`` (name: ``acme-<date>`` unless given; expires after N days, else never)
+python -m local.stack.token --operator --name alice [--days N]
+    a new platform operator's token (no tenant): it reads any tenant's data through the ``/admin``
+    routes, changes nothing, and each read is logged in that tenant's log under ``alice``
 python -m local.stack.token --list
-    every token: name, tenant, created, expiry and state (never the token or its hash)
+    every token: name, tenant (``(operator)`` for an operator's), created, expiry and state (never
+    the token or its hash)
 python -m local.stack.token --revoke NAME
     the token called NAME is refused from now on (the API answers 401)
 
@@ -27,6 +31,8 @@ from local.stack.template import REGION
 
 _TENANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")  # = shophub.store.tokens.TOKEN_NAME
+#: What the listing's tenant column shows for an operator's token (no tenant id has parentheses).
+OPERATOR_LABEL = "(operator)"
 
 
 class TokenError(Exception):
@@ -66,6 +72,19 @@ def create_token(
     return str(plain)
 
 
+def create_operator_token(client: Any, table_name: str, name: str, *, days: int | None = None) -> str:
+    """Store a platform operator's token called ``name`` (the operator's name in tenants' logs)
+    in ``table_name`` and return the plain token (``days``: expiry, None = never)."""
+    tokens = _tokens(client, table_name)
+    from shophub.store.tokens import TokenNameTaken
+
+    try:
+        plain = tokens.create_operator(name, expires_in_days=days)
+    except TokenNameTaken:
+        raise TokenError(f"a token named {name!r} exists already; choose another NAME") from None
+    return str(plain)
+
+
 def _moment(stamp: str | None) -> str:
     """``2026-11-27T09:31:00Z`` of a stored timestamp; ``never`` for none."""
     return stamp[:19] + "Z" if stamp else "never"
@@ -78,7 +97,16 @@ def list_tokens(client: Any, table_name: str) -> str:
 
     now = utc_now()
     rows = [("NAME", "TENANT", "CREATED", "EXPIRES", "STATE")]
-    rows += [(t.name, t.tenant_id, _moment(t.created_at), _moment(t.expires_at), t.state(now)) for t in tokens.list()]
+    rows += [
+        (
+            t.name,
+            OPERATOR_LABEL if t.is_operator else t.tenant_id,
+            _moment(t.created_at),
+            _moment(t.expires_at),
+            t.state(now),
+        )
+        for t in tokens.list()
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
@@ -148,9 +176,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.stack.token", description=__doc__.split("\n")[0])
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--tenant", help="create a token for this tenant id")
+    action.add_argument(
+        "--operator",
+        action="store_true",
+        help="create a platform operator's token (read-only, any tenant; needs --name)",
+    )
     action.add_argument("--list", action="store_true", help="list every token (never the token itself)")
     action.add_argument("--revoke", metavar="NAME", help="revoke the token called NAME")
-    parser.add_argument("--name", default=None, help="the new token's name, unique (default: <tenant>-<date>)")
+    parser.add_argument(
+        "--name", default=None, help="the new token's name, unique (default: <tenant>-<date>); an operator's name"
+    )
     parser.add_argument("--days", type=int, default=None, help="the new token expires after this many days")
     parser.add_argument("--stage", default=None, help="a deployed stage instead of the local stack")
     parser.add_argument("--profile", default=None, help="AWS profile (with --stage)")
@@ -159,8 +194,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.tenant is not None and not _TENANT.match(args.tenant):
         parser.error("--tenant: 1-64 letters, digits, '-' or '_'")
-    if (args.name is not None or args.days is not None) and args.tenant is None:
-        parser.error("--name and --days go with --tenant")
+    if (args.name is not None or args.days is not None) and args.tenant is None and not args.operator:
+        parser.error("--name and --days go with --tenant or --operator")
+    if args.operator and args.name is None:
+        parser.error("--operator needs --name: the operator's name, shown in the tenants' activity logs")
     for label, name in (("--name", args.name), ("--revoke", args.revoke)):
         if name is not None and not _NAME.match(name):
             parser.error(f"{label}: 1-80 letters, digits, '.', '-' or '_' (starting with a letter or digit)")
@@ -184,6 +221,8 @@ def _run(args: argparse.Namespace) -> str:
     if args.revoke:
         revoke_token(client, table, args.revoke)
         return f"revoked: {args.revoke}"
+    if args.operator:
+        return create_operator_token(client, table, args.name, days=args.days)
     return create_token(client, table, args.tenant, args.name, days=args.days)
 
 

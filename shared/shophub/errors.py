@@ -89,6 +89,15 @@ class UnauthorizedError(ShopHubError):
     message_key = "unauthorized"
 
 
+class ForbiddenError(ShopHubError):
+    """A valid token that may not use this route: a tenant's token on an operator route, an
+    operator's token on a tenant route (403); ``message_key`` says which."""
+
+    status = 403
+    code = "forbidden"
+    message_key = "forbidden"
+
+
 class NotFoundError(ShopHubError):
     """The thing does not exist, or belongs to another tenant (404)."""
 

@@ -8,12 +8,13 @@ request into one :class:`~shophub.api.context.RequestContext` that routes read w
 route.
 
 Error shape (API.md): ``{"error": {"code", "message", "details"}}``; 400 malformed JSON or
-unknown fields, 401 no tenant, 404, 405, 409 rule, 413 body too large, 415 not JSON, 422 invalid
-values, 502 shop failure.
+unknown fields, 401 no tenant, 403 a tenant's token on an operator route or an operator's on a
+tenant route, 404, 405, 409 rule, 413 body too large, 415 not JSON, 422 invalid values, 502 shop
+failure.
 
-Order of the checks of a request: the tenant (401; public routes skip it), then the path, query
-and body (a JSON body is read within the limits of :mod:`shophub.api.request_body`, before it
-is parsed), then the route. A route this function does not serve is 404 ``not_found`` (405
+Order of the checks of a request: the tenant or operator (401, then 403; public routes skip it),
+then the path, query and body (a JSON body is read within the limits of
+:mod:`shophub.api.request_body`, before it is parsed), then the route. A route this function does not serve is 404 ``not_found`` (405
 ``method_not_allowed`` when the path exists with another method), with or without a token;
 an ``OPTIONS`` request (a CORS preflight) is 204 with no body.
 """
@@ -40,6 +41,7 @@ from shophub.api.request_body import read_json_body
 from shophub.errors import (
     BadRequestError,
     FieldProblem,
+    ForbiddenError,
     MethodNotAllowedError,
     NotFoundError,
     ShopError,
@@ -52,6 +54,8 @@ from shophub.observability import logger
 
 #: Routes any caller may use without a token (``Auth: Authorizer: NONE`` in template.yaml).
 PUBLIC_ROUTES = frozenset({("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs")})
+#: Routes under this prefix serve operators' tokens only; every other protected route tenants' only.
+OPERATOR_ROUTES_PREFIX = "/admin/"
 
 #: The error codes this module answers for any route, by status (``local/openapi.py`` documents
 #: them on every operation they apply to; routes add their own codes).
@@ -93,6 +97,13 @@ def actor_of(app: Any) -> str:
     context = app.current_event.request_context.authorizer
     lambda_context = (context.get_lambda if context else None) or {}
     return str(lambda_context.get("token_name") or "api") if isinstance(lambda_context, dict) else "api"
+
+
+def is_operator(app: Any) -> bool:
+    """Whether the authorizer resolved an operator's token (role ``operator``, no tenant)."""
+    context = app.current_event.request_context.authorizer
+    lambda_context = (context.get_lambda if context else None) or {}
+    return isinstance(lambda_context, dict) and lambda_context.get("role") == "operator"
 
 
 def error_body(error: ShopHubError, language: str) -> dict[str, Any]:
@@ -212,8 +223,21 @@ def _resolve_request_context(app: Any) -> RequestContext | None:
     event = app.current_event
     if not _is_served_route(app) or (event.request_context.http.method, event.path) in PUBLIC_ROUTES:
         return None
+    return _caller_context(app, operator_route=app.context["_route"].path.startswith(OPERATOR_ROUTES_PREFIX))
+
+
+def _caller_context(app: Any, *, operator_route: bool) -> RequestContext:
+    """An operator's context on an operator route, a tenant's on a tenant route; 401 without
+    a valid token, 403 for a valid token on the other kind of route."""
+    if is_operator(app):
+        if not operator_route:
+            raise ForbiddenError("operator token on a tenant route", message_key="forbidden_operator_token")
+        return RequestContext(tenant_id="", language=language_of(app), actor=actor_of(app), role="operator")
     # the tenant first: it raises UnauthorizedError → 401 in the API's shape
-    return RequestContext(tenant_id=tenant_of(app), language=language_of(app), actor=actor_of(app))
+    context = RequestContext(tenant_id=tenant_of(app), language=language_of(app), actor=actor_of(app))
+    if operator_route:
+        raise ForbiddenError("tenant token on an operator route", message_key="forbidden_operators_only")
+    return context
 
 
 def _request_context_middleware(app: Any, next_middleware: Callable[[Any], Response]) -> Response:

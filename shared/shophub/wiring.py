@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from shophub.security.secrets import SecretStore
     from shophub.services.accounts import AccountService
     from shophub.services.activity import ActivityService
+    from shophub.services.admin import OperatorReadService
     from shophub.services.catalog import CatalogService
     from shophub.services.config import ConfigService
     from shophub.services.dictionaries import DictionaryService
@@ -264,6 +265,20 @@ class Container:
 
         return ActivityService(self.accounts, self.activity)
 
+    @cached_property
+    def operator_read_service(self) -> OperatorReadService:
+        """Platform operators' reads of any tenant's data, each logged in that tenant's log."""
+        from shophub.services.admin import OperatorReadService
+
+        return OperatorReadService(
+            tenants=self.tokens,
+            activity=self.activity,
+            accounts=self.account_service,
+            logs=self.activity_service,
+            imports=self.import_service,
+            reports=self.report_service,
+        )
+
     # config: hub dictionaries, mappings, order settings, field mapping, templates
 
     @cached_property
@@ -287,8 +302,11 @@ class Container:
     @cached_property
     def dictionary_service(self) -> DictionaryService:
         from shophub.services.dictionaries import DictionaryService
+        from shophub.store.dictionary_usage import DictionaryUsageRepository
 
-        return DictionaryService(self.dictionary_repository, self.activity, self.clock)
+        return DictionaryService(
+            self.dictionary_repository, self.activity, self.clock, DictionaryUsageRepository(self.table)
+        )
 
     @cached_property
     def config_service(self) -> ConfigService:
@@ -326,6 +344,8 @@ class Container:
 
     @cached_property
     def import_service(self) -> ImportService:
+        from shophub.connectors import read_catalogue_file
+        from shophub.services.file_import import CatalogueFiles
         from shophub.services.imports import ImportService
 
         return ImportService(
@@ -339,6 +359,7 @@ class Container:
             queue=lambda: self.queue(self.settings.import_queue_url),
             connector_for=self.connector_for,
             clock=self.clock,
+            files=CatalogueFiles(blobs=lambda: self.link_files, reader=read_catalogue_file),
         )
 
     @cached_property

@@ -41,6 +41,7 @@ def test_every_action_is_section_dot_verb_and_its_prefix_is_its_section():
         "orders",
         "stock",
         "reports",
+        "access",
     }
     for name, section in ACTIONS.items():
         assert _NAME.match(name), name

@@ -25,6 +25,21 @@ def test_good_token_resolves_to_its_tenant(stack):
     assert decision == {"isAuthorized": True, "context": {"tenant_id": "acme", "token_name": "ci"}}
 
 
+def test_operators_token_resolves_to_an_operator_without_a_tenant(stack):
+    token = stack.container.tokens.create_operator("alice")
+
+    decision = decide({"Authorization": f"Bearer {token}"})
+
+    assert decision == {"isAuthorized": True, "context": {"tenant_id": "", "token_name": "alice", "role": "operator"}}
+
+
+def test_revoked_operators_token_gives_no_operator(stack):
+    token = stack.container.tokens.create_operator("alice")
+    stack.container.tokens.revoke_named("alice")
+
+    assert decide({"Authorization": f"Bearer {token}"})["context"] == {"tenant_id": "", "token_name": ""}
+
+
 def test_token_is_stored_only_as_a_hash(stack):
     token = stack.container.tokens.create("acme")
 

@@ -19,6 +19,7 @@ from shophub.domain.imports import (
     Import,
     ImportItem,
     ImportListResponse,
+    ImportMode,
     ImportRequest,
     ImportResponse,
     ImportStarted,
@@ -27,9 +28,12 @@ from shophub.domain.imports import (
     LinkJob,
     LinkJobResponse,
     LinkJobStarted,
+    UniqueIdentifier,
 )
 from shophub.errors import BadRequestError, ValidationError
 from shophub.http import json_response, require_id
+from shophub.i18n import translate
+from shophub.services.file_import import MAX_CATALOGUE_FILE_BYTES
 from shophub.services.imports import ImportService
 from shophub.services.linking import render_reason
 from shophub.services.links_csv import MAX_LINKS_FILE_BYTES
@@ -70,6 +74,34 @@ def _import_response(run: Import) -> ImportResponse:
     return ImportResponse.of(run, ImportService.reason_of(run, ctx().language))
 
 
+_ERROR_CONTENT: dict[str, Any] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def _raw_body(limit: int, too_large: str, params: dict[str, Any]) -> bytes:
+    """The request's body as bytes (API Gateway sends binary bodies base64-encoded); a body
+    larger than ``limit`` is refused before it is decoded."""
+    event = _http().current_event
+    raw = event.body or ""
+    if not event.is_base64_encoded:
+        return raw.encode("utf-8", errors="replace")
+    if len(raw) > (limit * 4) // 3 + 8:
+        raise ValidationError("file too large", code=too_large, params=params)
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequestError("body is not base64", code="bad_request") from None
+
+
+class RefusalResponse(Model):
+    line: int
+    reason: str
+
+
+class RefusalListResponse(Model):
+    items: list[RefusalResponse]
+    next: str | None
+
+
 def _item_response(item: ImportItem, language: str) -> ImportItemResponse:
     return ImportItemResponse(
         shop_product_id=item.shop_product_id,
@@ -93,6 +125,62 @@ def _item_response(item: ImportItem, language: str) -> ImportItemResponse:
 def start_import(id: str, body: ImportRequest) -> Response[ImportStarted]:
     run = container().import_service.start(ctx().tenant_id, require_id(id), body, actor=ctx().actor)
     return json_response(202, ImportStarted(id=run.id, status=run.status).model_dump())
+
+
+@router.post(
+    "/accounts/<id>/imports/file",
+    summary="Start an import or linking run from a catalogue file exported from the shop's back office "
+    "(its product list, SQL manager or stock export, or a file in the columns of the platform's own CSV "
+    "import of products or variants; the README lists them; up to 10 MB, sent as application/octet-stream)",
+    tags=TAGS,
+    status_code=202,
+    responses={
+        202: {
+            "description": "The file was read (every data line is used, refused with its reason, or blank; "
+            "the run's `file` and `lines_refused` say how many) and the run started; follow "
+            "`GET /accounts/{id}/imports/{iid}`, refused lines at `.../refusals`",
+            "content": {"application/json": {"model": ImportStarted}},
+        },
+        422: {
+            "description": "The file as a whole cannot be read: `catalogue_file_too_large`, "
+            "`catalogue_file_too_many_lines`, `catalogue_file_empty`, `catalogue_file_not_text`, "
+            "`catalogue_file_spreadsheet`, `catalogue_file_encoding`, `catalogue_file_unknown_header`, "
+            "`catalogue_file_malformed`, or `file_import_not_supported` (the account's platform has none)",
+            "content": _ERROR_CONTENT,
+        },
+    },
+)
+def start_file_import(
+    id: str,
+    mode: Annotated[ImportMode, Query()] = "import",
+    unique_identifier: Annotated[UniqueIdentifier, Query()] = "ean",
+    with_stock: Annotated[bool, Query()] = False,
+) -> Response[ImportStarted]:
+    data = _raw_body(MAX_CATALOGUE_FILE_BYTES, "catalogue_file_too_large", {"limit_mb": 10})
+    request = ImportRequest(mode=mode, unique_identifier=unique_identifier, with_stock=with_stock)
+    run = container().import_service.start_from_file(ctx().tenant_id, require_id(id), request, data, actor=ctx().actor)
+    return json_response(202, ImportStarted(id=run.id, status=run.status).model_dump())
+
+
+@router.get(
+    "/accounts/<id>/imports/<iid>/refusals",
+    summary="Lines of a file import's catalogue file that were not used, with their reasons, in file order",
+    tags=TAGS,
+)
+def list_import_refusals(
+    id: str,
+    iid: str,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+) -> RefusalListResponse:
+    language = ctx().language
+    refusals, token = container().import_service.refusals(
+        ctx().tenant_id, require_id(id), require_id(iid, "import"), limit=limit, next_token=next_token
+    )
+    items = [
+        RefusalResponse(line=r.line, reason=translate(r.reason_key, language, **r.reason_params)) for r in refusals
+    ]
+    return RefusalListResponse(items=items, next=token)
 
 
 @router.get("/accounts/<id>/imports", summary="The account's imports, newest first", tags=TAGS)
@@ -174,7 +262,6 @@ def download_links_file(id: str) -> Response[str]:
     )
 
 
-_ERROR_CONTENT: dict[str, Any] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
     200: {
         "description": "Up to 1,000 data lines, settled at once: every line counted once "
@@ -204,17 +291,7 @@ _UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
     responses=_UPLOAD_RESPONSES,
 )
 def upload_links_file(id: str) -> Response[LinkFileResult | LinkJobStarted]:
-    event = _http().current_event
-    raw = event.body or ""
-    if event.is_base64_encoded:
-        if len(raw) > (MAX_LINKS_FILE_BYTES * 4) // 3 + 8:
-            raise ValidationError("links file too large", code="links_file_too_large", params={"limit_mb": 5})
-        try:
-            body = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequestError("body is not base64", code="bad_request") from None
-    else:
-        body = raw.encode("utf-8", errors="replace")
+    body = _raw_body(MAX_LINKS_FILE_BYTES, "links_file_too_large", {"limit_mb": 5})
     outcome = container().link_file_service.link_file(
         ctx().tenant_id,
         require_id(id),

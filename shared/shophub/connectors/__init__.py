@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shophub.connectors.base import Connector, ConnectorProfile
+    from shophub.domain.catalogue_file import CatalogueFile
 
 __all__ = [
     "DEFAULT_PLATFORM",
@@ -28,6 +29,7 @@ __all__ = [
     "known_platforms",
     "mappable_fields",
     "profile_for",
+    "read_catalogue_file",
     "register_platform",
     "register_profile",
     "unregister_platform",
@@ -83,6 +85,19 @@ def unregister_platform(platform: str) -> None:
     """Forget a platform declared with :func:`register_platform`."""
     unregister_profile(platform)
     _FACTORIES.pop(platform, None)
+
+
+def read_catalogue_file(platform: str, data: bytes) -> CatalogueFile:
+    """``data`` read by ``platform``'s catalogue file reader (a 422 ValidationError when the
+    file cannot be read, or the platform has no file import)."""
+    from shophub.errors import ValidationError
+
+    reader = profile_for(platform).catalogue_file_reader
+    if not reader:
+        raise ValidationError("no catalogue file import for this platform", code="file_import_not_supported")
+    module, _, function = reader.partition(":")
+    read: Callable[[bytes], CatalogueFile] = getattr(importlib.import_module(module), function)
+    return read(data)
 
 
 def mappable_fields() -> tuple[str, ...]:

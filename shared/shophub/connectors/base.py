@@ -156,6 +156,9 @@ class ConnectorProfile:
     #: the platform's wording of user messages: message key → language → template; used instead
     #: of the core's neutral wording (:func:`shophub.i18n.translate`)
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: ``"module:function"`` reading a catalogue file exported from the platform's administration
+    #: (``function(data: bytes) -> CatalogueFile``); empty: the platform has no file import
+    catalogue_file_reader: str = ""
 
     def credential(self, name: str) -> CredentialRule | None:
         return next((c for c in self.credentials if c.field == name), None)

@@ -28,6 +28,7 @@ Section = Literal[
     "orders",
     "stock",
     "reports",
+    "access",
 ]
 SECTIONS: tuple[str, ...] = get_args(Section)
 
@@ -46,6 +47,9 @@ ACTIONS: dict[str, str] = {
     "mappings.changed": "mappings",
     "mappings.change_refused": "mappings",
     "mappings.dictionary_entry_added": "mappings",
+    "mappings.dictionary_entry_renamed": "mappings",
+    "mappings.dictionary_entry_deleted": "mappings",
+    "mappings.dictionary_entry_delete_refused": "mappings",
     # order settings, and the tenant's stock-returning statuses
     "order_settings.changed": "order_settings",
     "order_settings.change_refused": "order_settings",
@@ -84,6 +88,8 @@ ACTIONS: dict[str, str] = {
     "stock.order_not_taken": "stock",
     "stock.order_returned": "stock",
     "stock.shop_restocked": "stock",
+    # access: a platform operator read the tenant's data (operators never change anything)
+    "access.operator_read": "access",
 }
 
 #: Names written before the ``<section>.<verb>`` style (old entries, callers not converted yet)

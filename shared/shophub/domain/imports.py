@@ -23,6 +23,9 @@ ImportMode = Literal["import", "link"]
 ImportStatus = Literal["preparing", "importing", "finished", "aborted", "failed"]
 UniqueIdentifier = Literal["ean", "symbol", "catalog_number"]
 ItemStatus = Literal["prepared", "imported", "linked", "skipped", "failed", "aborted"]
+#: ``shop``: the catalogue is read through the shop's API; ``file``: from a catalogue file the
+#: merchant exported from the shop's administration (the shop is read only for ids the file lacks)
+ImportSource = Literal["shop", "file"]
 
 RUNNING_STATUSES: frozenset[str] = frozenset({"preparing", "importing"})
 TERMINAL_STATUSES: frozenset[str] = frozenset({"finished", "aborted", "failed"})
@@ -36,6 +39,36 @@ MAX_EXPLICIT_IDS = 1000
 #: DynamoDB stores as a number (38 digits): a larger one would fail the write, not the request.
 MAX_SHOP_ID = 4_294_967_295
 ShopId = Annotated[int, Field(ge=1, le=MAX_SHOP_ID)]
+
+
+class FileLineRefusal(HubModel):
+    """``PK=IMPORT#<id>, SK=REFUSAL#<line>``: a line of an import's catalogue file that was not
+    used (refused when the file was read, or naming a variant the shop does not have): a message
+    key and its parameters, rendered in the reader's language."""
+
+    line: int
+    reason_key: str
+    reason_params: dict[str, str] = Field(default_factory=dict)
+
+
+class ImportFile(Model):
+    """What an import from a file read. Every data line is accounted for: ``lines`` = the
+    run's ``lines_refused`` + ``blank`` + the lines used."""
+
+    #: the layout the platform's reader recognised (e.g. ``stock`` for a stock export)
+    kind: str
+    #: where the uploaded file is kept while the import runs
+    key: str
+    lines: int
+    blank: int = 0
+    #: every row is a variant with its quantity (a stock export): the shop's stock rows are not read
+    variant_quantities: bool = False
+
+
+class ImportFileResponse(Model):
+    kind: str = Field(description="The layout recognised, e.g. stock (the back office's stock export)")
+    lines: int = Field(description="Data lines after the header")
+    blank: int
 
 
 def progress_percent(status: str, processed: int, total: int) -> int:
@@ -67,6 +100,11 @@ class Import(HubModel):
     mode: ImportMode
     status: ImportStatus = "preparing"
     stage: int = 1
+    source: ImportSource = "shop"
+    #: the catalogue file of a ``file`` import
+    file: ImportFile | None = None
+    #: lines of the file not used (see :class:`FileLineRefusal`)
+    lines_refused: int = 0
     filters: ImportFilters = Field(default_factory=ImportFilters)
     unique_identifier: UniqueIdentifier = "ean"
     with_stock: bool = False
@@ -168,6 +206,13 @@ class ImportResponse(Model):
     percent: int
     unique_identifier: UniqueIdentifier
     with_stock: bool
+    source: ImportSource = Field(description="shop: read through the shop's API; file: from an uploaded export")
+    file: "ImportFileResponse | None" = Field(
+        default=None,
+        description="A file import's file: the layout recognised, its data lines and blank lines "
+        "(every line is used, blank, or one of lines_refused)",
+    )
+    lines_refused: int = Field(default=0, description="Lines of the file not used (GET .../refusals lists them)")
     filters: ImportFilters
     template_id: str | None
     reason: str
@@ -190,6 +235,11 @@ class ImportResponse(Model):
             percent=run.percent,
             unique_identifier=run.unique_identifier,
             with_stock=run.with_stock,
+            source=run.source,
+            file=ImportFileResponse(kind=run.file.kind, lines=run.file.lines, blank=run.file.blank)
+            if run.file
+            else None,
+            lines_refused=run.lines_refused,
             filters=run.filters,
             template_id=run.template_id,
             reason=reason,

@@ -24,7 +24,6 @@ from shophub.domain.common import Model
 UNIVERSAL_VARIANT_NAME = "Uniwersalny"
 
 
-
 def _require_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware")

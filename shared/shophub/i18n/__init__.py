@@ -16,8 +16,10 @@ from typing import Any
 from shophub.i18n import (
     messages,
     messages_accounts,
+    messages_admin,
     messages_catalog,
     messages_config,
+    messages_files,
     messages_orders,
     messages_stock,
 )
@@ -30,6 +32,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     **messages_catalog.MESSAGES,
     **messages_stock.MESSAGES,
     **messages_orders.MESSAGES,
+    **messages_files.MESSAGES,
+    **messages_admin.MESSAGES,
 }
 
 LANGUAGES = ("pl", "en")

@@ -20,6 +20,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Nie ma takiego sposobu wysyłki w hubie: {id}.",
         "en": "There is no such hub shipping method: {id}.",
     },
+    "dictionary_entry_not_found": {
+        "pl": "Nie znaleziono pozycji słownika.",
+        "en": "Dictionary entry not found.",
+    },
+    "too_many_hub_entries": {
+        "pl": "Jedna zmiana może wskazać najwyżej {max} różnych pozycji słowników huba.",
+        "en": "One change can point to at most {max} different hub dictionary entries.",
+    },
+    "dictionary_entry_in_use": {
+        "pl": "Pozycja słownika „{name}” jest używana i nie może zostać usunięta. Szczegóły wskazują, gdzie "
+        "jest używana.",
+        "en": 'The dictionary entry "{name}" is in use and cannot be deleted. The details say where it is used.',
+    },
+    "dictionary_used_by_mapping_payments": {
+        "pl": "Konto „{account}”: mapowanie metody płatności sklepu „{value}”.",
+        "en": 'Account "{account}": mapping of the shop payment method "{value}".',
+    },
+    "dictionary_used_by_mapping_carriers": {
+        "pl": "Konto „{account}”: mapowanie przewoźnika sklepu {value}.",
+        "en": 'Account "{account}": mapping of the shop carrier {value}.',
+    },
+    "dictionary_used_by_mapping_statuses": {
+        "pl": "Konto „{account}”: mapowanie statusu zamówienia sklepu {value}.",
+        "en": 'Account "{account}": mapping of the shop order state {value}.',
+    },
+    "dictionary_used_by_landing_status": {
+        "pl": "Konto „{account}”: status nowych zamówień (ustawienia zamówień).",
+        "en": 'Account "{account}": the status new orders get (order settings).',
+    },
+    "dictionary_used_by_update_statuses": {
+        "pl": "Konto „{account}”: statusy, w których zamówienie przyjmuje zmiany ze sklepu (ustawienia zamówień).",
+        "en": 'Account "{account}": the statuses in which orders take changes from the shop (order settings).',
+    },
+    "dictionary_used_by_stock_return_statuses": {
+        "pl": "Ustawienia huba: statusy, które zwracają stan magazynowy.",
+        "en": "Hub settings: the statuses that give stock back.",
+    },
+    "dictionary_used_by_orders": {
+        "pl": "Zamówienia: {count}.",
+        "en": "Orders: {count}.",
+    },
+    "dictionary_used_by_orders_at_least": {
+        "pl": "Zamówienia: co najmniej {count}.",
+        "en": "Orders: at least {count}.",
+    },
+    "dictionary_orders_not_checked": {
+        "pl": "Zamówienia: nie udało się sprawdzić wszystkich zamówień ({count} znalezionych), więc pozycja "
+        "może być w nich używana.",
+        "en": "Orders: not every order could be checked ({count} found), so the entry may be used by some.",
+    },
     # mappings
     "unknown_shop_payment": {
         "pl": "Sklep nie zna metody płatności „{value}” (nie ma jej w wynikach rozpoznania sklepu).",
@@ -86,6 +136,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "activity_dictionary_entry_created": {
         "pl": "Dodano pozycję słownika „{name}”.",
         "en": 'Dictionary entry "{name}" added.',
+    },
+    "activity_dictionary_entry_renamed": {
+        "pl": "Zmieniono nazwę pozycji słownika „{old}” na „{new}”.",
+        "en": 'Dictionary entry "{old}" renamed to "{new}".',
+    },
+    "activity_dictionary_entry_deleted": {
+        "pl": "Usunięto pozycję słownika „{name}”.",
+        "en": 'Dictionary entry "{name}" deleted.',
     },
     "activity_hub_settings_updated": {
         "pl": "Zmieniono ustawienia huba.",

@@ -30,9 +30,10 @@ from shophub.store.activity import ActivityLogRepository
 from shophub.store.config import (
     ConfigRepository,
     FetchingEnabled,
+    MappingSet,
     MissingMappings,
 )
-from shophub.store.dictionaries import DictionaryRepository
+from shophub.store.dictionaries import MAX_NEW_REFERENCES, DictionaryRepository, EntriesUnavailable
 
 #: At most this many mappings of one kind.
 MAX_MAPPINGS_PER_KIND = 100
@@ -116,10 +117,36 @@ class ConfigService:
                 "too many mappings",
                 details=[FieldProblem("items", translate("too_many_mappings", language, max=MAX_MAPPINGS_PER_KIND))],
             )
-        problems: list[FieldProblem] = []
-        hub_ids = self.dictionaries.entry_ids(tenant_id, info.dictionary)
         discovered = self._discovered(account_id, info)
+        problems = self._mapping_problems(tenant_id, info, items, discovered, language)
+        if problems:
+            raise ValidationError("invalid mappings", details=problems)
+
+        new = {item.shop_value: item.hub_id for item in items}
+        current, changed = self._replace_mappings(tenant_id, account_id, info, new, items, actor, language)
+        if changed:
+            self.activity.append(
+                action="mappings.changed",
+                outcome="ok",
+                message_key=f"activity_mappings_updated_{info.path}",
+                actor=actor,
+                tenant_id=tenant_id,
+                account_id=account_id,
+                details={"kind": info.path, "old": current.items, "new": new},
+            )
+        return self._view(info, new, discovered)
+
+    def _mapping_problems(
+        self,
+        tenant_id: str,
+        info: MappingKindInfo,
+        items: list[MappingInput],
+        discovered: list[dict[str, Any]] | None,
+        language: str,
+    ) -> list[FieldProblem]:
+        hub_ids = self.dictionaries.entry_ids(tenant_id, info.dictionary)
         known_values = {str(e[info.discovery_key]) for e in discovered} if discovered is not None else None
+        problems: list[FieldProblem] = []
         seen: set[str] = set()
         for index, item in enumerate(items):
             if item.shop_value in seen:
@@ -138,18 +165,38 @@ class ConfigService:
                 problems.append(
                     FieldProblem(f"items[{index}].hub_id", translate(info.unknown_hub_key, language, id=item.hub_id))
                 )
-        if problems:
-            raise ValidationError("invalid mappings", details=problems)
+        if len({item.hub_id for item in items}) > MAX_NEW_REFERENCES:
+            problems.append(FieldProblem("items", translate("too_many_hub_entries", language, max=MAX_NEW_REFERENCES)))
+        return problems
 
-        new = {item.shop_value: item.hub_id for item in items}
+    def _replace_mappings(
+        self,
+        tenant_id: str,
+        account_id: str,
+        info: MappingKindInfo,
+        new: dict[str, str],
+        items: list[MappingInput],
+        actor: str,
+        language: str,
+    ) -> tuple[MappingSet, bool]:
+        """Replace the set (re-reading it after a concurrent change); the set read and whether
+        anything changed. Hub entries deleted (or being deleted) meanwhile are a 422."""
         for attempt in range(1, REPLACE_ATTEMPTS + 1):
             current = self.config.get_mapping_set(account_id, info.kind)
             try:
-                changed = self.config.replace_mappings(account_id, current, new, at=self.clock())
-                break
+                return current, self.config.replace_mappings(
+                    account_id, current, new, at=self.clock(), tenant_id=tenant_id
+                )
             except ConcurrentUpdateError:
                 if attempt == REPLACE_ATTEMPTS:
                     raise
+            except EntriesUnavailable as gone:
+                problems = [
+                    FieldProblem(f"items[{i}].hub_id", translate(info.unknown_hub_key, language, id=item.hub_id))
+                    for i, item in enumerate(items)
+                    if item.hub_id in gone.ids
+                ]
+                raise ValidationError("hub entries deleted meanwhile", details=problems) from None
             except FetchingEnabled:
                 self._log_refusal(
                     tenant_id, account_id, actor, "mappings.change_refused", "mappings_in_use", {"kind": info.path}
@@ -157,17 +204,7 @@ class ConfigService:
                 raise ConflictError(
                     "fetching enabled", code="mappings_required", message_key="mappings_in_use"
                 ) from None
-        if changed:
-            self.activity.append(
-                action="mappings.changed",
-                outcome="ok",
-                message_key=f"activity_mappings_updated_{info.path}",
-                actor=actor,
-                tenant_id=tenant_id,
-                account_id=account_id,
-                details={"kind": info.path, "old": current.items, "new": new},
-            )
-        return self._view(info, new, discovered)
+        raise ConcurrentUpdateError("mappings changed")  # not reached: the last attempt raises
 
     # --- order settings -------------------------------------------------------------------------
 
@@ -195,12 +232,21 @@ class ConfigService:
                 return merged
             try:
                 stored = self.config.save_order_settings(
-                    tenant_id, account_id, merged, expected_version=current.version, at=self.clock()
+                    tenant_id,
+                    account_id,
+                    merged,
+                    expected_version=current.version,
+                    at=self.clock(),
+                    referencing=_statuses_added(current, merged),
                 )
                 break
             except ConcurrentUpdateError:
                 if attempt == REPLACE_ATTEMPTS:
                     raise  # changed by others again and again: 409 concurrent_update
+            except EntriesUnavailable as gone:
+                raise ValidationError(
+                    "hub statuses deleted meanwhile", details=_status_problems(merged, set(gone.ids), language)
+                ) from None
             except MissingMappings as missing:
                 problems = [self._missing_mapping_problem(PATH_OF_KIND[k], language) for k in missing.kinds]
                 self._log_refusal(
@@ -247,16 +293,12 @@ class ConfigService:
 
     def _check_statuses(self, tenant_id: str, settings: OrderSettings, language: str) -> None:
         known = self.dictionaries.entry_ids(tenant_id, "STATUS")
-        problems = []
-        if settings.landing_status is not None and settings.landing_status not in known:
-            problems.append(
-                FieldProblem("landing_status", translate("unknown_hub_status", language, id=settings.landing_status))
-            )
-        problems += [
-            FieldProblem(f"update_statuses[{i}]", translate("unknown_hub_status", language, id=status_id))
-            for i, status_id in enumerate(settings.update_statuses)
-            if status_id not in known
-        ]
+        named = set(_statuses_of(settings))
+        problems = _status_problems(settings, {s for s in named if s not in known}, language)
+        if not problems and len(named) > MAX_NEW_REFERENCES:
+            problems = [
+                FieldProblem("update_statuses", translate("too_many_hub_entries", language, max=MAX_NEW_REFERENCES))
+            ]
         if problems:
             raise ValidationError("unknown hub status", details=problems)
 
@@ -331,6 +373,32 @@ class ConfigService:
             account_id=account_id,
             details={k: _plain(v) for k, v in details.items()},
         )
+
+
+def _statuses_of(settings: OrderSettings) -> list[str]:
+    """The hub status ids the settings name (landing status first)."""
+    return [s for s in (settings.landing_status, *settings.update_statuses) if s is not None]
+
+
+def _statuses_added(current: OrderSettings, merged: OrderSettings) -> list[str]:
+    """The statuses ``merged`` names and ``current`` (the version it replaces) does not."""
+    before = set(_statuses_of(current))
+    return [s for s in dict.fromkeys(_statuses_of(merged)) if s not in before]
+
+
+def _status_problems(settings: OrderSettings, unknown: set[str], language: str) -> list[FieldProblem]:
+    """One problem per field of ``settings`` naming a status of ``unknown``."""
+    problems = []
+    if settings.landing_status is not None and settings.landing_status in unknown:
+        problems.append(
+            FieldProblem("landing_status", translate("unknown_hub_status", language, id=settings.landing_status))
+        )
+    problems += [
+        FieldProblem(f"update_statuses[{i}]", translate("unknown_hub_status", language, id=status_id))
+        for i, status_id in enumerate(settings.update_statuses)
+        if status_id in unknown
+    ]
+    return problems
 
 
 def _plain(value: Any) -> Any:

@@ -37,11 +37,13 @@ from pydantic import Field
 
 from shophub.clock import Clock, Deadline, utc_now
 from shophub.domain.accounts import Account
+from shophub.domain.catalogue_file import CatalogueFile
 from shophub.domain.common import Model
 from shophub.domain.config import FieldMapping
 from shophub.domain.imports import (
     RUNNING_STATUSES,
     TERMINAL_STATUSES,
+    FileLineRefusal,
     Import,
     ImportFilters,
     ImportItem,
@@ -58,9 +60,11 @@ from shophub.errors import (
     ShopPermanentError,
     ShopPermissionError,
     ShopTransientError,
+    ValidationError,
 )
 from shophub.ids import new_id
 from shophub.observability import logger
+from shophub.services.file_import import CatalogueFiles, file_summary, file_variants, listed_products
 from shophub.services.linking import VariantLinker, reason_part, render_reason
 from shophub.store.catalog import CatalogRepository, TemplateGone
 from shophub.store.imports import ImportRepository
@@ -76,6 +80,16 @@ MAX_DELIVERIES = 5
 PREPARE_MARGIN = 20.0
 #: Report entries at most (the report says how many more there were).
 REPORT_ENTRIES_MAX = 5000
+
+
+def _in_filters(product_id: int, filters: ImportFilters) -> bool:
+    """Whether a file's product passes the run's id filters (the file says nothing of dates or
+    active flags, so those filters apply only to webservice imports)."""
+    return (
+        (filters.id_from is None or product_id >= filters.id_from)
+        and (filters.id_to is None or product_id <= filters.id_to)
+        and (filters.ids is None or product_id in filters.ids)
+    )
 
 
 class ImportMessage(Model):
@@ -104,6 +118,7 @@ class ImportService:
         connector_for: Callable[..., Any],
         clock: Clock = utc_now,
         linker: VariantLinker | None = None,
+        files: CatalogueFiles | None = None,
     ) -> None:
         self.accounts = accounts
         self.imports = imports
@@ -116,6 +131,7 @@ class ImportService:
         self.connector_for = connector_for
         self.clock = clock
         self.linker = linker or VariantLinker(catalog, imports, clock)
+        self.files = files
         # Connectors are kept across invocations of a warm worker (their caches of option
         # values and tax rates then serve every chunk); ``_deadline`` follows the invocation.
         self._connectors: dict[tuple[str, ...], Any] = {}
@@ -127,22 +143,47 @@ class ImportService:
     def start(self, tenant_id: str, account_id: str, request: ImportRequest, *, actor: str = "api") -> Import:
         """Check the rules, store the run (taking the account's lock) and queue stage 1."""
         account = self.accounts.get(tenant_id, account_id)
+        run = self._new_run(account, request, actor)
+        self.imports.start(run)
+        return self._launch(run, actor)
+
+    def start_from_file(
+        self, tenant_id: str, account_id: str, request: ImportRequest, data: bytes, *, actor: str = "api"
+    ) -> Import:
+        """An import whose catalogue is a file the merchant exported from the shop: the file is
+        read now (an unreadable one is a 422 and starts nothing), kept, and its refused lines
+        recorded; then the run goes as any other (:mod:`shophub.services.file_import`)."""
+        if self.files is None:
+            raise ValueError("file imports are not configured")
+        account = self.accounts.get(tenant_id, account_id)
+        read = self.files.read(account.platform, data)
+        run = self._new_run(account, request, actor)
+        summary, refusals = file_summary(read, f"imports/{account_id}/{run.id}")
+        run = run.model_copy(update={"source": "file", "file": summary, "lines_refused": len(refusals)})
+        self.files.keep(summary.key, data)
+        self.imports.start(run)
+        self.imports.put_refusals(run.id, refusals)
+        return self._launch(run, actor)
+
+    def _new_run(self, account: Account, request: ImportRequest, actor: str) -> Import:
         if request.mode == "import" and not account.default_template_id:
             raise ConflictError("no default template", code="no_default_template")
-        run = Import(
+        return Import(
             id=new_id(),
-            tenant_id=tenant_id,
-            account_id=account_id,
+            tenant_id=account.tenant_id,
+            account_id=account.id,
             mode=request.mode,
             filters=ImportFilters.model_validate(request.filters.model_dump()),
             unique_identifier=request.unique_identifier,
             with_stock=request.with_stock,
             template_id=account.default_template_id,
-            field_mapping=self.field_mappings(account_id, account.platform),
+            field_mapping=self.field_mappings(account.id, account.platform),
             actor=actor,
             created_at=self.clock(),
         )
-        self.imports.start(run)
+
+    def _launch(self, run: Import, actor: str) -> Import:
+        """Queue stage 1 of a stored run and log its start."""
         try:
             self.queue().send(self._message("prepare", run))
         except Exception:
@@ -153,10 +194,12 @@ class ImportService:
             outcome="ok",
             message_key=f"import_started_{run.mode}",
             actor=actor,
-            account_id=account_id,
-            tenant_id=tenant_id,
+            account_id=run.account_id,
+            tenant_id=run.tenant_id,
             details={
                 "import_id": run.id,
+                "source": run.source,
+                **({"file_kind": run.file.kind, "file_lines": run.file.lines} if run.file else {}),
                 "mode": run.mode,
                 "unique_identifier": run.unique_identifier,
                 "with_stock": run.with_stock,
@@ -168,6 +211,13 @@ class ImportService:
     def get(self, tenant_id: str, account_id: str, import_id: str) -> Import:
         self.accounts.get(tenant_id, account_id)
         return self.imports.get(account_id, import_id)
+
+    def refusals(
+        self, tenant_id: str, account_id: str, import_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[FileLineRefusal], str | None]:
+        """The refused lines of a file import, in file order (none for a webservice import)."""
+        self.get(tenant_id, account_id, import_id)
+        return self.imports.list_refusals(import_id, limit=limit, next_token=next_token)
 
     def list_runs(
         self, tenant_id: str, account_id: str, *, limit: int = 20, next_token: str | None = None
@@ -266,7 +316,10 @@ class ImportService:
         account = self._account(run)
         if account is None:
             return
-        listed = self._list_products(run, account, deadline, attempt)
+        if run.source == "file":
+            listed = self._list_file_products(run, account)
+        else:
+            listed = self._list_products(run, account, deadline, attempt)
         if listed is None:
             return
         self._start_importing(listed)
@@ -314,6 +367,27 @@ class ImportService:
                 run = updated
             if len(page) < LIST_PAGE:
                 return run
+
+    def _list_file_products(self, run: Import, account: Account) -> Import | None:
+        """Stage 1 of a file import: the file's products become ``prepared`` items (no request)."""
+        try:
+            read = self._file(account, run)
+        except ValidationError:
+            self._close(run, "failed", "import_failed_file_gone", {})
+            return None
+        products = [p for p in listed_products(read) if _in_filters(p[0], run.filters)]
+        self.imports.put_items(
+            [ImportItem(import_id=run.id, account_id=run.account_id, shop_product_id=p, name=n) for p, n in products]
+        )
+        updated = self.imports.update(run, set_={"total": len(products)}, when_status=["preparing"])
+        if updated is None:  # aborted meanwhile
+            self.imports.abort_prepared(run.id, reason_key="reason_aborted")
+        return updated
+
+    def _file(self, account: Account, run: Import) -> CatalogueFile:
+        if self.files is None:
+            raise ValueError("file imports are not configured")
+        return self.files.load(account.platform, run)
 
     def _start_importing(self, run: Import) -> None:
         """Stage 1 done: the run moves to stage 2 and its chunks of listed products are queued (a
@@ -372,34 +446,63 @@ class ImportService:
         account = self._account(run) if pending else None
         if pending and account is None:
             return
-        failures: dict[int, tuple[str, str]] = {}
-        variants: list[ShopVariant] = []
         read_at = self.clock()  # the offers' link time: the shop's orders from here on move hub stock
-        if pending and account is not None:
-            try:
-                batch = self._connector(account).fetch_variants(pending, with_stock=run.with_stock)
-                wanted = set(pending)
-                variants = [v for v in batch.variants if v.product_id in wanted]
-                failures = {
-                    f.product_id: ("reason_shop_failure", f.reason) for f in batch.failures if f.product_id in wanted
-                }
-            except ShopTransientError as error:
-                if attempt < MAX_DELIVERIES:
-                    logger.info("import chunk will be retried", extra={"import_id": run.id, "code": error.code})
-                    raise
-                failures = {p: ("reason_shop_unavailable", error.shop_message) for p in pending}
-            except (ShopAuthError, ShopPermissionError) as error:
-                self._close(run, "failed", "import_failed_shop", {"detail": error.shop_message})
+        fetched = self._read_chunk(run, account, pending, attempt) if account is not None else ([], {})
+        if fetched is None:
+            return
+        variants, failures = fetched
+        refused = 0
+        if run.source == "file" and account is not None and variants:
+            from_file = self._file_chunk(run, account, variants)
+            if from_file is None:
                 return
-            except ShopPermanentError as error:
-                failures = {p: ("reason_shop_failure", error.shop_message) for p in pending}
+            variants, refused = from_file
         try:
             names = {p: stage1[(p, None)].name for p in pending}
-            self._settle_chunk(run, message.chunk, pending, variants, failures, names, read_at)
+            self._settle_chunk(run, message.chunk, pending, variants, failures, names, read_at, refused)
         except TemplateGone:
             self._close(run, "failed", "import_failed_template", {"template_id": run.template_id or ""})
             return
         self._maybe_finish(run)
+
+    def _read_chunk(
+        self, run: Import, account: Account, pending: list[int], attempt: int
+    ) -> tuple[list[ShopVariant], dict[int, tuple[str, str]]] | None:
+        """The chunk's variants from the shop and the products it could not deliver (with their
+        reason); a transient failure is raised for a retry until the last delivery; None (and
+        the run failed) when the key lost its rights."""
+        if not pending:
+            return [], {}
+        try:
+            with_stock = run.with_stock and not (run.file is not None and run.file.variant_quantities)
+            batch = self._connector(account).fetch_variants(pending, with_stock=with_stock)
+        except ShopTransientError as error:
+            if attempt < MAX_DELIVERIES:
+                logger.info("import chunk will be retried", extra={"import_id": run.id, "code": error.code})
+                raise
+            return [], {p: ("reason_shop_unavailable", error.shop_message) for p in pending}
+        except (ShopAuthError, ShopPermissionError) as error:
+            self._close(run, "failed", "import_failed_shop", {"detail": error.shop_message})
+            return None
+        except ShopPermanentError as error:
+            return [], {p: ("reason_shop_failure", error.shop_message) for p in pending}
+        wanted = set(pending)
+        failures = {f.product_id: ("reason_shop_failure", f.reason) for f in batch.failures if f.product_id in wanted}
+        return [v for v in batch.variants if v.product_id in wanted], failures
+
+    def _file_chunk(
+        self, run: Import, account: Account, variants: list[ShopVariant]
+    ) -> tuple[list[ShopVariant], int] | None:
+        """A file import's chunk: the variants the file names, with its values; the file's lines
+        naming variants the shop lacks are kept as refused (and counted with the chunk). None
+        (and the run failed) when the file is gone (the bucket keeps files for 7 days)."""
+        try:
+            chunk = file_variants(run, self._file(account, run), variants)
+        except ValidationError:
+            self._close(run, "failed", "import_failed_file_gone", {})
+            return None
+        self.imports.put_refusals(run.id, chunk.refused)
+        return chunk.variants, len(chunk.refused)
 
     def _settle_chunk(
         self,
@@ -410,6 +513,7 @@ class ImportService:
         failures: dict[int, tuple[str, str]],
         names: dict[int, str],
         read_at: datetime,
+        refused_lines: int = 0,
     ) -> None:
         """Link or create the variants, then count the chunk exactly once (its marker and the
         counters in one transaction: a repeated delivery finds the marker and counts nothing;
@@ -445,6 +549,7 @@ class ImportService:
             "linked": counts["linked"],
             "skipped": counts["skipped"],
             "failed": counts["failed"],
+            "lines_refused": refused_lines,
         }
         replaced = [p for p in pending if p in with_variants]
         if not self.imports.count_chunk(run, chunk, summary, replaced=replaced, settled=settled):

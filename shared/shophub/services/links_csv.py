@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from shophub.contract import VARIANT_FIELD
+from shophub.csv_text import TrackedLines, parse_id
 from shophub.errors import ValidationError
 
 #: The links file: size cap and the header of the download.
@@ -39,8 +40,6 @@ LINKS_FILE_COLUMNS = (
     "shop_name",
 )
 REQUIRED_COLUMNS = ("hub_product_id", "shop_product_id", VARIANT_FIELD)
-#: Longest id text (e.g. PrestaShop ids are ``INT(10) UNSIGNED``; hub ids have 12 digits at most).
-_ID_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def parse_links_file(body: bytes) -> ParsedLinksFile:
     """Decode and read the file (see the module's docstring)."""
     text = decode_links_file(body)
     delimiter, skip_first = _dialect(text)
-    source = _TrackedLines(text)
+    source = TrackedLines(iter(io.StringIO(text, newline="")))
     reader = csv.reader(source, delimiter=delimiter, strict=True)
     header = _header(reader, source, skip_sep=skip_first)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -144,24 +143,7 @@ def _dialect(text: str) -> tuple[str, bool]:
     raise ValidationError("links file empty", code="links_file_empty")
 
 
-class _TrackedLines:
-    """The text's physical lines (any line ending), remembering those the reader took for the
-    current row, so a csv error can be judged on the row's own text."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = iter(io.StringIO(text, newline=""))
-        self.taken: list[str] = []
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.taken.append(line)
-        return line
-
-
-def _header(reader: Iterator[list[str]], source: _TrackedLines, *, skip_sep: bool) -> list[str]:
+def _header(reader: Iterator[list[str]], source: TrackedLines, *, skip_sep: bool) -> list[str]:
     """The first row with any content (after Excel's ``sep=`` hint), column names normalized."""
     while True:
         line = getattr(reader, "line_num", 0) + 1
@@ -191,7 +173,7 @@ class _RowReader:
         self.width = max(columns.values()) + 1
         self.first_seen: dict[tuple[int, int], int] = {}
 
-    def rows(self, reader: Iterator[list[str]], source: _TrackedLines) -> Iterator[ParsedRow]:
+    def rows(self, reader: Iterator[list[str]], source: TrackedLines) -> Iterator[ParsedRow]:
         while True:
             line = getattr(reader, "line_num", 0) + 1
             source.taken.clear()
@@ -238,13 +220,3 @@ class _RowReader:
             )
         self.first_seen[key] = line
         return Pair(line, hub_id, product_id, variant_id)
-
-
-def parse_id(text: str, *, allow_zero: bool = False) -> int | None:
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > _ID_DIGITS:
-        return None
-    value = int(text)
-    if value == 0 and not allow_zero:
-        return None
-    return value

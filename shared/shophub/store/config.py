@@ -16,13 +16,15 @@ Items (all under ``PK=ACCOUNT#<a>``):
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from shophub.domain.config import (
     ALL_MAPPING_KINDS,
     KIND_OF_PATH,
+    MAPPING_KINDS,
     DictionaryEntry,
     DictionaryKind,
     FieldMapping,
@@ -33,7 +35,7 @@ from shophub.domain.config import (
 )
 from shophub.errors import ConcurrentUpdateError
 from shophub.store import keys
-from shophub.store.dictionaries import DictionaryRepository
+from shophub.store.dictionaries import DictionaryRepository, EntriesUnavailable
 from shophub.store.dynamo import ConditionFailed, Expr, HubTable, TransactionConflict
 from shophub.store.templates import TemplateRepository
 
@@ -68,6 +70,33 @@ class MissingMappings(Exception):
 
 class FetchingEnabled(Exception):
     """Emptying a mapping set was refused because fetching is enabled (checked inside the write)."""
+
+
+_FAILED = "ConditionalCheckFailed"
+#: The hub dictionary each mapping kind points into.
+DICTIONARY_OF_MAPPING: dict[MappingKind, DictionaryKind] = {
+    info.kind: info.dictionary for info in MAPPING_KINDS.values()
+}
+
+
+def _added(before: Iterable[str], after: Iterable[str]) -> list[str]:
+    """The values of ``after`` not in ``before`` (each once, in order)."""
+    known = set(before)
+    return [value for value in dict.fromkeys(after) if value not in known]
+
+
+def _raise_settings_refusal(reasons: list[str], kinds: Sequence[MappingKind], statuses: list[str]) -> NoReturn:
+    """The refusal of a cancelled order settings write: empty mapping sets first, then the
+    version, then statuses no longer usable."""
+    missing = [kind for kind, reason in zip(kinds, reasons[1:], strict=False) if reason == _FAILED]
+    if missing:
+        raise MissingMappings(missing)
+    if reasons[:1] == [_FAILED]:
+        raise ConcurrentUpdateError("order settings changed")
+    lost = [s for s, reason in zip(statuses, reasons[1 + len(kinds) :], strict=False) if reason == _FAILED]
+    if lost:
+        raise EntriesUnavailable("STATUS", lost)
+    raise ConcurrentUpdateError("order settings changed")
 
 
 class ConfigRepository:
@@ -120,10 +149,15 @@ class ConfigRepository:
         *,
         refuse_empty_while_fetching: bool = True,
         at: datetime,
+        tenant_id: str | None = None,
     ) -> bool:
         """Make ``new`` the kind's whole set if nobody changed it since ``current`` was read
         (:class:`ConcurrentUpdateError` otherwise). ``False`` when nothing changed. Emptying a set
-        while fetching is enabled raises :class:`FetchingEnabled` (checked inside the write)."""
+        while fetching is enabled raises :class:`FetchingEnabled` (checked inside the write).
+
+        With ``tenant_id``, the hub entries the set starts to use (not in ``current``) are checked
+        in the same transaction: :class:`EntriesUnavailable` names those deleted or being deleted.
+        Entries ``current`` already uses need no check: the version condition keeps them named."""
         if new == current.items:
             return False
         pk = keys.account_pk(account_id)
@@ -141,12 +175,39 @@ class ConfigRepository:
             "version": current.version + 1,
             "updated_at": at.isoformat(),
         }
-        if new or not refuse_empty_while_fetching:
+        added = [] if tenant_id is None else _added(current.items.values(), new.values())
+        if tenant_id is not None and added:
+            self._put_using_entries(item, condition, expr, tenant_id, DICTIONARY_OF_MAPPING[current.kind], added, at)
+        elif new or not refuse_empty_while_fetching:
             try:
                 self.table.put(item, condition=condition, expr=expr)
             except ConditionFailed:
                 raise ConcurrentUpdateError("mappings changed") from None
-            return True
+        else:
+            self._put_empty_set(item, condition, expr)
+        return True
+
+    def _put_using_entries(
+        self,
+        item: dict[str, Any],
+        condition: str,
+        expr: Expr,
+        tenant_id: str,
+        kind: DictionaryKind,
+        entry_ids: list[str],
+        at: datetime,
+    ) -> None:
+        """Put ``item`` (conditional) with a check of each entry it starts to use."""
+        checks = self.dictionaries.usable_checks(tenant_id, kind, entry_ids, at=at)
+        try:
+            self.table.transact_write([self.table.tx_put(item, condition=condition, expr=expr), *checks])
+        except TransactionConflict as conflict:
+            lost = [e for e, reason in zip(entry_ids, conflict.reasons[1:], strict=False) if reason == _FAILED]
+            if lost and conflict.reasons[0] != _FAILED:
+                raise EntriesUnavailable(kind, lost) from None
+            raise ConcurrentUpdateError("mappings changed") from None
+
+    def _put_empty_set(self, item: dict[str, Any], condition: str, expr: Expr) -> None:
         guard = Expr()
         enabled = guard.name("fetch_enabled")
         try:
@@ -154,7 +215,7 @@ class ConfigRepository:
                 [
                     self.table.tx_put(item, condition=condition, expr=expr),
                     self.table.tx_check(
-                        pk,
+                        str(item["PK"]),
                         keys.ORDER_SETTINGS_SK,
                         condition=f"attribute_not_exists({enabled}) OR {enabled} = {guard.value(False)}",
                         expr=guard,
@@ -162,10 +223,9 @@ class ConfigRepository:
                 ]
             )
         except TransactionConflict as conflict:
-            if conflict.reasons[1:2] == ["ConditionalCheckFailed"]:
+            if conflict.reasons[1:2] == [_FAILED]:
                 raise FetchingEnabled() from None
             raise ConcurrentUpdateError("mappings changed") from None
-        return True
 
     # --- order settings -------------------------------------------------------------------------
 
@@ -182,11 +242,19 @@ class ConfigRepository:
         return settings
 
     def save_order_settings(
-        self, tenant_id: str, account_id: str, settings: OrderSettings, *, expected_version: int, at: datetime
+        self,
+        tenant_id: str,
+        account_id: str,
+        settings: OrderSettings,
+        *,
+        expected_version: int,
+        at: datetime,
+        referencing: Collection[str] = (),
     ) -> OrderSettings:
         """Write ``settings`` if the stored version is still ``expected_version``. Enabled settings
         join the fetch index and are checked against the mapping sets in the same transaction
-        (:class:`MissingMappings` names the empty kinds)."""
+        (:class:`MissingMappings` names the empty kinds). ``referencing``: the hub statuses the
+        settings start to use, checked in the same transaction (:class:`EntriesUnavailable`)."""
         pk = keys.account_pk(account_id)
         stored = settings.model_copy(
             update={"tenant_id": tenant_id, "account_id": account_id, "version": expected_version + 1, "updated_at": at}
@@ -200,14 +268,26 @@ class ConfigRepository:
             condition = f"{expr.name('version')} = {expr.value(expected_version)}"
         else:
             condition = "attribute_not_exists(PK)"
-        if not stored.fetch_enabled:
+        statuses = list(dict.fromkeys(referencing))
+        if not stored.fetch_enabled and not statuses:
             try:
                 self.table.put(item, condition=condition, expr=expr)
             except ConditionFailed:
                 raise ConcurrentUpdateError("order settings changed") from None
             return stored
-        operations = [self.table.tx_put(item, condition=condition, expr=expr)]
-        for kind in ALL_MAPPING_KINDS:
+        kinds = ALL_MAPPING_KINDS if stored.fetch_enabled else ()
+        operations = [self.table.tx_put(item, condition=condition, expr=expr), *self._mapping_checks(pk, kinds)]
+        operations += self.dictionaries.usable_checks(tenant_id, "STATUS", statuses, at=at)
+        try:
+            self.table.transact_write(operations)
+        except TransactionConflict as conflict:
+            _raise_settings_refusal(conflict.reasons, kinds, statuses)
+        return stored
+
+    def _mapping_checks(self, pk: str, kinds: Sequence[MappingKind]) -> list[dict[str, Any]]:
+        """One check per kind: its mapping set is not empty."""
+        operations = []
+        for kind in kinds:
             check = Expr()
             operations.append(
                 self.table.tx_check(
@@ -217,18 +297,7 @@ class ConfigRepository:
                     expr=check,
                 )
             )
-        try:
-            self.table.transact_write(operations)
-        except TransactionConflict as conflict:
-            missing = [
-                kind
-                for kind, reason in zip(ALL_MAPPING_KINDS, conflict.reasons[1:], strict=False)
-                if reason == "ConditionalCheckFailed"
-            ]
-            if missing:
-                raise MissingMappings(missing) from None
-            raise ConcurrentUpdateError("order settings changed") from None
-        return stored
+        return operations
 
     def list_fetch_enabled(self) -> list[tuple[str, str]]:
         """``(tenant_id, account_id)`` of every account whose order fetching is enabled."""

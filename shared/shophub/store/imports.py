@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shophub.domain.imports import TERMINAL_STATUSES, Import, ImportItem
+from shophub.domain.imports import TERMINAL_STATUSES, FileLineRefusal, Import, ImportItem
 from shophub.errors import ConcurrentUpdateError, ConflictError, NotFoundError
 from shophub.store import keys
 from shophub.store.dynamo import TRANSACT_MAX, ConditionFailed, Expr, HubTable, TransactionConflict
@@ -253,6 +253,28 @@ class ImportRepository:
             expr=expr,
         )
         return [ImportItem.model_validate(i) for i in items], encode_token(last, scope)
+
+    # --- refused lines of a file import ---------------------------------------------------------
+
+    def put_refusals(self, import_id: str, refusals: Sequence[FileLineRefusal]) -> None:
+        """Keep refused lines (writing one again replaces it: a repeated delivery adds nothing)."""
+        pk = keys.import_pk(import_id)
+        self.table.batch_write(
+            [{"PK": pk, "SK": keys.import_refusal_sk(r.line), **r.model_dump(mode="json")} for r in refusals]
+        )
+
+    def list_refusals(
+        self, import_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[FileLineRefusal], str | None]:
+        """Refused lines in file order, a page at a time."""
+        scope = keys.import_pk(import_id) + "#REFUSALS"
+        items, last = self.table.query_page(
+            keys.import_pk(import_id),
+            sk_prefix=keys.REFUSAL_PREFIX,
+            limit=limit,
+            start_key=decode_token(next_token, scope),
+        )
+        return [FileLineRefusal.model_validate(i) for i in items], encode_token(last, scope)
 
     def iter_items(
         self,

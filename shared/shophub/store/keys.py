@@ -182,6 +182,14 @@ def import_item_sk(shop_product_id: int, shop_variant_id: int | None = None) -> 
     return f"{ITEM_PREFIX}{shop_product_id:012d}#{shop_variant_id:012d}"
 
 
+REFUSAL_PREFIX = "REFUSAL#"
+
+
+def import_refusal_sk(line: int) -> str:
+    """A refused line of an import's catalogue file (in file order)."""
+    return f"{REFUSAL_PREFIX}{line:09d}"
+
+
 def report_sk(at_iso: str, report_id: str) -> str:
     return f"{REPORT_PREFIX}{at_iso}#{report_id}"
 

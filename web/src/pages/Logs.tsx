@@ -18,6 +18,7 @@ const SECTION_NAMES: Record<LogSection, TextKey> = {
   orders: "logs.section.orders",
   stock: "logs.section.stock",
   reports: "logs.section.reports",
+  access: "logs.section.access",
 };
 const SECTIONS = Object.keys(SECTION_NAMES) as LogSection[];
 

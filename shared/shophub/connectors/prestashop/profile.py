@@ -161,4 +161,5 @@ PROFILE = ConnectorProfile(
         shop_status="order state (id_order_state)",
     ),
     texts=TEXTS,
+    catalogue_file_reader="shophub.connectors.prestashop.exports:read_catalogue_file",
 )
