@@ -5,9 +5,20 @@ record, so a csv module error is judged on the record's own text and never shown
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 #: Longest id text (e.g. PrestaShop ids are ``INT(10) UNSIGNED``; hub ids have 12 digits at most).
 ID_DIGITS = 12
+
+
+#: Cells starting with these are formulas to a spreadsheet: written with a leading apostrophe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A cell of a CSV the hub writes: a formula-like text is kept as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def parse_id(text: str, *, allow_zero: bool = False) -> int | None:

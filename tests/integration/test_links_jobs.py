@@ -9,10 +9,10 @@ import io
 import time
 from collections import Counter
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from tests.integration.test_imports_support import ImportWorld, item_level_rollback, world_factory_fixture  # noqa: F401
 from tests.integration.test_linking import hub_products
+from tests.support.aws import presigned_object
 from tests.support.links import HEADER, answer_size, assert_every_line_counted, json_of, post_links_file
 
 Factory = Any
@@ -115,11 +115,7 @@ def test_a_100000_line_file_runs_as_a_job_with_every_line_accounted_for(world_fa
     report = client.get(f"/accounts/{account.id}/links/jobs/{job['id']}/report")
     assert report.status == 303, report.text
     assert answer_size(report) < ANSWER_MAX
-    location = urlparse(report.headers["location"])
-    assert location.query  # presigned
-    bucket = world.container.settings.links_bucket
-    key = unquote(location.path).lstrip("/").removeprefix(f"{bucket}/")  # virtual-hosted or path style
-    report_object = world.container.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    report_object = presigned_object(world.container, report.headers["location"])
     table = list(csv.reader(io.StringIO(report_object.decode("utf-8-sig"))))
     assert table[0] == ["line", "reason"]
     assert len(table) - 1 == expected["rejected"]

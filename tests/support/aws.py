@@ -87,3 +87,14 @@ def aws_stack(**env: str) -> Iterator[TestStack]:
         wiring.reset()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def presigned_object(container: Any, url: str) -> bytes:
+    """The links bucket object a presigned download link points at (virtual-hosted or path style)."""
+    from urllib.parse import unquote, urlparse
+
+    location = urlparse(url)
+    assert location.query, "a presigned link carries its signature in the query"
+    bucket = container.settings.links_bucket
+    key = unquote(location.path).lstrip("/").removeprefix(f"{bucket}/")
+    return bytes(container.s3.get_object(Bucket=bucket, Key=key)["Body"].read())

@@ -183,6 +183,44 @@ def list_import_refusals(
     return RefusalListResponse(items=items, next=token)
 
 
+@router.get(
+    "/accounts/<id>/imports/<iid>/unlinked",
+    summary="The shop variants the run left without a link, with their reasons (no identifier, no hub "
+    "product with it, not in the shop, not delivered); a page may hold fewer than limit, follow next",
+    tags=TAGS,
+)
+def list_unlinked(
+    id: str,
+    iid: str,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    next_token: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+) -> ImportItemListResponse:
+    language = ctx().language
+    items, token = container().import_service.unlinked(
+        ctx().tenant_id, require_id(id), require_id(iid, "import"), limit=limit, next_token=next_token
+    )
+    return ImportItemListResponse(items=[_item_response(i, language) for i in items], next=token)
+
+
+@router.get(
+    "/accounts/<id>/imports/<iid>/unlinked.csv",
+    summary="The same list as CSV, reasons in the caller's language: 303 to a download link",
+    tags=TAGS,
+    responses={
+        303: {
+            "description": "`Location`: a presigned download (valid 10 minutes; the body repeats it as "
+            '`{"url": ...}`) of `shop_product_id,shop_combination_id,name,ean,symbol,catalog_number,status,reason`',
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}}},
+        },
+    },
+)
+def download_unlinked(id: str, iid: str) -> Response[dict[str, str]]:
+    url = container().import_service.unlinked_link(
+        ctx().tenant_id, require_id(id), require_id(iid, "import"), ctx().language
+    )
+    return _see_other(url)
+
+
 @router.get("/accounts/<id>/imports", summary="The account's imports, newest first", tags=TAGS)
 def list_imports(
     id: str,
@@ -354,6 +392,11 @@ def get_links_job(id: str, job_id: str) -> LinkJobResponse:
 )
 def get_links_job_report(id: str, job_id: str) -> Response[dict[str, str]]:
     url = container().link_job_service.report_link(ctx().tenant_id, require_id(id), require_id(job_id, "links job"))
+    return _see_other(url)
+
+
+def _see_other(url: str) -> Response[dict[str, str]]:
+    """303 to a presigned download, the link repeated in the body."""
     return Response(
         status_code=303,
         content_type="application/json",

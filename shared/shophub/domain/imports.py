@@ -8,7 +8,12 @@ product with the same identifier), ``skipped`` (already linked, no match in link
 
 Counters: ``total`` and ``processed`` count shop *products* (so ``percent`` moves evenly),
 ``created`` / ``linked`` / ``skipped`` / ``failed`` count shop *variants* (a product the shop
-could not deliver counts as one failed variant).
+could not deliver counts as one failed variant, one it no longer has as one skipped variant).
+Those fields stay as they were; the response also gives each unit on its own:
+``products_total``, ``products_processed``, ``products_skipped``, ``products_failed`` and
+``variants_total``, ``variants_created``, ``variants_linked``, ``variants_skipped``,
+``variants_failed`` (``variants_total`` is the sum of the four; runs from before these counters
+answer 0 for ``variants_total`` and the product counts).
 """
 
 from datetime import date, datetime
@@ -118,6 +123,11 @@ class Import(HubModel):
     linked: int = 0
     skipped: int = 0
     failed: int = 0
+    #: of ``skipped`` / ``failed``: whole products (not in the shop / not delivered by it)
+    products_skipped: int = 0
+    products_failed: int = 0
+    #: shop variants read (each has one outcome: created, linked, skipped or failed)
+    variants_total: int = 0
     chunks_total: int = 0
     chunks_done: int = 0
     #: stage 1 resumes after this shop product id when it had to continue in a new invocation
@@ -213,6 +223,15 @@ class ImportResponse(Model):
         "(every line is used, blank, or one of lines_refused)",
     )
     lines_refused: int = Field(default=0, description="Lines of the file not used (GET .../refusals lists them)")
+    products_total: int = Field(description="Shop products the run read (stage 1): same as total")
+    products_processed: int = Field(description="Of them, processed by stage 2: same as processed")
+    products_skipped: int = Field(description="Products the shop no longer has (their variants are not counted)")
+    products_failed: int = Field(description="Products the shop could not deliver (their variants are not counted)")
+    variants_total: int = Field(description="Shop variants read: variants_created + linked + skipped + failed")
+    variants_created: int = Field(description="New hub products (one per variant): same as created")
+    variants_linked: int = Field(description="Variants linked to an existing hub product: same as linked")
+    variants_skipped: int = Field(description="Variants skipped (already linked, or no match in link mode)")
+    variants_failed: int = Field(description="Variants that could not be settled")
     filters: ImportFilters
     template_id: str | None
     reason: str
@@ -235,6 +254,15 @@ class ImportResponse(Model):
             percent=run.percent,
             unique_identifier=run.unique_identifier,
             with_stock=run.with_stock,
+            products_total=run.total,
+            products_processed=run.processed,
+            products_skipped=run.products_skipped,
+            products_failed=run.products_failed,
+            variants_total=run.variants_total,
+            variants_created=run.created,
+            variants_linked=run.linked,
+            variants_skipped=max(0, run.skipped - run.products_skipped),
+            variants_failed=max(0, run.failed - run.products_failed),
             source=run.source,
             file=ImportFileResponse(kind=run.file.kind, lines=run.file.lines, blank=run.file.blank)
             if run.file

@@ -66,6 +66,7 @@ from shophub.ids import new_id
 from shophub.observability import logger
 from shophub.services.file_import import CatalogueFiles, file_summary, file_variants, listed_products
 from shophub.services.linking import VariantLinker, reason_part, render_reason
+from shophub.services.unlinked import unlinked_csv
 from shophub.store.catalog import CatalogRepository, TemplateGone
 from shophub.store.imports import ImportRepository
 
@@ -218,6 +219,25 @@ class ImportService:
         """The refused lines of a file import, in file order (none for a webservice import)."""
         self.get(tenant_id, account_id, import_id)
         return self.imports.list_refusals(import_id, limit=limit, next_token=next_token)
+
+    def unlinked(
+        self, tenant_id: str, account_id: str, import_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[ImportItem], str | None]:
+        """The run's shop variants left without a link, with their reasons (:mod:`.unlinked`)."""
+        self.get(tenant_id, account_id, import_id)
+        return self.imports.list_unlinked(import_id, limit=limit, next_token=next_token)
+
+    def unlinked_link(self, tenant_id: str, account_id: str, import_id: str, language: str) -> str:
+        """A presigned download of the run's unlinked variants as CSV, written now in ``language``
+        (kept in the links bucket, which expires objects after 7 days)."""
+        run = self.get(tenant_id, account_id, import_id)
+        if self.files is None:
+            raise ValueError("the links bucket is not configured")
+        key = f"imports/{account_id}/{run.id}-unlinked-{language}.csv"
+        blobs = self.files.blobs()
+        blobs.put(key, unlinked_csv(self.imports.iter_unlinked(run.id), language), content_type="text/csv")
+        name = f"unlinked-{run.id}.csv"
+        return blobs.download_link(key, filename=name, content_type="text/csv; charset=utf-8")
 
     def list_runs(
         self, tenant_id: str, account_id: str, *, limit: int = 20, next_token: str | None = None
@@ -522,6 +542,7 @@ class ImportService:
         outcomes = self.linker.settle(run, variants, linked_at=read_at) if variants else {}
         with_variants = {v.product_id for v in variants}
         counts: Counter[str] = Counter(item.status for item in outcomes.values())
+        by_product: Counter[str] = Counter()
         settled: list[ImportItem] = []
         for product_id in pending:
             if product_id in failures:
@@ -532,6 +553,7 @@ class ImportService:
             else:
                 continue
             counts[status] += 1
+            by_product[status] += 1
             settled.append(
                 ImportItem(
                     import_id=run.id,
@@ -550,6 +572,9 @@ class ImportService:
             "skipped": counts["skipped"],
             "failed": counts["failed"],
             "lines_refused": refused_lines,
+            "variants_total": len(outcomes),
+            "products_skipped": by_product["skipped"],
+            "products_failed": by_product["failed"],
         }
         replaced = [p for p in pending if p in with_variants]
         if not self.imports.count_chunk(run, chunk, summary, replaced=replaced, settled=settled):

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from shophub.clock import Clock, utc_now
+from shophub.csv_text import safe_cell
 from shophub.domain.accounts import Account
 from shophub.domain.catalog import HubProduct, Offer
 from shophub.domain.config import FieldMapping
@@ -75,7 +76,6 @@ EXISTENCE_BATCH = 1000
 SYNC_LINES_MAX = 1000
 #: Cells starting with one of these are formulas to a spreadsheet; they are written quoted
 #: behind an apostrophe so opening the file cannot run them.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def hub_identifiers(variant: ShopVariant, mapping: FieldMapping) -> dict[str, str]:
@@ -435,13 +435,6 @@ def render_rejection(rejection: Rejection, language: str) -> str:
     return translate(rejection.key, language, **rejection.params)
 
 
-def _safe_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 def _key(pair: Pair) -> VariantKey:
     return (pair.shop_product_id, pair.shop_variant_id)
 
@@ -507,19 +500,19 @@ class LinkFileService:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(LINKS_FILE_COLUMNS)
         for product in self.catalog.iter_products(tenant_id):
-            hub = [product.id, _safe_cell(self._hub_name(product)), *map(_safe_cell, self._hub_identifiers(product))]
+            hub = [product.id, safe_cell(self._hub_name(product)), *map(safe_cell, self._hub_identifiers(product))]
             offers = offers_by_hub.get(product.id)
             if not offers:
                 writer.writerow([*hub, "", "", ""])
                 continue
             for offer in sorted(offers, key=lambda o: (o.shop_product_id, o.shop_variant_id)):
-                writer.writerow([*hub, offer.shop_product_id, offer.shop_variant_id, _safe_cell(offer.name)])
+                writer.writerow([*hub, offer.shop_product_id, offer.shop_variant_id, safe_cell(offer.name)])
         listed = self.listed_variants(account_id)
         for key in sorted(listed):
             if key in linked:
                 continue
             variant = listed[key]
-            writer.writerow(["", "", "", "", "", key[0], key[1], _safe_cell(variant.name)])
+            writer.writerow(["", "", "", "", "", key[0], key[1], safe_cell(variant.name)])
         return out.getvalue()
 
     @staticmethod

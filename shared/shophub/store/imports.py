@@ -34,6 +34,10 @@ def import_running() -> ConflictError:
     return ConflictError("an import is running", code="import_running")
 
 
+#: The reason of a variant skipped because it was linked before (it is not "unlinked").
+ALREADY_LINKED = "reason_already_linked"
+
+
 def item_sk(item: ImportItem) -> str:
     return keys.import_item_sk(item.shop_product_id, item.shop_variant_id)
 
@@ -275,6 +279,33 @@ class ImportRepository:
             start_key=decode_token(next_token, scope),
         )
         return [FileLineRefusal.model_validate(i) for i in items], encode_token(last, scope)
+
+    def list_unlinked(
+        self, import_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> tuple[list[ImportItem], str | None]:
+        """The run's outcomes that left a shop variant (or product) without a link: skipped or
+        failed, except variants skipped because they were linked already; in shop id order."""
+        scope = keys.import_pk(import_id) + "#UNLINKED"
+        expr = Expr()
+        filter_expr = (
+            f"{expr.name('status')} IN ({expr.value('skipped')}, {expr.value('failed')}) "
+            f"AND {expr.name('reason_key')} <> {expr.value(ALREADY_LINKED)}"
+        )
+        items, last = self.table.query_page(
+            keys.import_pk(import_id),
+            sk_prefix=keys.ITEM_PREFIX,
+            limit=limit,
+            start_key=decode_token(next_token, scope),
+            filter_expr=filter_expr,
+            expr=expr,
+        )
+        return [ImportItem.model_validate(i) for i in items], encode_token(last, scope)
+
+    def iter_unlinked(self, import_id: str) -> Iterator[ImportItem]:
+        """Every outcome :meth:`list_unlinked` pages through."""
+        for item in self.iter_items(import_id, statuses=["skipped", "failed"]):
+            if item.reason_key != ALREADY_LINKED:
+                yield item
 
     def iter_items(
         self,
