@@ -1,15 +1,19 @@
 """``functions/stock_pusher``: ``StockQueue`` batches → one coalesced push to every linked shop.
 
 The whole batch is pushed at once (changes of many messages to one product become one row, the
-rows of one account go out 100 per request); then :func:`shophub.jobs.work_batch` settles the
-batch: a message fails (and SQS delivers it again) only when a row of one of its products could
-not be written for a passing reason, also when that is every message of the batch. Unreadable
-messages and permanent refusals are reported and succeed. An exception escaping the push fails the whole batch, which is safe: pushes are
+rows of one account go out 100 per request, each account within its own time budget); then
+:func:`shophub.jobs.work_batch` settles the batch. A shop that could not be reached gets its rows
+back as its own delayed message (:mod:`shophub.services.shop_isolation`; after repeated failures
+its circuit breaker parks them), so it never makes the batch's messages, which other shops' rows
+share, come back; a message fails (and SQS delivers it again) only when such rows could not be
+given back or another run holds the account. Unreadable messages and permanent refusals are
+reported and succeed. An exception escaping the push fails the whole batch, which is safe: pushes are
 absolute quantities, recorded per row only with a conditional write on the version.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +43,10 @@ def push(records: Sequence[SQSRecord], deadline: Deadline | None) -> set[str]:
     metrics.add_metric(name="StockRowsPushed", unit=MetricUnit.Count, value=result.ok)
     metrics.add_metric(name="StockRowsFailed", unit=MetricUnit.Count, value=result.failed)
     metrics.add_metric(name="StockShopRequests", unit=MetricUnit.Count, value=result.shop_requests)
+    metrics.add_metric(name="StockRowsGivenBack", unit=MetricUnit.Count, value=result.given_back)
+    # the alarm on open circuit breakers reads this metric with the stage as its dimension
+    metrics.add_dimension(name="Stage", value=os.environ.get("SHOPHUB_STAGE", "dev"))
+    metrics.add_metric(name="OpenCircuitBreakers", unit=MetricUnit.Count, value=result.open_breakers)
     return result.failed_message_ids
 
 

@@ -25,6 +25,16 @@ REGION = "eu-central-1"
 ACCOUNT_ID = "123456789012"
 
 
+#: Concurrent invocations of one queue source on this machine at most: a deployed stack may run
+#: many (``StockPusherConcurrency``), the local pump runs each in a thread with its own modules.
+LOCAL_MAX_CONCURRENCY = 2
+
+
+def _local_concurrency(scaling: dict[str, Any]) -> int | None:
+    value = scaling.get("MaximumConcurrency")
+    return None if value is None else min(int(value), LOCAL_MAX_CONCURRENCY)
+
+
 class _CfnLoader(yaml.SafeLoader):
     """SafeLoader that understands ``!Ref``, ``!Sub``, ``!GetAtt`` and friends."""
 
@@ -277,7 +287,7 @@ def load_stack(stage: str = "local", path: Path = TEMPLATE_PATH, overrides: dict
                         batch_size=int(ep.get("BatchSize", 10)),
                         batching_window=int(ep.get("MaximumBatchingWindowInSeconds", 0)),
                         report_failures="ReportBatchItemFailures" in ep.get("FunctionResponseTypes", []),
-                        max_concurrency=ep.get("ScalingConfig", {}).get("MaximumConcurrency"),
+                        max_concurrency=_local_concurrency(resolver.resolve(ep.get("ScalingConfig", {}))),
                     )
                 )
             elif event["Type"] in ("Schedule", "ScheduleV2"):

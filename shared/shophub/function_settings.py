@@ -45,8 +45,8 @@ REQUIRED_SETTINGS: Mapping[str, frozenset[str]] = {
     "order_poller": frozenset({_TABLE, _BUS, _SECRETS, _ORDER_POLL_QUEUE, _STOCK_QUEUE}),
     # tracking numbers, documents and statuses to the shop
     "order_pusher": frozenset({_TABLE, _SECRETS}),
-    # stock rows to the shops, StockSyncReported
-    "stock_pusher": frozenset({_TABLE, _BUS, _SECRETS}),
+    # stock rows to the shops, StockSyncReported, one shop's rows given back (StockQueue)
+    "stock_pusher": frozenset({_TABLE, _BUS, _SECRETS, _STOCK_QUEUE}),
 }
 
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from shophub.services.order_poll import OrderPollDispatcher, OrderPollService
     from shophub.services.order_push import OrderPushService
     from shophub.services.orders import OrderService
+    from shophub.services.push_breakers import BreakerPolicy
     from shophub.services.stock import StockService
     from shophub.services.stock_movements import OrderStockService
     from shophub.services.stock_push import ReportService, StockPushService
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from shophub.settings import Settings
     from shophub.store.accounts import AccountRepository
     from shophub.store.activity import ActivityLogRepository
+    from shophub.store.breakers import BreakerRepository
     from shophub.store.catalog import CatalogRepository
     from shophub.store.config import ConfigRepository
     from shophub.store.dictionaries import DictionaryRepository
@@ -205,7 +207,8 @@ class Container:
 
     def stock_push_service(self, *, deadline: Callable[[], float] | None = None) -> StockPushService:
         """The stock pusher for one invocation (shop requests stop before ``deadline``)."""
-        from shophub.services.stock_push import StockPushService
+        from shophub.services.shop_isolation import ShopIsolation
+        from shophub.services.stock_push import ACCOUNT_BUDGET_SECONDS, StockPushService
 
         return StockPushService(
             self.stock_repository,
@@ -213,11 +216,23 @@ class Container:
             self.reports,
             self.activity,
             self.hub_events,
-            lambda account: self.connector_for(account, deadline=deadline),
+            lambda account, account_deadline: self.connector_for(account, deadline=account_deadline),
             clock=self.clock,
             deadline=deadline,
             shop_concurrency=self.settings.shop_concurrency,
+            isolation=ShopIsolation(
+                self.breakers,
+                lambda: self.queue(self.settings.stock_queue_url),
+                self.activity,
+                policy=self.breaker_policy,
+            ),
+            account_budget=self.push_account_budget or ACCOUNT_BUDGET_SECONDS,
         )
+
+    #: How long an unreachable shop's rows wait (None: the defaults; tests shorten it).
+    breaker_policy: BreakerPolicy | None = None
+    #: Seconds one account's push may take per invocation (None: the pusher's default).
+    push_account_budget: float | None = None
 
     @cached_property
     def report_service(self) -> ReportService:
@@ -257,7 +272,14 @@ class Container:
             clock=self.clock,
             allow_local=self.settings.allow_local_shops,
             cursors=self.poll_cursor_repository,
+            breakers=self.breakers,
         )
+
+    @cached_property
+    def breakers(self) -> BreakerRepository:
+        from shophub.store.breakers import BreakerRepository
+
+        return BreakerRepository(self.table)
 
     @cached_property
     def activity_service(self) -> ActivityService:

@@ -13,6 +13,7 @@ import pytest
 from local.prestashop import ShopSimulator
 from local.stack.runtime import Invoker
 from shophub.services import stock_push
+from shophub.services.push_breakers import BreakerPolicy
 from shophub.services.stock_push import Delivery
 from shophub.store import keys
 from tests.support.api import ApiClient
@@ -217,7 +218,7 @@ def test_a_row_the_shop_already_has_is_not_sent(stack: TestStack, sim: ShopSimul
     assert [(e["old"], e["new"], e["outcome"]) for e in entries] == [(7, 7, "unchanged")]
 
 
-def test_a_passing_shop_failure_fails_only_the_messages_of_that_shops_products(
+def test_a_passing_shop_failure_gives_back_only_that_shops_rows_as_its_own_message(
     stack: TestStack, sim: ShopSimulator, api: ApiClient
 ) -> None:
     # Given two shops; product 1 is linked in the healthy one, product 2 in the failing one
@@ -241,21 +242,26 @@ def test_a_passing_shop_failure_fails_only_the_messages_of_that_shops_products(
         set_stock(api, p2=6)
         first, second = queued(stack)
         failing.inject_fault("503", count=20, path_prefix="stock_availables")
+        stack.container.breaker_policy = BreakerPolicy(retry_seconds=0)
 
         # When
         answer = run_pusher(stack, [first, second])
 
-        # Then only the second message comes back; the report says the shop will be retried
-        assert failed_ids(answer) == [second["MessageId"]]
+        # Then no message of the batch comes back: the failing shop's row is given back as that
+        # account's own message; the report says the shop will be retried
+        assert failed_ids(answer) == []
         assert shop_quantity(sim, int(good_row["id"])) == 4
         assert shop_quantity(failing, int(bad_row["id"])) != 6
         [(_, entries)] = stock_reports(stack, broken.id)
         assert entries[0]["outcome"] == "failed"
         assert entries[0]["reason"] == "stock_entry_retry"
+        [given_back] = queued(stack)
+        body = json.loads(given_back["Body"])
+        assert (body["account_id"], [c["product_id"] for c in body["changes"]]) == (broken.id, [2])
 
-        # When the shop recovers and the message comes back
+        # When the shop recovers and the given-back message comes
         failing.clear_faults()
-        again = run_pusher(stack, [second])
+        again = run_pusher(stack, [given_back])
 
         # Then the row gets the quantity
         assert failed_ids(again) == []

@@ -68,7 +68,12 @@ def test_the_importer_without_its_links_bucket_does_not_start():
 
 
 def test_an_empty_value_is_missing_and_every_missing_variable_is_named():
-    environment = {"SHOPHUB_TABLE_NAME": "hub", "SHOPHUB_EVENT_BUS_NAME": " ", "SHOPHUB_SECRET_PREFIX": "/s"}
+    environment = {
+        "SHOPHUB_TABLE_NAME": "hub",
+        "SHOPHUB_EVENT_BUS_NAME": " ",
+        "SHOPHUB_SECRET_PREFIX": "/s",
+        "SHOPHUB_STOCK_QUEUE_URL": "https://sqs/stock",
+    }
 
     with pytest.raises(MissingSettingsError) as raised:
         require_settings("stock_pusher", environment)

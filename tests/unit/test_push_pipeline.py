@@ -187,7 +187,8 @@ def test_a_price_push_runs_through_the_pipeline_with_its_own_report() -> None:
     tally = PushTally()
 
     # When the pipeline pushes them
-    failed = pipeline(leases, recorded).run("t1", [(account(), prices)], tally, at=NOW)
+    [result] = pipeline(leases, recorded).run("t1", [(account(), prices)], tally, at=NOW).values()
+    failed = result.failed_subjects
 
     # Then every price reached the shop in 3 requests (100 rows each) over 2 connections
     assert failed == set()
@@ -211,7 +212,8 @@ def test_price_push_rounds_failures_and_doubt_come_from_the_pipeline() -> None:
     prices = PriceRows({1: "1.00", 2: "2.00"}, refuse=frozenset({"p2"}), contend=1)
 
     # When the pipeline pushes them
-    failed = pipeline(leases, recorded).run("t1", [(account(), prices)], PushTally(), at=NOW)
+    [result] = pipeline(leases, recorded).run("t1", [(account(), prices)], PushTally(), at=NOW).values()
+    failed = result.failed_subjects
 
     # Then the refused record was pushed again in a second round and recorded
     assert prices.recorded == {"p1": "1.00"}
@@ -229,7 +231,8 @@ def test_a_busy_lease_gives_the_price_push_back_without_writing() -> None:
     prices = PriceRows({1: "1.00"})
 
     # When the pipeline pushes
-    failed = pipeline(leases, recorded).run("t1", [(account(), prices)], PushTally(), at=NOW)
+    [result] = pipeline(leases, recorded).run("t1", [(account(), prices)], PushTally(), at=NOW).values()
+    failed = result.failed_subjects
 
     # Then nothing was written or reported, and the product comes back later
     assert failed == {1}

@@ -225,16 +225,19 @@ def test_deliveries_coalesce_by_tenant_and_product_and_unreadable_ones_are_count
             Delivery("m1", body("a", (1, 5, 1), (2, 3, 1))),
             Delivery("m2", body("a", (1, 4, 2))),
             Delivery("m3", body("b", (1, 9, 7))),
+            Delivery("m6", json.dumps({**json.loads(body("b", (1, 9, 8))), "account_id": "acc-1"})),
             Delivery("m4", "{"),
             Delivery("m5", json.dumps({"type": "StockChanged", "tenant_id": "a", "changes": []})),
         ]
     )
 
+    # (a message carrying an account's given-back rows is that account's work only)
     assert {t: {p: sorted(m) for p, m in products.items()} for t, products in wanted.items()} == {
-        "a": {1: ["m1", "m2"], 2: ["m1"]},
-        "b": {1: ["m3"]},
+        ("a", None): {1: ["m1", "m2"], 2: ["m1"]},
+        ("b", None): {1: ["m3"]},
+        ("b", "acc-1"): {1: ["m6"]},
     }
-    assert (changes, invalid) == (4, 2)
+    assert (changes, invalid) == (5, 2)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ discovery and the account's activity log. Every route is tenant-scoped: another 
 account is a 404."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -22,6 +22,7 @@ from shophub.connectors import DEFAULT_PLATFORM, available_platforms, known_plat
 from shophub.domain.accounts import Account, DiscoveredCurrency, DiscoveredShop
 from shophub.domain.activity import Section
 from shophub.domain.common import DisplayName, Model, RequestModel
+from shophub.domain.stock import PushBreaker
 from shophub.http import no_content, require_id
 from shophub.services.accounts import AccountView, ConnectionCheck, check_message, render_problem
 from shophub.services.discovery import DiscoveryView
@@ -87,6 +88,17 @@ class DiscoveryStatusResponse(Model):
     message: str | None = None
 
 
+class StockPushStateResponse(Model):
+    state: Literal["failing", "parked"] = Field(
+        description="failing: the last runs could not reach the shop (its rows wait and are retried); "
+        "parked: after repeated failures no push is sent until parked_until (then one is tried)"
+    )
+    failures: int = Field(description="Runs in a row that could not reach the shop")
+    parked_since: datetime | None
+    parked_until: datetime | None
+    last_error: str
+
+
 class AccountResponse(Model):
     id: str
     name: str
@@ -104,6 +116,11 @@ class AccountResponse(Model):
     )
     last_order_at: datetime | None = Field(
         default=None, description="When a poll last brought a new order (null: never; only on GET)"
+    )
+    stock_push: StockPushStateResponse | None = Field(
+        default=None,
+        description="Only on GET of one account: null while the shop takes stock pushes; else whether they "
+        "are failing (retried) or parked by the account's circuit breaker, and until when",
     )
 
 
@@ -177,6 +194,17 @@ def account_response(account: Account, language: str, view: AccountView | None =
         updated_at=account.updated_at,
         last_poll_at=view.last_poll_at if view else None,
         last_order_at=view.last_order_at if view else None,
+        stock_push=_stock_push(view.stock_push) if view and view.stock_push else None,
+    )
+
+
+def _stock_push(breaker: PushBreaker) -> StockPushStateResponse:
+    return StockPushStateResponse(
+        state="parked" if breaker.opened_at else "failing",
+        failures=breaker.failures,
+        parked_since=breaker.opened_at,
+        parked_until=breaker.open_until,
+        last_error=breaker.last_error,
     )
 
 

@@ -88,6 +88,8 @@ ACTIONS: dict[str, str] = {
     "stock.order_not_taken": "stock",
     "stock.order_returned": "stock",
     "stock.shop_restocked": "stock",
+    "stock.push_parked": "stock",
+    "stock.push_resumed": "stock",
     # access: a platform operator read the tenant's data (operators never change anything)
     "access.operator_read": "access",
 }

@@ -7,6 +7,7 @@ newest version always wins.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Final, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
@@ -42,6 +43,25 @@ class StockChangedMessage(Model):
     type: Literal["StockChanged"] = STOCK_CHANGED
     tenant_id: str = Field(min_length=1)
     changes: list[StockLevel] = Field(min_length=1)
+    #: pushed to this account only: one shop's work given back (it failed, ran out of its time
+    #: budget, or its circuit breaker is open) so that it never holds back another shop's
+    account_id: str | None = None
+
+
+class PushBreaker(Model):
+    """``PK=ACCOUNT#<a>, SK=BREAKER#STOCK``: an account's stock push circuit breaker. ``failures``
+    counts the runs in a row that could not reach the shop; from
+    :data:`shophub.services.push_breakers.OPEN_AFTER` on, the breaker is open until ``open_until``
+    (pushes to the shop are parked and retried then); the first success deletes it."""
+
+    account_id: str
+    failures: int = 0
+    open_until: datetime | None = None
+    opened_at: datetime | None = None
+    last_error: str = ""
+
+    def is_open(self, now: datetime) -> bool:
+        return self.open_until is not None and now < self.open_until
 
 
 class StockMovement(Model):

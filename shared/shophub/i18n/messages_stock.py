@@ -79,4 +79,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Wysłano stany do sklepu: zapisane {ok}, błędy {failed}, bez zmian {unchanged}.",
         "en": "Stock pushed to the shop: saved {ok}, failed {failed}, unchanged {unchanged}.",
     },
+    "activity_stock_push_parked": {
+        "pl": "Sklep nie odpowiada ({failures} próby z rzędu): wysyłanie stanów do niego wstrzymano do "
+        "{until}; zmiany czekają i zostaną wysłane, gdy sklep znów odpowie.",
+        "en": "The shop does not answer ({failures} attempts in a row): stock pushes to it are parked until "
+        "{until}; the changes wait and are sent once the shop answers again.",
+    },
+    "activity_stock_push_resumed": {
+        "pl": "Sklep znów odpowiada: wysyłanie stanów wznowiono.",
+        "en": "The shop answers again: stock pushes resumed.",
+    },
 }

@@ -56,10 +56,12 @@ from shophub.security.url_guard import Resolver, parse_shop_url, resolve_public
 
 if TYPE_CHECKING:
     from shophub.connectors.base import Connector
+    from shophub.domain.stock import PushBreaker
     from shophub.security.secrets import SecretStore
     from shophub.services.discovery import DiscoveryService
     from shophub.store.accounts import AccountRepository
     from shophub.store.activity import ActivityLogRepository
+    from shophub.store.breakers import BreakerRepository
     from shophub.store.orders import PollCursorRepository
 
 #: ``(platform, shop_url, api_key, deadline=...)`` → a connector for a shop not saved yet.
@@ -204,6 +206,8 @@ class AccountView:
     account: Account
     last_poll_at: datetime | None = None
     last_order_at: datetime | None = None
+    #: the account's stock push circuit breaker (None: its shop answers); read for one account only
+    stock_push: PushBreaker | None = None
 
 
 class AccountService:
@@ -222,9 +226,11 @@ class AccountService:
         resolver: Resolver | None = None,
         check_budget: float = CHECK_BUDGET_SECONDS,
         cursors: PollCursorRepository | None = None,
+        breakers: BreakerRepository | None = None,
     ) -> None:
         self.accounts = accounts
         self.cursors = cursors
+        self.breakers = breakers
         self.secrets = secrets
         self.activity = activity
         self.discovery = discovery
@@ -331,8 +337,10 @@ class AccountService:
         return self.accounts.list(tenant_id, limit=limit, next_token=next_token)
 
     def view(self, tenant_id: str, account_id: str) -> AccountView:
-        """The account with its last poll and last new order."""
-        return self._views([self.accounts.get(tenant_id, account_id)])[0]
+        """The account with its last poll, last new order and whether its stock pushes are parked."""
+        view = self._views([self.accounts.get(tenant_id, account_id)])[0]
+        breaker = self.breakers.get(account_id) if self.breakers else None
+        return replace(view, stock_push=breaker)
 
     def list_views(
         self, tenant_id: str, *, limit: int = 50, next_token: str | None = None

@@ -180,6 +180,9 @@ class AccountResult:
     entries: dict[str, ReportEntry] = field(default_factory=dict)
     failed_subjects: set[int] = field(default_factory=set)
     requests: int = 0
+    #: why a write failed in a way that may pass (the shop was not reached, or answered a
+    #: passing error): the account's circuit breaker counts such runs; "" when none did
+    unreachable: str = ""
 
 
 @dataclass
@@ -237,22 +240,18 @@ class PushPipeline:
         tally: PushTally,
         *,
         at: datetime,
-    ) -> set[int]:
+    ) -> dict[str, AccountResult]:
         """Push every account (in parallel), report each (the reports dated ``at``), add the
-        figures to ``tally``; returns the subjects whose messages must be delivered again."""
+        figures to ``tally``; returns each account's result (its ``failed_subjects`` must be
+        pushed again)."""
         if not accounts:
-            return set()
+            return {}
         workers = min(self.account_workers, len(accounts))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{self.kind.name}-account") as pool:
             results = list(pool.map(lambda job: _AccountPush(self, job[0], job[1], at).run(), accounts))
-        failed: set[int] = set()
-        reported: list[tuple[Account, AccountResult]] = []
-        for (account, _), outcome in zip(accounts, results, strict=True):
-            failed |= outcome.failed_subjects
-            if outcome.entries:
-                reported.append((account, outcome))
-        self._report(tenant_id, at, reported, tally)
-        return failed
+        reported = [(account, outcome) for (account, _), outcome in zip(accounts, results, strict=True)]
+        self._report(tenant_id, at, [(a, r) for a, r in reported if r.entries], tally)
+        return {account.id: outcome for account, outcome in reported}
 
     def _report(
         self, tenant_id: str, at: datetime, results: Sequence[tuple[Account, AccountResult]], tally: PushTally
@@ -419,6 +418,9 @@ class _AccountPush:
                 # the write may or may not have reached the shop: the subject stays in doubt
                 self.result.failed_subjects.add(subject)
                 self.doubt.add(subject)
+                self.result.unreachable = self.result.unreachable or str(
+                    outcome.params.get("detail") or outcome.reason or "unreachable"
+                )
         return again
 
     # --- the lanes ------------------------------------------------------------------------------

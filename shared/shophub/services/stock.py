@@ -170,7 +170,7 @@ class StockService:
         ]
         bodies = [
             StockChangedMessage(tenant_id=tenant_id, changes=levels[start : start + CHANGES_PER_MESSAGE]).model_dump(
-                mode="json"
+                mode="json", exclude_none=True
             )
             for start in range(0, len(levels), CHANGES_PER_MESSAGE)
         ]

@@ -57,6 +57,7 @@ from shophub.ports import HubEvents
 from shophub.services.push_pipeline import (
     ACCOUNT_WORKERS,
     LEASE_WAIT_SECONDS,
+    AccountResult,
     Activity,
     EntrySink,
     PushKind,
@@ -65,6 +66,7 @@ from shophub.services.push_pipeline import (
     Reports,
     RowOutcome,
 )
+from shophub.services.shop_isolation import ShopIsolation, products_by_account
 from shophub.store.accounts import AccountRepository
 from shophub.store.reports import ReportRepository
 from shophub.store.stock import (
@@ -98,7 +100,11 @@ class StockConnector(Protocol):
     def close(self) -> None: ...
 
 
-ConnectorFactory = Callable[[Account], StockConnector]
+#: ``(account, deadline)`` → a connector whose requests stop before ``deadline`` (seconds left).
+ConnectorFactory = Callable[[Account, Deadline], StockConnector]
+#: Seconds one account's push may take in an invocation; rows it has not written by then go back
+#: as that account's own work (an account never holds the others of its batch longer).
+ACCOUNT_BUDGET_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,10 @@ class PushResult(PushTally):
     failed_message_ids: set[str] = field(default_factory=set)
     invalid_messages: int = 0
     changes: int = 0
+    #: accounts whose circuit breaker was open (parked, or opened by this invocation)
+    open_breakers: int = 0
+    #: rows given back as their account's own message (its shop failed or its breaker is open)
+    given_back: int = 0
 
 
 @dataclass
@@ -139,10 +149,14 @@ class _Row:
         return int(self.offer.stock_ref or 0)
 
 
-def parse_deliveries(deliveries: Iterable[Delivery]) -> tuple[dict[str, dict[int, set[str]]], int, int]:
-    """``{tenant: {product_id: message ids}}``, the number of changes and of unreadable messages
-    (logged and dropped: delivering them again cannot help)."""
-    wanted: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+#: ``(tenant, account or None)``: a message's scope (``None``: every account of the tenant).
+Scope = tuple[str, str | None]
+
+
+def parse_deliveries(deliveries: Iterable[Delivery]) -> tuple[dict[Scope, dict[int, set[str]]], int, int]:
+    """``{(tenant, account or None): {product_id: message ids}}``, the number of changes and of
+    unreadable messages (logged and dropped: delivering them again cannot help)."""
+    wanted: dict[Scope, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     changes = invalid = 0
     for delivery in deliveries:
         try:
@@ -155,7 +169,7 @@ def parse_deliveries(deliveries: Iterable[Delivery]) -> tuple[dict[str, dict[int
             )
             continue
         for change in message.changes:
-            wanted[message.tenant_id][change.product_id].add(delivery.message_id)
+            wanted[(message.tenant_id, message.account_id)][change.product_id].add(delivery.message_id)
             changes += 1
     return wanted, changes, invalid
 
@@ -176,11 +190,16 @@ class StockPushService:
         account_workers: int = ACCOUNT_WORKERS,
         lease_wait: float = LEASE_WAIT_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
+        isolation: ShopIsolation | None = None,
+        account_budget: float = ACCOUNT_BUDGET_SECONDS,
     ) -> None:
         self.stock = stock
         self.offers = offers
         self.connector_for = connector_for
         self.clock = clock
+        self.deadline = deadline
+        self.isolation = isolation
+        self.account_budget = account_budget
         self.pipeline = PushPipeline(
             STOCK_PUSH,
             offers,
@@ -199,21 +218,48 @@ class StockPushService:
         """Push the changes of one batch; ``failed_message_ids`` must be delivered again."""
         wanted, changes, invalid = parse_deliveries(deliveries)
         result = PushResult(invalid_messages=invalid, changes=changes)
-        for tenant_id, products in wanted.items():
-            failed_products = self._push_tenant(tenant_id, set(products), result)
+        for (tenant_id, only), products in wanted.items():
+            failed_products = self._push_tenant(tenant_id, set(products), result, only=only)
             for product_id in failed_products & products.keys():
                 result.failed_message_ids |= products[product_id]
+        if self.isolation is not None:
+            result.open_breakers = self.isolation.tally.open_breakers
+            result.given_back = self.isolation.tally.given_back_rows
         return result
 
-    def _push_tenant(self, tenant_id: str, product_ids: set[int], result: PushResult) -> set[int]:
+    def _push_tenant(self, tenant_id: str, product_ids: set[int], result: PushResult, *, only: str | None) -> set[int]:
+        """Push the products to the tenant's accounts (to ``only`` when given); returns the
+        products whose messages must be delivered again."""
         at = self.clock()
         products = self.stock.products(tenant_id, product_ids)
         refs = refs_by_account(self.offers, tenant_id, products.values())
+        if only is not None:
+            refs = {only: refs[only]} if only in refs else {}
         accounts, settings = self.offers.accounts(tenant_id, refs)
         eligible = [
             accounts[a] for a in sorted(refs) if a in accounts and account_pushes_stock(accounts[a], settings.get(a))
         ]
-        jobs = [(a, StockRows(self, tenant_id, a, refs[a.id], products)) for a in eligible]
+        if self.isolation is None:
+            results = self._run(tenant_id, eligible, refs, products, result, at)
+            return {p for r in results.values() for p in r.failed_subjects}
+        isolation = self.isolation
+        isolation.levels.update(products)
+        to_push, known = isolation.split(eligible, at)
+        parked = [a.id for a in eligible if a not in to_push]
+        failed = isolation.park(tenant_id, parked, products_by_account(refs), at, known)
+        results = self._run(tenant_id, to_push, refs, products, result, at)
+        return failed | isolation.settle(tenant_id, results, known, at)
+
+    def _run(
+        self,
+        tenant_id: str,
+        accounts: Sequence[Account],
+        refs: Mapping[str, Mapping[str, int]],
+        products: Mapping[int, ProductStock],
+        result: PushResult,
+        at: datetime,
+    ) -> dict[str, AccountResult]:
+        jobs = [(a, StockRows(self, tenant_id, a, refs[a.id], products)) for a in accounts]
         return self.pipeline.run(tenant_id, jobs, result, at=at)
 
 
@@ -270,6 +316,7 @@ class StockRows:
         self.products = dict(products)
         self.templates: dict[str, Template] = {}
         self.max_quantity = profile_for(account.platform).max_stock_quantity
+        self._budget_end: float | None = None
 
     def subjects(self) -> dict[str, int]:
         return dict(self.refs)
@@ -341,7 +388,17 @@ class StockRows:
         return outcomes
 
     def connect(self) -> StockConnector:
-        return self.service.connector_for(self.account)
+        """A connection whose requests stop at the account's time budget (counted from its first
+        connection in this invocation) or the invocation's deadline, whichever comes first."""
+        if self._budget_end is None:
+            self._budget_end = time.monotonic() + self.service.account_budget
+        end, outer = self._budget_end, self.service.deadline
+
+        def remaining() -> float:
+            left = end - time.monotonic()
+            return min(left, outer()) if outer is not None else left
+
+        return self.service.connector_for(self.account, remaining)
 
     def write(self, connection: StockConnector, rows: Sequence[_Row]) -> dict[str, RowOutcome]:
         updates = [StockUpdate(stock_id=r.stock_id, quantity=r.target) for r in rows]

@@ -183,6 +183,8 @@ def import_item_sk(shop_product_id: int, shop_variant_id: int | None = None) -> 
 
 
 REFUSAL_PREFIX = "REFUSAL#"
+#: An account's stock push circuit breaker.
+STOCK_BREAKER_SK = "BREAKER#STOCK"
 
 
 def import_refusal_sk(line: int) -> str:
