@@ -21,6 +21,9 @@ from shophub.domain.orders import (
     DocumentType,
     HubOrder,
     OrderDocument,
+    OrderLine,
+    OrderTotals,
+    StatusChange,
     StatusSource,
     TrackingNumber,
     problem_code,
@@ -185,8 +188,45 @@ def _document(entry: OrderDocument, language: str) -> DocumentResponse:
     )
 
 
+def _status_change(change: StatusChange) -> StatusChangeResponse:
+    return StatusChangeResponse(
+        at=change.at,
+        status=change.status,
+        shop_state_id=change.shop_status_id,
+        source=change.source,
+        actor=change.actor,
+    )
+
+
+def _line(line: OrderLine) -> OrderLineResponse:
+    return OrderLineResponse(
+        hub_product_id=line.hub_product_id,
+        shop_product_id=line.shop_product_id,
+        shop_combination_id=line.shop_variant_id,
+        name=line.name,
+        quantity=line.quantity,
+        unit_price_gross=_money(line.unit_price_gross) or "0",
+        unit_price_net=_money(line.unit_price_net),
+        ean=line.ean,
+        symbol=line.symbol,
+    )
+
+
+def _totals(totals: OrderTotals) -> TotalsResponse:
+    return TotalsResponse(
+        paid_gross=_money(totals.paid_gross) or "0",
+        paid_net=_money(totals.paid_net) or "0",
+        products_gross=_money(totals.products_gross) or "0",
+        products_net=_money(totals.products_net) or "0",
+        shipping_gross=_money(totals.shipping_gross) or "0",
+        shipping_net=_money(totals.shipping_net) or "0",
+        discounts_gross=_money(totals.discounts_gross) or "0",
+        wrapping_gross=_money(totals.wrapping_gross) or "0",
+        currency=totals.currency,
+    )
+
+
 def order_response(order: HubOrder, language: str) -> OrderResponse:
-    totals = order.totals
     return OrderResponse(
         id=order.id,
         account_id=order.account_id,
@@ -199,41 +239,9 @@ def order_response(order: HubOrder, language: str) -> OrderResponse:
         shipping_method=order.shipping_method,
         unmapped=[UnmappedResponse.model_validate(u.model_dump()) for u in order.unmapped],
         frozen=order.frozen,
-        status_history=[
-            StatusChangeResponse(
-                at=change.at,
-                status=change.status,
-                shop_state_id=change.shop_status_id,
-                source=change.source,
-                actor=change.actor,
-            )
-            for change in order.status_history
-        ],
-        lines=[
-            OrderLineResponse(
-                hub_product_id=line.hub_product_id,
-                shop_product_id=line.shop_product_id,
-                shop_combination_id=line.shop_variant_id,
-                name=line.name,
-                quantity=line.quantity,
-                unit_price_gross=_money(line.unit_price_gross) or "0",
-                unit_price_net=_money(line.unit_price_net),
-                ean=line.ean,
-                symbol=line.symbol,
-            )
-            for line in order.lines
-        ],
-        totals=TotalsResponse(
-            paid_gross=_money(totals.paid_gross) or "0",
-            paid_net=_money(totals.paid_net) or "0",
-            products_gross=_money(totals.products_gross) or "0",
-            products_net=_money(totals.products_net) or "0",
-            shipping_gross=_money(totals.shipping_gross) or "0",
-            shipping_net=_money(totals.shipping_net) or "0",
-            discounts_gross=_money(totals.discounts_gross) or "0",
-            wrapping_gross=_money(totals.wrapping_gross) or "0",
-            currency=totals.currency,
-        ),
+        status_history=[_status_change(change) for change in order.status_history],
+        lines=[_line(line) for line in order.lines],
+        totals=_totals(order.totals),
         customer=order.customer.model_dump(mode="json") if order.customer else None,
         delivery_address=order.delivery_address.model_dump(mode="json") if order.delivery_address else None,
         invoice_address=order.invoice_address.model_dump(mode="json") if order.invoice_address else None,

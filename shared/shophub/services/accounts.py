@@ -55,7 +55,8 @@ from shophub.observability import logger
 from shophub.security.url_guard import Resolver, parse_shop_url, resolve_public
 
 if TYPE_CHECKING:
-    from shophub.connectors.base import Connector
+    from shophub.connectors.base import Connector, ConnectorProfile
+    from shophub.domain.shop import ConnectionInfo
     from shophub.domain.stock import PushBreaker
     from shophub.security.secrets import SecretStore
     from shophub.services.discovery import DiscoveryService
@@ -210,6 +211,48 @@ class AccountView:
     stock_push: PushBreaker | None = None
 
 
+@dataclass
+class _AccountEdit:
+    """What one :meth:`AccountService.update` call changes on an account."""
+
+    account: Account
+    #: the account fields to write
+    changes: dict[str, Any]
+    url_changed: bool
+    key_changed: bool
+    #: the request fields that change (``name``, ``shop_url``, ``api_key``), as the log names them
+    fields: list[str]
+
+    @classmethod
+    def of(
+        cls, account: Account, *, name: str | None, shop_url: str | None, api_key: str | None, allow_local: bool
+    ) -> _AccountEdit:
+        changes: dict[str, Any] = {}
+        if name is not None and name != account.name:
+            changes["name"] = name
+        url_changed = shop_url is not None and _normalised(shop_url, allow_local) != account.shop_url
+        key_changed = api_key is not None
+        fields = [
+            f
+            for f, changed in (("name", "name" in changes), ("shop_url", url_changed), ("api_key", key_changed))
+            if changed
+        ]
+        return cls(account, changes, url_changed, key_changed, fields)
+
+    def record_check(self, check: ConnectionCheck, now: datetime, api_key: str | None) -> None:
+        """Add what a passing re-check found (and the new key's last four characters)."""
+        self.changes.update(
+            shop_url=check.shop_url,
+            status="connected",
+            shop_version=check.shop_version,
+            permissions=check.permissions,
+            missing_permissions=check.missing_permissions,
+            last_check=check.record(now),
+        )
+        if api_key is not None:
+            self.changes["key_last4"] = api_key[-4:]
+
+
 class AccountService:
     """Create, read, change, check and delete a tenant's shop accounts."""
 
@@ -278,6 +321,12 @@ class AccountService:
         finally:
             if connector is not None:
                 connector.close()
+        return self._permissions_check(url, info, profile)
+
+    @staticmethod
+    def _permissions_check(url: str, info: ConnectionInfo, profile: ConnectorProfile) -> ConnectionCheck:
+        """The check's last step: it fails when the key lacks an essential permission; missing
+        optional ones are listed on a passing check."""
         needed = profile.needed_resources
         permissions = {res: sorted(methods) for res, methods in sorted(info.permissions.items()) if res in needed}
         optional = list(info.optional_missing)
@@ -398,10 +447,36 @@ class AccountService:
                 details=self._check_details(check, name=name),
             )
             raise ConnectionCheckFailedError(check, language)
+        account = self._new_account_with_key(tenant_id, name, platform, api_key, check)
+        try:
+            self.accounts.create(account)
+        except ShopAlreadyConnectedError as taken:
+            self.secrets.delete(account.secret_ref)
+            raise self._duplicate_logged(taken, tenant_id, name, actor, language) from None
+        except Exception:
+            self.secrets.delete(account.secret_ref)
+            raise
+        self.activity.append(
+            action="account.created",
+            outcome="ok",
+            message_key="account_created",
+            params={"name": name, "connection": check.message_text()},
+            actor=actor,
+            tenant_id=tenant_id,
+            account_id=account.id,
+            details=self._check_details(check, name=name),
+        )
+        return self.discovery.schedule(account, actor=actor, language=language)
+
+    def _new_account_with_key(
+        self, tenant_id: str, name: str, platform: str, api_key: str, check: ConnectionCheck
+    ) -> Account:
+        """The account for a shop that passed the check (not saved yet); its key is already in
+        the secret store, under the account's new id."""
         now = self.clock()
         account_id = new_id()
         secret_ref = self.secrets.put(account_id, api_key)
-        account = Account(
+        return Account(
             id=account_id,
             tenant_id=tenant_id,
             name=name,
@@ -418,25 +493,6 @@ class AccountService:
             updated_at=now,
             last_check=check.record(now),
         )
-        try:
-            self.accounts.create(account)
-        except ShopAlreadyConnectedError as taken:
-            self.secrets.delete(secret_ref)
-            raise self._duplicate_logged(taken, tenant_id, name, actor, language) from None
-        except Exception:
-            self.secrets.delete(secret_ref)
-            raise
-        self.activity.append(
-            action="account.created",
-            outcome="ok",
-            message_key="account_created",
-            params={"name": name, "connection": check.message_text()},
-            actor=actor,
-            tenant_id=tenant_id,
-            account_id=account_id,
-            details=self._check_details(check, name=name),
-        )
-        return self.discovery.schedule(account, actor=actor, language=language)
 
     # --- changing -------------------------------------------------------------------------------------
 
@@ -455,54 +511,68 @@ class AccountService:
         """Rename, or move to another URL / key. A new URL or key is checked first; a failing
         check changes nothing (422). A new URL also re-runs discovery."""
         account = self.accounts.get(tenant_id, account_id)
-        changes: dict[str, Any] = {}
-        if name is not None and name != account.name:
-            changes["name"] = name
-        url_changed = shop_url is not None and _normalised(shop_url, self.allow_local) != account.shop_url
-        key_changed = api_key is not None
-        fields = [
-            f
-            for f, changed in (("name", "name" in changes), ("shop_url", url_changed), ("api_key", key_changed))
-            if changed
-        ]
+        edit = _AccountEdit.of(account, name=name, shop_url=shop_url, api_key=api_key, allow_local=self.allow_local)
         old_key: str | None = None
-        if url_changed and shop_url is not None:
+        if edit.url_changed and shop_url is not None:
             self._ensure_shop_free(tenant_id, shop_url, account_id=account.id)
-        if url_changed or key_changed:
+        if edit.url_changed or edit.key_changed:
             old_key = self._stored_key(account)
             new_key = api_key if api_key is not None else old_key
-            check = self.check_credentials(
-                shop_url if url_changed and shop_url is not None else account.shop_url,
-                new_key or "",
-                platform=account.platform,
-                deadline=deadline,
+            target = shop_url if edit.url_changed and shop_url is not None else account.shop_url
+            check = self._recheck(
+                tenant_id, edit, target, new_key or "", actor=actor, language=language, deadline=deadline
             )
-            if not check.ok:
-                self.activity.append(
-                    action="account.update_failed",
-                    outcome="error",
-                    message_key="account_update_failed",
-                    params={"name": account.name, "connection": check.message_text()},
-                    actor=actor,
-                    tenant_id=tenant_id,
-                    account_id=account.id,
-                    details=self._check_details(check, fields=fields),
-                )
-                raise ConnectionCheckFailedError(check, language)
-            now = self.clock()
-            changes.update(
-                shop_url=check.shop_url,
-                status="connected",
-                shop_version=check.shop_version,
-                permissions=check.permissions,
-                missing_permissions=check.missing_permissions,
-                last_check=check.record(now),
-            )
-            if api_key is not None:
-                changes["key_last4"] = api_key[-4:]
-        if not changes:
+            edit.record_check(check, self.clock(), api_key)
+        if not edit.changes:
             return account
-        changes["updated_at"] = self.clock()
+        edit.changes["updated_at"] = self.clock()
+        saved = self._save_edit(tenant_id, edit, api_key, old_key)
+        self.activity.append(
+            action="account.updated",
+            outcome="ok",
+            message_key="account_updated",
+            params={"name": saved.name, "fields": ", ".join(edit.fields) or "-"},
+            actor=actor,
+            tenant_id=tenant_id,
+            account_id=account.id,
+            details={"fields": edit.fields, "shop_url": saved.shop_url, "shop_version": saved.shop_version},
+        )
+        if edit.url_changed:
+            saved = self.discovery.schedule(saved, actor=actor, language=language)
+        return saved
+
+    def _recheck(
+        self,
+        tenant_id: str,
+        edit: _AccountEdit,
+        shop_url: str,
+        api_key: str,
+        *,
+        actor: str,
+        language: str,
+        deadline: Deadline | None,
+    ) -> ConnectionCheck:
+        """The passing check of the account's new URL / key; a failing one is logged and raised
+        as :class:`ConnectionCheckFailedError` (nothing is changed)."""
+        account = edit.account
+        check = self.check_credentials(shop_url, api_key, platform=account.platform, deadline=deadline)
+        if not check.ok:
+            self.activity.append(
+                action="account.update_failed",
+                outcome="error",
+                message_key="account_update_failed",
+                params={"name": account.name, "connection": check.message_text()},
+                actor=actor,
+                tenant_id=tenant_id,
+                account_id=account.id,
+                details=self._check_details(check, fields=edit.fields),
+            )
+            raise ConnectionCheckFailedError(check, language)
+        return check
+
+    def _save_edit(self, tenant_id: str, edit: _AccountEdit, api_key: str | None, old_key: str | None) -> Account:
+        """Write the changed fields under the account's version, then the new key (if any)."""
+        account = edit.account
         # The versioned write goes first and the key follows only when it won: a concurrent change
         # or delete (both bump the version) makes this one fail before any key is written, so two
         # replacements never leave the key of the loser behind the winner's last four characters.
@@ -510,25 +580,13 @@ class AccountService:
             tenant_id,
             account.id,
             account.version,
-            moved_from=account.shop_url if url_changed else None,
-            **_json_fields(account, changes),
+            moved_from=account.shop_url if edit.url_changed else None,
+            **_json_fields(account, edit.changes),
         )
         if api_key is not None and api_key != old_key:
             self.secrets.put(account.id, api_key)
             if self.accounts.get(tenant_id, account.id, include_deleted=True).status == "deleted":
                 self.secrets.delete(account.secret_ref)  # deleted between the write and the key
-        self.activity.append(
-            action="account.updated",
-            outcome="ok",
-            message_key="account_updated",
-            params={"name": saved.name, "fields": ", ".join(fields) or "-"},
-            actor=actor,
-            tenant_id=tenant_id,
-            account_id=account.id,
-            details={"fields": fields, "shop_url": saved.shop_url, "shop_version": saved.shop_version},
-        )
-        if url_changed:
-            saved = self.discovery.schedule(saved, actor=actor, language=language)
         return saved
 
     # --- checking -------------------------------------------------------------------------------------

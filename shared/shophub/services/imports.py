@@ -621,46 +621,11 @@ class ImportService:
             self._report_and_release(run)
 
     def _report_and_release(self, run: Import, *, actor: str = "system") -> None:
-        entries: list[ReportEntry] = []
-        more = 0
-        for item in self.imports.iter_items(run.id, statuses=["skipped", "failed"]):
-            if len(entries) >= REPORT_ENTRIES_MAX:
-                more += 1
-                continue
-            entries.append(
-                ReportEntry(
-                    hub_product_id=item.hub_product_id,
-                    shop_product_id=item.shop_product_id,
-                    shop_variant_id=item.shop_variant_id,
-                    outcome=item.status,
-                    message=render_reason(item.reason_key, item.reason_params, "pl"),
-                )
-            )
-        at = run.finished_at or self.clock()
-        summary = {
-            "total": run.total,
-            "processed": run.processed,
-            "created": run.created,
-            "linked": run.linked,
-            "skipped": run.skipped,
-            "failed": run.failed,
-        }
-        if more:
-            summary["entries_left_out"] = more
-        self.reports.write(
-            Report(
-                id=run.id,
-                type="import",
-                account_id=run.account_id,
-                tenant_id=run.tenant_id,
-                at=at,
-                ok=run.created + run.linked,
-                failed=run.failed,
-                summary=summary,
-                source_id=run.id,
-            ),
-            entries,
-        )
+        """Finish an ended run's bookkeeping, in this order: its report, the account's import
+        lock, ``ProductsImported``, the activity entry and the run's ``reported`` flag."""
+        entries, more = self._report_entries(run)
+        summary = self._report_summary(run, more)
+        self._write_report(run, summary, entries)
         self.imports.release_lock(run.account_id, run.id)
         self.events.publish(
             "ProductsImported",
@@ -690,6 +655,57 @@ class ImportService:
             details={"import_id": run.id, "report_id": run.id, **summary},
         )
         self.imports.update(run, set_={"reported": True})
+
+    def _report_entries(self, run: Import) -> tuple[list[ReportEntry], int]:
+        """The report's entries (the run's skipped and failed items, up to
+        :data:`REPORT_ENTRIES_MAX`) and how many more were left out."""
+        entries: list[ReportEntry] = []
+        more = 0
+        for item in self.imports.iter_items(run.id, statuses=["skipped", "failed"]):
+            if len(entries) >= REPORT_ENTRIES_MAX:
+                more += 1
+                continue
+            entries.append(
+                ReportEntry(
+                    hub_product_id=item.hub_product_id,
+                    shop_product_id=item.shop_product_id,
+                    shop_variant_id=item.shop_variant_id,
+                    outcome=item.status,
+                    message=render_reason(item.reason_key, item.reason_params, "pl"),
+                )
+            )
+        return entries, more
+
+    @staticmethod
+    def _report_summary(run: Import, left_out: int) -> dict[str, int]:
+        """The run's counters, as the report, the event and the activity entry show them."""
+        summary = {
+            "total": run.total,
+            "processed": run.processed,
+            "created": run.created,
+            "linked": run.linked,
+            "skipped": run.skipped,
+            "failed": run.failed,
+        }
+        if left_out:
+            summary["entries_left_out"] = left_out
+        return summary
+
+    def _write_report(self, run: Import, summary: dict[str, int], entries: list[ReportEntry]) -> None:
+        self.reports.write(
+            Report(
+                id=run.id,
+                type="import",
+                account_id=run.account_id,
+                tenant_id=run.tenant_id,
+                at=run.finished_at or self.clock(),
+                ok=run.created + run.linked,
+                failed=run.failed,
+                summary=summary,
+                source_id=run.id,
+            ),
+            entries,
+        )
 
     # --- helpers ------------------------------------------------------------------------------------
 

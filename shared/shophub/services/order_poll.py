@@ -63,7 +63,7 @@ from shophub.domain.orders import (
     hub_order_id,
     shop_fingerprint,
 )
-from shophub.domain.shop import OrderCursor, OrderPage, ShopAddress, ShopOrder
+from shophub.domain.shop import OrderCursor, OrderPage, ShopAddress, ShopCustomer, ShopOrder
 from shophub.domain.stock import StockLevel
 from shophub.errors import ConcurrentUpdateError, NotFoundError, ShopError, ShopTransientError, ValidationError
 from shophub.i18n import DEFAULT_LANGUAGE, LANGUAGES, text, text_list
@@ -228,18 +228,10 @@ class OrderPollService:
     def poll(self, job: PollOrdersJob, *, attempt: int = 1, deadline: Deadline | None = None) -> PollResult:
         """Poll one account. Raises on transient failures (the message comes back)."""
         language = job.language if job.language in LANGUAGES else DEFAULT_LANGUAGE
-        try:
-            account = self.accounts.get(job.tenant_id, job.account_id)
-        except NotFoundError:
-            logger.info("order poll skipped: the account is gone", extra={"account_id": job.account_id})
-            return PollResult("skipped")
-        settings = self.config.get_order_settings(account.id, default_fetch_from=account.created_at, consistent=True)
-        if not settings.fetch_enabled:
-            logger.info("order poll skipped: fetching is disabled", extra={"account_id": account.id})
-            return PollResult("skipped")
-        if settings.landing_status is None:
-            self._log_run(account, "error", "log_poll_landing_status_missing", {}, job.actor, {})
-            return PollResult("failed")
+        ready = self._account_to_poll(job)
+        if isinstance(ready, PollResult):
+            return ready
+        account, settings = ready
         run_id = new_ulid()
         cursor = self.cursors.acquire(account.id, run_id, now=self.clock(), lease_seconds=self.lease_seconds)
         if cursor is None:
@@ -256,37 +248,61 @@ class OrderPollService:
             outcome = self._run_pages(run, cursor, deadline)
         except ShopTransientError as error:
             self._release(run, cursor, finished=False, error=error.code)
-            final = attempt >= MAX_ATTEMPTS
-            key = "log_poll_failed" if final else "log_poll_retry"
-            self._log_run(
-                account,
-                "error",
-                key,
-                {"detail": error.shop_message},
-                job.actor,
-                {"code": error.code, "attempt": attempt, "will_retry": not final, **run.stats.as_dict()},
-            )
+            self._log_failure(run, job, attempt, error, will_retry=attempt < MAX_ATTEMPTS)
             raise
         except (ShopError, NotFoundError, ValidationError) as error:
             # permanent: the shop refuses (key, permissions, hostile answers), or the account's
             # key or time zone is unusable; logged, the message is not retried
             self._release(run, cursor, finished=False, error=error.code)
-            detail = error.shop_message if isinstance(error, ShopError) else (error.detail or error.code)
-            self._log_run(
-                account,
-                "error",
-                "log_poll_failed",
-                {"detail": detail},
-                job.actor,
-                {"code": error.code, "attempt": attempt, "will_retry": False, **run.stats.as_dict()},
-            )
+            self._log_failure(run, job, attempt, error, will_retry=False)
             return PollResult("failed", run.stats, run_id)
         except Exception:
             self._release(run, cursor, finished=False, error="internal_error")
             raise
+        return self._finish(run, cursor, outcome, job)
+
+    def _account_to_poll(self, job: PollOrdersJob) -> tuple[Account, OrderSettings] | PollResult:
+        """The account and its order settings, or the result of a poll that has nothing to do."""
+        try:
+            account = self.accounts.get(job.tenant_id, job.account_id)
+        except NotFoundError:
+            logger.info("order poll skipped: the account is gone", extra={"account_id": job.account_id})
+            return PollResult("skipped")
+        settings = self.config.get_order_settings(account.id, default_fetch_from=account.created_at, consistent=True)
+        if not settings.fetch_enabled:
+            logger.info("order poll skipped: fetching is disabled", extra={"account_id": account.id})
+            return PollResult("skipped")
+        if settings.landing_status is None:
+            self._log_run(account, "error", "log_poll_landing_status_missing", {}, job.actor, {})
+            return PollResult("failed")
+        return account, settings
+
+    def _log_failure(
+        self,
+        run: _Run,
+        job: PollOrdersJob,
+        attempt: int,
+        error: ShopError | NotFoundError | ValidationError,
+        *,
+        will_retry: bool,
+    ) -> None:
+        """The failed run's entry: ``log_poll_retry`` while the message comes back, else ``log_poll_failed``."""
+        detail = error.shop_message if isinstance(error, ShopError) else (error.detail or error.code)
+        self._log_run(
+            run.account,
+            "error",
+            "log_poll_retry" if will_retry else "log_poll_failed",
+            {"detail": detail},
+            job.actor,
+            {"code": error.code, "attempt": attempt, "will_retry": will_retry, **run.stats.as_dict()},
+        )
+
+    def _finish(self, run: _Run, cursor: PollCursor, outcome: PollOutcome, job: PollOrdersJob) -> PollResult:
+        """Release the lease after the pages, log what was found and queue the rest of a partial run."""
+        account = run.account
         if outcome == "lost_lease":
             logger.warning("order poll lost its lease", extra={"account_id": account.id})
-            return PollResult(outcome, run.stats, run_id)
+            return PollResult(outcome, run.stats, run.run_id)
         self._release(run, cursor, finished=outcome == "done", error=None)
         stats = run.stats
         if stats.imported or stats.updated:  # a poll that found nothing is only the cursor's last_poll_at
@@ -311,10 +327,10 @@ class OrderPollService:
         if outcome == "partial":
             self.poll_queue().send(
                 PollOrdersJob(
-                    tenant_id=account.tenant_id, account_id=account.id, reason="continue", language=language
+                    tenant_id=account.tenant_id, account_id=account.id, reason="continue", language=run.language
                 ).model_dump(mode="json")
             )
-        return PollResult(outcome, stats, run_id)
+        return PollResult(outcome, stats, run.run_id)
 
     def _prepare(
         self, run_id: str, account: Account, settings: OrderSettings, cursor: PollCursor, language: str, actor: str
@@ -682,12 +698,8 @@ def _address(address: ShopAddress | None) -> OrderAddress | None:
     )
 
 
-def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Offer], now: datetime) -> HubOrder:
-    """The hub order for a shop order seen for the first time (lines fixed from now on)."""
-    unmapped: list[UnmappedEntry] = []
-    payment = run.mappings.payment.get(shop.payment_module)
-    if payment is None:
-        unmapped.append(UnmappedEntry(kind="payment_method", shop_value=shop.payment_module))
+def _shipping_method(shop: ShopOrder, run: _Run, unmapped: list[UnmappedEntry]) -> tuple[str | None, int | None]:
+    """(hub shipping method, carrier reference) of a shop order; a missing mapping goes to ``unmapped``."""
     shipping: str | None = None
     reference = shop.carrier_reference
     if reference is None and shop.carrier_id is not None:
@@ -698,6 +710,13 @@ def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Off
             unmapped.append(UnmappedEntry(kind="shipping_method", shop_value=str(reference)))
     elif shop.carrier_id is not None:
         unmapped.append(UnmappedEntry(kind="shipping_method", shop_value=f"id:{shop.carrier_id}"))
+    return shipping, reference
+
+
+def _order_lines(
+    shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Offer], unmapped: list[UnmappedEntry]
+) -> list[OrderLine]:
+    """The hub order's lines; a line without a linked hub product goes to ``unmapped``."""
     lines = []
     for line in shop.lines:
         offer = offers.get((line.product_id, line.variant_id))
@@ -720,9 +739,45 @@ def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Off
                 symbol=line.identifiers.get(run.field_mapping.symbol, ""),
             )
         )
+    return lines
+
+
+def _order_totals(shop: ShopOrder) -> OrderTotals:
     totals = shop.totals
+    return OrderTotals(
+        paid_gross=_money(totals.paid_gross) or Decimal(0),
+        paid_net=_money(totals.paid_net) or Decimal(0),
+        products_gross=_money(totals.products_gross) or Decimal(0),
+        products_net=_money(totals.products_net) or Decimal(0),
+        shipping_gross=_money(totals.shipping_gross) or Decimal(0),
+        shipping_net=_money(totals.shipping_net) or Decimal(0),
+        discounts_gross=_money(totals.discounts_gross) or Decimal(0),
+        wrapping_gross=_money(totals.wrapping_gross) or Decimal(0),
+        currency=shop.currency,
+    )
+
+
+def _customer(customer: ShopCustomer | None) -> OrderCustomer | None:
+    if customer is None:
+        return None
+    return OrderCustomer(
+        shop_customer_id=customer.id,
+        firstname=customer.firstname,
+        lastname=customer.lastname,
+        email=customer.email,
+        company=customer.company,
+    )
+
+
+def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Offer], now: datetime) -> HubOrder:
+    """The hub order for a shop order seen for the first time (lines fixed from now on)."""
+    unmapped: list[UnmappedEntry] = []
+    payment = run.mappings.payment.get(shop.payment_module)
+    if payment is None:
+        unmapped.append(UnmappedEntry(kind="payment_method", shop_value=shop.payment_module))
+    shipping, reference = _shipping_method(shop, run, unmapped)
+    lines = _order_lines(shop, run, offers, unmapped)
     landing = run.settings.landing_status or ""
-    customer = shop.customer
     return HubOrder(
         id=hub_order_id(run.account.id, shop.id),
         tenant_id=run.tenant_id,
@@ -743,26 +798,8 @@ def build_order(shop: ShopOrder, run: _Run, offers: Mapping[tuple[int, int], Off
         unmapped=unmapped,
         frozen=landing not in run.settings.update_statuses,
         lines=lines,
-        totals=OrderTotals(
-            paid_gross=_money(totals.paid_gross) or Decimal(0),
-            paid_net=_money(totals.paid_net) or Decimal(0),
-            products_gross=_money(totals.products_gross) or Decimal(0),
-            products_net=_money(totals.products_net) or Decimal(0),
-            shipping_gross=_money(totals.shipping_gross) or Decimal(0),
-            shipping_net=_money(totals.shipping_net) or Decimal(0),
-            discounts_gross=_money(totals.discounts_gross) or Decimal(0),
-            wrapping_gross=_money(totals.wrapping_gross) or Decimal(0),
-            currency=shop.currency,
-        ),
-        customer=OrderCustomer(
-            shop_customer_id=customer.id,
-            firstname=customer.firstname,
-            lastname=customer.lastname,
-            email=customer.email,
-            company=customer.company,
-        )
-        if customer
-        else None,
+        totals=_order_totals(shop),
+        customer=_customer(shop.customer),
         delivery_address=_address(shop.delivery_address),
         invoice_address=_address(shop.invoice_address),
         note=shop.note,
@@ -806,6 +843,21 @@ def drift_lines(lines: Iterable[OrderLine], shop: ShopOrder) -> list[DriftLine]:
 Note = tuple[str, Literal["ok", "error"], str, dict[str, Any], dict[str, Any]]
 
 
+@dataclass
+class _ShopChange:
+    """A change in the shop applied to a stored order: what changed, and the entries to log."""
+
+    existing: HubOrder
+    shop: ShopOrder
+    now: datetime
+    changes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return _ref(self.existing)
+
+
 def apply_shop_change(
     existing: HubOrder, shop: ShopOrder, run: _Run, now: datetime
 ) -> tuple[HubOrder, list[str], list[Note]]:
@@ -813,77 +865,90 @@ def apply_shop_change(
     recorded; a changed cart is recorded as ``drift`` (lines stay); the status follows the shop
     through the status mapping while the order is not frozen and its status is one of
     ``update_statuses`` (and ``sync.update_statuses`` is on)."""
-    settings = run.settings
-    changes: list[str] = []
-    notes: list[Note] = []
-    ref = _ref(existing)
+    change = _ShopChange(existing, shop, now)
     update: dict[str, Any] = {
         "shop_updated_at": shop.updated_at,
         "shop_status_id": shop.current_state,
         "shop_fingerprint": fingerprint_of(shop),
     }
+    _record_drift(change, update)
+    after = _follow_shop_state(change, existing.model_copy(update=update), run)
+    if change.changes:
+        after = after.model_copy(update={"updated_at": now, "run_id": run.run_id, "last_event": ORDER_UPDATED})
+    return after, change.changes, change.notes
+
+
+def _record_drift(change: _ShopChange, update: dict[str, Any]) -> None:
+    """Set ``drift`` in ``update`` when the shop's cart now differs (or no longer differs)."""
+    existing, shop = change.existing, change.shop
     differences = drift_lines(existing.lines, shop)
     if differences:
         if existing.drift is None or existing.drift.lines != differences:
             update["drift"] = OrderDrift(
-                detected_at=now,
+                detected_at=change.now,
                 shop_updated_at=shop.updated_at,
                 lines=differences,
                 shop_paid_gross=_money(shop.totals.paid_gross),
             )
-            changes.append("drift")
+            change.changes.append("drift")
             changed_lines = ", ".join(
                 f"{d.shop_product_id}:{d.shop_variant_id} {d.hub_quantity} → {d.shop_quantity}" for d in differences
             )
-            notes.append(
+            change.notes.append(
                 (
                     "orders.drifted",
                     "error",
                     "log_order_drift",
-                    {"reference": ref, "changes": changed_lines},
+                    {"reference": change.ref, "changes": changed_lines},
                     {"drift": [d.model_dump(mode="json") for d in differences]},
                 )
             )
     elif existing.drift is not None:
         update["drift"] = None
-        changes.append("drift")
-    after = existing.model_copy(update=update)
-    if shop.current_state != existing.shop_status_id and not existing.frozen:
-        if existing.status not in settings.update_statuses:
-            after = after.model_copy(update={"frozen": True})
-            changes.append("frozen")
-            notes.append(("orders.frozen", "ok", "log_order_frozen", {"reference": ref}, {}))
-        elif settings.sync.update_statuses:
-            target = run.mappings.status.get(str(shop.current_state))
-            if target is None:
-                notes.append(
-                    (
-                        "orders.status_unmapped",
-                        "error",
-                        "log_order_state_unmapped",
-                        {"reference": ref, "shop_state": shop.current_state},
-                        {"shop_status_id": shop.current_state},
-                    )
-                )
-            elif target != existing.status:
-                after = with_status(
-                    after, target, settings, now, source="shop", actor=run.actor, shop_status_id=shop.current_state
-                )
-                changes.append("status")
-                notes.append(
-                    (
-                        "orders.status_changed",
-                        "ok",
-                        "log_order_status_from_shop",
-                        {"reference": ref, "status": target, "shop_state": shop.current_state},
-                        {"previous_status": existing.status, "status": target, "shop_status_id": shop.current_state},
-                    )
-                )
-                if after.frozen:
-                    notes.append(("orders.frozen", "ok", "log_order_frozen", {"reference": ref}, {}))
-    if changes:
-        after = after.model_copy(update={"updated_at": now, "run_id": run.run_id, "last_event": ORDER_UPDATED})
-    return after, changes, notes
+        change.changes.append("drift")
+
+
+def _follow_shop_state(change: _ShopChange, after: HubOrder, run: _Run) -> HubOrder:
+    """``after`` once a new shop state is followed: the order is frozen when its status may no
+    longer change, else it takes the mapped status (when status sync is on)."""
+    existing, shop, settings, ref = change.existing, change.shop, run.settings, change.ref
+    if shop.current_state == existing.shop_status_id or existing.frozen:
+        return after
+    if existing.status not in settings.update_statuses:
+        after = after.model_copy(update={"frozen": True})
+        change.changes.append("frozen")
+        change.notes.append(("orders.frozen", "ok", "log_order_frozen", {"reference": ref}, {}))
+        return after
+    if not settings.sync.update_statuses:
+        return after
+    target = run.mappings.status.get(str(shop.current_state))
+    if target is None:
+        change.notes.append(
+            (
+                "orders.status_unmapped",
+                "error",
+                "log_order_state_unmapped",
+                {"reference": ref, "shop_state": shop.current_state},
+                {"shop_status_id": shop.current_state},
+            )
+        )
+    elif target != existing.status:
+        after = with_status(
+            after, target, settings, change.now, source="shop", actor=run.actor, shop_status_id=shop.current_state
+        )
+        change.changes.append("status")
+        change.notes.append(
+            (
+                "orders.status_changed",
+                "ok",
+                "log_order_status_from_shop",
+                {"reference": ref, "status": target, "shop_state": shop.current_state},
+                {"previous_status": existing.status, "status": target, "shop_status_id": shop.current_state},
+            )
+        )
+        if after.frozen:
+            change.notes.append(("orders.frozen", "ok", "log_order_frozen", {"reference": ref}, {}))
+    return after
 
 
 def fingerprint_of(shop: ShopOrder) -> str:

@@ -125,6 +125,20 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """Internal: one logical request, the same on every attempt."""
+
+    method: str
+    url: str
+    request_id: str
+    #: ``"GET /api/orders"``: what logs and errors name the request by (no query, no key)
+    label: str
+    is_read: bool
+    #: whether an attempt that may have reached the shop can be sent again
+    repeatable: bool
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     if not value:
@@ -233,17 +247,7 @@ class PrestaShopClient:
         asks for JSON but accepts XML or an empty body too (write answers); ``"xml"`` requires XML;
         ``"none"`` ignores the body unless it is an HTML page.
         """
-        method = method.upper()
-        is_read = method in ("GET", "HEAD")
-        repeatable = is_read if idempotent is None else idempotent
-        query = query or Query()
-        if output in ("json", "auto"):
-            query = query.param("output_format", "JSON")
-        encoded = query.encode()
-        url = self.api_root + path.lstrip("/") + (f"?{encoded}" if encoded else "")
-        request_id = uuid.uuid4().hex[:16]
-        label = f"{method} /api/{path.lstrip('/').split('?', 1)[0]}"
-
+        call = self._call(method, path, query, idempotent, output)
         attempt = 0
         garbled = 0
         last_error: ShopError | None = None
@@ -255,30 +259,50 @@ class PrestaShopClient:
                     raise last_error
                 raise self._error(
                     ShopTimeoutError,
-                    f"{label}: no time left before the deadline",
-                    request_id=request_id,
+                    f"{call.label}: no time left before the deadline",
+                    request_id=call.request_id,
                 )
             try:
-                return self._attempt(method, url, body, output, request_id, label, attempt, remaining)
+                return self._attempt(
+                    call.method, call.url, body, output, call.request_id, call.label, attempt, remaining
+                )
             except _Retryable as exc:
                 failed = exc
             # Decided and raised outside the ``except`` block so that no exception carries the
             # low-level one (which may quote headers or URLs) as its context.
             last_error = failed.error
-            delay = self._retry_delay(failed, attempt, is_read, repeatable, garbled)
+            delay = self._retry_delay(failed, attempt, call.is_read, call.repeatable, garbled)
             if isinstance(failed.error, ShopResponseError):
                 garbled += 1
             if delay is None:
                 raise failed.error
             logger.warning(
                 "shop request %s failed (%s), retrying in %.2fs (attempt %d, request %s)",
-                label,
+                call.label,
                 failed.error.code,
                 delay,
                 attempt,
-                request_id,
+                call.request_id,
             )
             self._sleep(delay)
+
+    def _call(self, method: str, path: str, query: Query | None, idempotent: bool | None, output: Output) -> _Call:
+        """The request every attempt of :meth:`request` sends: its URL, id and retry rules."""
+        method = method.upper()
+        is_read = method in ("GET", "HEAD")
+        repeatable = is_read if idempotent is None else idempotent
+        query = query or Query()
+        if output in ("json", "auto"):
+            query = query.param("output_format", "JSON")
+        encoded = query.encode()
+        return _Call(
+            method=method,
+            url=self.api_root + path.lstrip("/") + (f"?{encoded}" if encoded else ""),
+            request_id=uuid.uuid4().hex[:16],
+            label=f"{method} /api/{path.lstrip('/').split('?', 1)[0]}",
+            is_read=is_read,
+            repeatable=repeatable,
+        )
 
     def _retry_delay(
         self, failed: _Retryable, attempt: int, is_read: bool, repeatable: bool, garbled: int

@@ -117,6 +117,32 @@ _SPLITTABLE = (ShopResponseError, ShopServerError, ShopRequestRejectedError)
 WriteMode = Literal["patch", "put"]
 
 
+def _shop_timezone(timezone: str | None) -> ZoneInfo:
+    """The shop's timezone (``DEFAULT_TIMEZONE`` when not given); unknown names are invalid input."""
+    try:
+        return ZoneInfo(timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError(
+            f"unknown timezone {timezone!r}",
+            details=[FieldProblem("timezone", "unknown timezone")],
+            params={"detail": f"unknown timezone {timezone!r}"},
+        ) from None
+
+
+def _client_options(
+    max_response_bytes: int | None, sleep: Callable[[float], None] | None, rng: Callable[[], float] | None
+) -> dict[str, Any]:
+    """The optional :class:`PrestaShopClient` arguments that were given, so its defaults apply otherwise."""
+    options: dict[str, Any] = {}
+    if max_response_bytes is not None:
+        options["max_response_bytes"] = max_response_bytes
+    if sleep is not None:
+        options["sleep"] = sleep
+    if rng is not None:
+        options["rng"] = rng
+    return options
+
+
 class PrestaShopConnector:
     """One PrestaShop shop reached with one webservice key.
 
@@ -152,21 +178,7 @@ class PrestaShopConnector:
         max_url_length: int = MAX_URL_LENGTH,
         employee_id: int = 1,
     ) -> None:
-        try:
-            self._tz = ZoneInfo(timezone or DEFAULT_TIMEZONE)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ValidationError(
-                f"unknown timezone {timezone!r}",
-                details=[FieldProblem("timezone", "unknown timezone")],
-                params={"detail": f"unknown timezone {timezone!r}"},
-            ) from None
-        client_options: dict[str, Any] = {}
-        if max_response_bytes is not None:
-            client_options["max_response_bytes"] = max_response_bytes
-        if sleep is not None:
-            client_options["sleep"] = sleep
-        if rng is not None:
-            client_options["rng"] = rng
+        self._tz = _shop_timezone(timezone)
         self._client = PrestaShopClient(
             shop_url,
             api_key,
@@ -176,7 +188,7 @@ class PrestaShopConnector:
             retry=retry,
             allow_local=allow_local,
             resolver=resolver,
-            **client_options,
+            **_client_options(max_response_bytes, sleep, rng),
         )
         self._language_id = language_id
         self._shop_id = shop_id

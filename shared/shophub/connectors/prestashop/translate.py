@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -210,6 +212,59 @@ def order_line(row: Record, detail: Record | None) -> ShopOrderLine:
     )
 
 
+def _order_lines(record: Record, details: Sequence[Record]) -> list[ShopOrderLine]:
+    """The order's lines: its ``order_rows`` completed by ``details``, or the details alone."""
+    details_by_id: dict[int, Record] = {}
+    for detail in details:
+        try:
+            details_by_id[record_id(detail)] = detail
+        except RecordError:
+            continue
+    rows = association(record, "order_rows")
+    if rows:
+        return [order_line(row, details_by_id.get(as_int(row.get("id"), "order_rows.id"))) for row in rows]
+    return [order_line({}, d) for d in details]
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderLinks:
+    """The ids an ``orders`` record points at (None where the shop stores 0)."""
+
+    carrier_id: int | None
+    currency_id: int | None
+    customer_id: int | None
+    delivery_id: int | None
+    invoice_id: int | None
+    invoice_number: int | None
+
+    @classmethod
+    def of(cls, record: Record) -> _OrderLinks:
+        return cls(
+            carrier_id=as_opt_int(record.get("id_carrier"), "id_carrier", zero_is_none=True),
+            currency_id=as_opt_int(record.get("id_currency"), "id_currency", zero_is_none=True),
+            customer_id=as_opt_int(record.get("id_customer"), "id_customer", zero_is_none=True),
+            delivery_id=as_opt_int(record.get("id_address_delivery"), "id_address_delivery", zero_is_none=True),
+            invoice_id=as_opt_int(record.get("id_address_invoice"), "id_address_invoice", zero_is_none=True),
+            invoice_number=as_opt_int(record.get("invoice_number"), "invoice_number", zero_is_none=True),
+        )
+
+
+def _order_totals(record: Record) -> ShopOrderTotals:
+    return ShopOrderTotals(
+        paid_gross=_money(record, "total_paid_tax_incl"),
+        paid_net=_money(record, "total_paid_tax_excl"),
+        paid_real=_money(record, "total_paid_real"),
+        products_gross=_money(record, "total_products_wt"),
+        products_net=_money(record, "total_products"),
+        shipping_gross=_money(record, "total_shipping_tax_incl"),
+        shipping_net=_money(record, "total_shipping_tax_excl"),
+        discounts_gross=_money(record, "total_discounts_tax_incl"),
+        discounts_net=_money(record, "total_discounts_tax_excl"),
+        wrapping_gross=_money(record, "total_wrapping_tax_incl"),
+        wrapping_net=_money(record, "total_wrapping_tax_excl"),
+    )
+
+
 def order(
     record: Record,
     tz: ZoneInfo,
@@ -223,26 +278,11 @@ def order(
     """A full order with lines, customer and addresses (lookups are by shop id)."""
     customers = customers or {}
     addresses = addresses or {}
-    details_by_id: dict[int, Record] = {}
-    for detail in details:
-        try:
-            details_by_id[record_id(detail)] = detail
-        except RecordError:
-            continue
-    rows = association(record, "order_rows")
-    if rows:
-        lines = [order_line(row, details_by_id.get(as_int(row.get("id"), "order_rows.id"))) for row in rows]
-    else:
-        lines = [order_line({}, d) for d in details]
+    lines = _order_lines(record, details)
     local_upd = shop_local(record.get("date_upd"))
     if local_upd is None:
         raise RecordError("date_upd: missing")
-    carrier_id = as_opt_int(record.get("id_carrier"), "id_carrier", zero_is_none=True)
-    currency_id = as_opt_int(record.get("id_currency"), "id_currency", zero_is_none=True)
-    customer_id = as_opt_int(record.get("id_customer"), "id_customer", zero_is_none=True)
-    delivery_id = as_opt_int(record.get("id_address_delivery"), "id_address_delivery", zero_is_none=True)
-    invoice_id = as_opt_int(record.get("id_address_invoice"), "id_address_invoice", zero_is_none=True)
-    invoice_number = as_opt_int(record.get("invoice_number"), "invoice_number", zero_is_none=True)
+    links = _OrderLinks.of(record)
     rate = record.get("conversion_rate")
     try:
         return ShopOrder(
@@ -251,43 +291,31 @@ def order(
             current_state=as_int(record.get("current_state"), "current_state"),
             payment_module=as_str(record.get("module")),
             payment_name=as_str(record.get("payment")),
-            carrier_id=carrier_id,
-            carrier_reference=(carrier_references or {}).get(carrier_id) if carrier_id else None,
-            currency_id=currency_id,
-            currency=(currency_codes or {}).get(currency_id) if currency_id else None,
+            carrier_id=links.carrier_id,
+            carrier_reference=(carrier_references or {}).get(links.carrier_id) if links.carrier_id else None,
+            currency_id=links.currency_id,
+            currency=(currency_codes or {}).get(links.currency_id) if links.currency_id else None,
             conversion_rate=None if rate in (None, "") else as_decimal(rate, "conversion_rate"),
             language_id=as_opt_int(record.get("id_lang"), "id_lang", zero_is_none=True),
             shop_id=as_opt_int(record.get("id_shop"), "id_shop", zero_is_none=True),
-            customer_id=customer_id,
-            delivery_address_id=delivery_id,
-            invoice_address_id=invoice_id,
+            customer_id=links.customer_id,
+            delivery_address_id=links.delivery_id,
+            invoice_address_id=links.invoice_id,
             valid=as_bool(record.get("valid")),
             note=as_str(record.get("note")),
             gift=as_bool(record.get("gift")),
             gift_message=as_str(record.get("gift_message")),
             shipping_number=as_str(record.get("shipping_number")),
-            invoice_number=invoice_number,
+            invoice_number=links.invoice_number,
             invoice_date=as_utc(record.get("invoice_date"), tz),
             created_at=as_utc(record.get("date_add"), tz),
             updated_at=as_utc(record.get("date_upd"), tz),
             updated_at_local=local_upd,
-            totals=ShopOrderTotals(
-                paid_gross=_money(record, "total_paid_tax_incl"),
-                paid_net=_money(record, "total_paid_tax_excl"),
-                paid_real=_money(record, "total_paid_real"),
-                products_gross=_money(record, "total_products_wt"),
-                products_net=_money(record, "total_products"),
-                shipping_gross=_money(record, "total_shipping_tax_incl"),
-                shipping_net=_money(record, "total_shipping_tax_excl"),
-                discounts_gross=_money(record, "total_discounts_tax_incl"),
-                discounts_net=_money(record, "total_discounts_tax_excl"),
-                wrapping_gross=_money(record, "total_wrapping_tax_incl"),
-                wrapping_net=_money(record, "total_wrapping_tax_excl"),
-            ),
+            totals=_order_totals(record),
             lines=lines,
-            customer=customers.get(customer_id) if customer_id else None,
-            delivery_address=addresses.get(delivery_id) if delivery_id else None,
-            invoice_address=addresses.get(invoice_id) if invoice_id else None,
+            customer=customers.get(links.customer_id) if links.customer_id else None,
+            delivery_address=addresses.get(links.delivery_id) if links.delivery_id else None,
+            invoice_address=addresses.get(links.invoice_id) if links.invoice_id else None,
         )
     except ValidationError as exc:
         raise _model_error(exc) from None
@@ -342,6 +370,110 @@ def gross_price(net: Decimal, rate: Decimal | None) -> Decimal | None:
     return (net * (Decimal(1) + rate / Decimal(100))).quantize(_MONEY, rounding=ROUND_HALF_UP)
 
 
+@dataclass(frozen=True, slots=True)
+class _ProductBase:
+    """What every variant of one product shares: its name, base price, tax rate and stock rows."""
+
+    product_id: int
+    name: str
+    price: Decimal
+    tax_rate: Decimal | None
+    active: bool
+    updated_at: datetime | None
+    #: ``id_product_attribute`` → ``stock_availables`` id, from the product's associations
+    stock_ids: Mapping[int, int]
+    #: ``id_product_attribute`` → ``stock_availables`` record; None when stock was not asked for
+    stock_rows: Mapping[int, Record] | None
+
+    def stock_of(self, attr: int) -> tuple[int | None, int | None]:
+        """(stock id, quantity) of one variant; the quantity is None without a stock record."""
+        row = (self.stock_rows or {}).get(attr)
+        stock_id = self.stock_ids.get(attr)
+        if row is not None:
+            stock_id = stock_id or as_int(row.get("id"), "stock_availables.id")
+            return stock_id, as_int(row.get("quantity"), "quantity")
+        return stock_id, None
+
+    def quantity(self, quantity: int | None) -> int | None:
+        return quantity if self.stock_rows is not None else None
+
+
+def _product_base(
+    product: Record,
+    stock_rows: Mapping[int, Record] | None,
+    tax_rates: Mapping[int, Decimal],
+    tz: ZoneInfo,
+    language_id: int,
+) -> _ProductBase:
+    product_id = record_id(product)
+    product_name = lang_value(product.get("name"), language_id).strip()
+    if not product_name:
+        raise RecordError("name: empty")
+    base_price = as_decimal(product.get("price", "0"), "price")
+    group = as_opt_int(product.get("id_tax_rules_group"), "id_tax_rules_group") or 0
+    rate = Decimal(0) if group == 0 else tax_rates.get(group)
+    active = as_bool(product.get("active"))
+    updated = as_utc(product.get("date_upd"), tz)
+    stock_ids: dict[int, int] = {}
+    for entry in association(product, "stock_availables"):
+        attr = as_opt_int(entry.get("id_product_attribute"), "stock_availables.id_product_attribute") or 0
+        stock_ids.setdefault(attr, as_int(entry.get("id"), "stock_availables.id"))
+    return _ProductBase(product_id, product_name, base_price, rate, active, updated, stock_ids, stock_rows)
+
+
+def _universal_variant(product: Record, base: _ProductBase) -> ShopVariant:
+    """The only variant of a product without combinations."""
+    stock_id, quantity = base.stock_of(0)
+    return ShopVariant(
+        product_id=base.product_id,
+        variant_id=0,
+        name=base.name,
+        product_name=base.name,
+        variant_name=UNIVERSAL_VARIANT_NAME,
+        identifiers={name: as_str(product.get(name)).strip() for name in IDENTIFIER_FIELDS},
+        price_net=base.price,
+        price_gross=gross_price(base.price, base.tax_rate),
+        tax_rate=base.tax_rate,
+        active=base.active,
+        is_default=True,
+        stock_id=stock_id,
+        quantity=base.quantity(quantity),
+        product_updated_at=base.updated_at,
+    )
+
+
+def _combination_variant(
+    combination: Record, product: Record, base: _ProductBase, options: Mapping[int, VariantOption]
+) -> ShopVariant:
+    """The variant of one ``combinations`` record, named after its option values."""
+    variant_id = record_id(combination)
+    chosen = [
+        options[as_int(v.get("id"), "product_option_values.id")]
+        for v in association(combination, "product_option_values")
+        if as_opt_int(v.get("id"), "product_option_values.id") in options
+    ]
+    labels = ", ".join(o.name for o in chosen if o.name)
+    price = base.price + as_decimal(combination.get("price", "0"), "combination price")
+    stock_id, quantity = base.stock_of(variant_id)
+    return ShopVariant(
+        product_id=base.product_id,
+        variant_id=variant_id,
+        name=f"{base.name} - {labels}" if labels else base.name,
+        product_name=base.name,
+        variant_name=labels or f"#{variant_id}",
+        options=chosen,
+        identifiers={name: _identifier(combination, product, name) for name in IDENTIFIER_FIELDS},
+        price_net=price,
+        price_gross=gross_price(price, base.tax_rate),
+        tax_rate=base.tax_rate,
+        active=base.active,
+        is_default=as_bool(combination.get("default_on")),
+        stock_id=stock_id,
+        quantity=base.quantity(quantity),
+        product_updated_at=base.updated_at,
+    )
+
+
 def product_variants(
     product: Record,
     combinations: Sequence[Record],
@@ -358,80 +490,10 @@ def product_variants(
     when stock was not asked for). Identifiers of a combination fall back to the product's when
     empty, as PrestaShop's own cart does.
     """
-    product_id = record_id(product)
-    product_name = lang_value(product.get("name"), language_id).strip()
-    if not product_name:
-        raise RecordError("name: empty")
-    base_price = as_decimal(product.get("price", "0"), "price")
-    group = as_opt_int(product.get("id_tax_rules_group"), "id_tax_rules_group") or 0
-    rate = Decimal(0) if group == 0 else tax_rates.get(group)
-    active = as_bool(product.get("active"))
-    updated = as_utc(product.get("date_upd"), tz)
-    stock_ids: dict[int, int] = {}
-    for entry in association(product, "stock_availables"):
-        attr = as_opt_int(entry.get("id_product_attribute"), "stock_availables.id_product_attribute") or 0
-        stock_ids.setdefault(attr, as_int(entry.get("id"), "stock_availables.id"))
-
-    def stock_of(attr: int) -> tuple[int | None, int | None]:
-        row = (stock_rows or {}).get(attr)
-        stock_id = stock_ids.get(attr)
-        if row is not None:
-            stock_id = stock_id or as_int(row.get("id"), "stock_availables.id")
-            return stock_id, as_int(row.get("quantity"), "quantity")
-        return stock_id, None
-
-    variants: list[ShopVariant] = []
+    base = _product_base(product, stock_rows, tax_rates, tz, language_id)
     try:
         if not combinations:
-            stock_id, quantity = stock_of(0)
-            variants.append(
-                ShopVariant(
-                    product_id=product_id,
-                    variant_id=0,
-                    name=product_name,
-                    product_name=product_name,
-                    variant_name=UNIVERSAL_VARIANT_NAME,
-                    identifiers={name: as_str(product.get(name)).strip() for name in IDENTIFIER_FIELDS},
-                    price_net=base_price,
-                    price_gross=gross_price(base_price, rate),
-                    tax_rate=rate,
-                    active=active,
-                    is_default=True,
-                    stock_id=stock_id,
-                    quantity=quantity if stock_rows is not None else None,
-                    product_updated_at=updated,
-                )
-            )
-            return variants
-        for combination in sorted(combinations, key=record_id):
-            variant_id = record_id(combination)
-            chosen = [
-                options[as_int(v.get("id"), "product_option_values.id")]
-                for v in association(combination, "product_option_values")
-                if as_opt_int(v.get("id"), "product_option_values.id") in options
-            ]
-            labels = ", ".join(o.name for o in chosen if o.name)
-            price = base_price + as_decimal(combination.get("price", "0"), "combination price")
-            stock_id, quantity = stock_of(variant_id)
-            variants.append(
-                ShopVariant(
-                    product_id=product_id,
-                    variant_id=variant_id,
-                    name=f"{product_name} - {labels}" if labels else product_name,
-                    product_name=product_name,
-                    variant_name=labels or f"#{variant_id}",
-                    options=chosen,
-                    identifiers={name: _identifier(combination, product, name) for name in IDENTIFIER_FIELDS},
-                    price_net=price,
-                    price_gross=gross_price(price, rate),
-                    tax_rate=rate,
-                    active=active,
-                    is_default=as_bool(combination.get("default_on")),
-                    stock_id=stock_id,
-                    quantity=quantity if stock_rows is not None else None,
-                    product_updated_at=updated,
-                )
-            )
+            return [_universal_variant(product, base)]
+        return [_combination_variant(c, product, base, options) for c in sorted(combinations, key=record_id)]
     except ValidationError as exc:
         raise _model_error(exc) from None
-    return variants
