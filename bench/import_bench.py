@@ -20,7 +20,7 @@ from bench.shop import ShopProcess
 
 KEY = "BENCHIMPORTKEY000000000000000001"
 MEMORY_KEY = "BENCHMEMORYKEY000000000000000001"
-CHUNK_SIZE = 50  # shophub.services.imports.CHUNK_SIZE (products per stage-2 message)
+CHUNK_SIZE = 100  # shophub.services.imports.CHUNK_SIZE (products per stage-2 message)
 
 
 def _is_chunk(event: dict[str, Any]) -> bool:

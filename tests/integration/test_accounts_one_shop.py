@@ -14,7 +14,7 @@ from shophub.domain.activity import LogFilter
 from shophub.errors import ShopAlreadyConnectedError
 from shophub.store import keys
 from shophub.store.accounts import AccountRepository
-from tests.integration.test_accounts import KEY, client, create_account, install_account_service, ssm_parameters
+from tests.support.accounts import KEY, client, create_account, install_account_service, ssm_parameters
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack as Stack
 from tests.support.races import lined_up_table, race

@@ -15,7 +15,7 @@ from shophub.domain.activity import ACTIONS
 from shophub.ids import new_ulid
 from shophub.store import keys
 from shophub.store.activity import ActivityLogRepository
-from tests.integration.test_accounts import KEY, client, closed_port, create_account, stored_account
+from tests.support.accounts import KEY, client, closed_port, create_account, stored_account
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack as Stack
 

@@ -19,7 +19,7 @@ from local.stack.token import main as token_main
 from shophub.domain.imports import Import
 from shophub.domain.reports import Report, ReportEntry
 from shophub.store.tokens import TokenRepository
-from tests.integration.test_accounts import KEY, client, stored_account
+from tests.support.accounts import KEY, client, stored_account
 from tests.support.api import ApiAnswer, ApiClient
 from tests.support.aws import TestStack
 

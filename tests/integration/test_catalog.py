@@ -14,13 +14,8 @@ from local.stack.moto_patches import item_level_transaction_rollback
 from shophub.domain.catalog import HubProduct
 from shophub.store import keys
 from shophub.store.catalog import CatalogRepository
-from tests.integration.test_imports_support import (  # noqa: F401 - fixtures
-    CREATED_AT,
-    item_level_rollback,
-    simulator,
-    world_factory_fixture,
-)
 from tests.support.aws import TestStack
+from tests.support.imports import CREATED_AT, simulator
 from tests.support.merchant import InProcessHub, MerchantAccount, SteppedClock, expect, products
 
 Factory = Any

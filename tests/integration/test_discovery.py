@@ -14,7 +14,7 @@ from local.stack.events import LambdaContext, sqs_event, sqs_event_from_bodies
 from shophub.services.discovery import DiscoveryService
 from shophub.store import keys
 from shophub.store.messaging import QueuePublisher
-from tests.integration.test_accounts import KEY, client, create_account, install_account_service, receive
+from tests.support.accounts import KEY, client, create_account, install_account_service, receive
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack as Stack
 

@@ -3,7 +3,7 @@
 Against the simulator serving the recorded demo shop (whose ids the exports name), through the
 public API and the real functions on moto. Every data line of a file is used, refused with its
 reason or blank; the hub products get the file's identifiers and quantities, the offers the
-shop's stock rows (one batched read per 50 products)."""
+shop's stock rows (one batched read per 100 products)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from shophub.domain.activity import LogFilter
 from shophub.domain.config import FieldMapping
 from shophub.store import keys
 from shophub.store.reports import ReportRepository
-from tests.integration.test_imports_support import ImportWorld, item_level_rollback, world_factory_fixture  # noqa: F401
+from tests.support.imports import ImportWorld
 
 Factory = Any
 
@@ -149,7 +149,7 @@ def test_stage_one_lists_ids_and_names_only_and_shows_the_total(world_factory: F
     }
     # and stage 2 is queued as three chunks of at most 50 products
     chunks = sorted((world.body(m) for m in world.receive(10)), key=lambda b: b["chunk"])
-    assert [len(b["product_ids"]) for b in chunks] == [50, 50, 20]
+    assert [len(b["product_ids"]) for b in chunks] == [100, 20]
 
 
 def test_progress_is_readable_while_chunks_run(world_factory: Factory) -> None:
@@ -159,15 +159,15 @@ def test_progress_is_readable_while_chunks_run(world_factory: Factory) -> None:
     import_id = world.start(client, account, mode="link", with_stock=False)
     world.step(1)  # stage 1
 
-    world.step(1)  # one chunk of 50 (an empty hub: every variant is unmatched)
+    world.step(1)  # one chunk of 100 (an empty hub: every variant is unmatched)
     progress = world.progress(client, account, import_id)
     assert (progress["status"], progress["processed"], progress["skipped"], progress["percent"]) == (
         "importing",
-        50,
-        50,
-        41,
+        100,
+        100,
+        83,
     )
-    assert len(world.items(client, account, import_id, status="prepared")) == 70
+    assert len(world.items(client, account, import_id, status="prepared")) == 20
 
     world.drain()
     progress = world.progress(client, account, import_id)
@@ -278,7 +278,7 @@ def test_field_mapping_decides_which_shop_field_is_the_identifier(world_factory:
 
 def test_an_existing_hub_product_wins_and_the_lowest_id_wins_among_duplicates(world_factory: Factory) -> None:
     from shophub.domain.catalog import HubProduct
-    from tests.integration.test_imports_support import CREATED_AT
+    from tests.support.imports import CREATED_AT
 
     world = world_factory(products=2, combinations=0)
     ean = world.sim.data.product(1)["ean13"]
@@ -306,7 +306,7 @@ def test_an_existing_hub_product_wins_and_the_lowest_id_wins_among_duplicates(wo
 
 def test_link_mode_never_creates_products_and_reports_the_unmatched(world_factory: Factory) -> None:
     from shophub.domain.catalog import HubProduct
-    from tests.integration.test_imports_support import CREATED_AT
+    from tests.support.imports import CREATED_AT
 
     world = world_factory(products=25, combinations=0)
     catalog = world.container.catalog

@@ -13,13 +13,7 @@ from shophub.connectors import build_connector
 from shophub.connectors.prestashop.client import RetryPolicy
 from shophub.services.imports import ImportMessage
 from shophub.store import keys
-from tests.integration.test_imports_support import (  # noqa: F401
-    QUEUE,
-    ImportWorld,
-    SerialClient,
-    item_level_rollback,
-    world_factory_fixture,
-)
+from tests.support.imports import QUEUE, ImportWorld, SerialClient
 
 Factory = Any
 

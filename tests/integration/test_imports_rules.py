@@ -11,8 +11,8 @@ from shophub.domain.imports import Import, ImportItem
 from shophub.store import keys
 from shophub.store.imports import ImportRepository
 from shophub.store.reports import ReportRepository
-from tests.integration.test_imports_support import CREATED_AT, item_level_rollback, world_factory_fixture  # noqa: F401
 from tests.support.aws import TestStack
+from tests.support.imports import CREATED_AT
 
 Factory = Any
 

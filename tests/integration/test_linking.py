@@ -9,22 +9,12 @@ import io
 from typing import Any
 
 from local.stack.events import LambdaContext, http_api_event
-from shophub.domain.catalog import HubProduct
 from shophub.store import keys
-from tests.integration.test_imports_support import CREATED_AT, ImportWorld, item_level_rollback, world_factory_fixture  # noqa: F401
+from tests.support.imports import ImportWorld
+from tests.support.linking import hub_products, listed_shop
 
 Factory = Any
 HEADER = "hub_product_id,hub_name,ean,symbol,catalog_number,shop_product_id,shop_combination_id,shop_name"
-
-
-def hub_products(world: ImportWorld, *names: str, tenant: str = "tenant-a") -> list[int]:
-    catalog = world.container.catalog
-    ids = catalog.allocate_product_ids(tenant, len(names))
-    for hub_id, name in zip(ids, names, strict=True):
-        catalog.create_product(
-            HubProduct(id=hub_id, tenant_id=tenant, name=name, ean=f"59000000{hub_id:05d}", created_at=CREATED_AT)
-        )
-    return ids
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -51,12 +41,6 @@ def upload_bytes(world: ImportWorld, account: Any, body: bytes, language: str = 
     assert event["isBase64Encoded"] is True
     handler = importlib.import_module("functions.importer.handler").handler
     return dict(handler(event, LambdaContext("ImporterFunction", 120)))
-
-
-def listed_shop(world: ImportWorld, account: Any, client: Any) -> None:
-    """A link run that lists the shop's variants (none match the hub yet)."""
-    world.start(client, account, mode="link", unique_identifier="symbol")
-    world.drain()
 
 
 def test_the_links_file_round_trip(world_factory: Factory) -> None:

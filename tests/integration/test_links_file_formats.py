@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_imports_support import ImportWorld, item_level_rollback, world_factory_fixture  # noqa: F401
-from tests.integration.test_linking import hub_products, listed_shop
+from tests.support.linking import hub_products, listed_shop
 from tests.support.links import HEADER, assert_every_line_counted, json_of, post_links_file
 
 Factory = Any

@@ -10,9 +10,8 @@ import time
 from collections import Counter
 from typing import Any
 
-from tests.integration.test_imports_support import ImportWorld, item_level_rollback, world_factory_fixture  # noqa: F401
-from tests.integration.test_linking import hub_products
 from tests.support.aws import presigned_object
+from tests.support.linking import hub_products
 from tests.support.links import HEADER, answer_size, assert_every_line_counted, json_of, post_links_file
 
 Factory = Any

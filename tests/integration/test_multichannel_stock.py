@@ -2,8 +2,6 @@
 follow through the ordinary stock push; a cancelled order gives its stock back once; concurrent
 orders from two shops never lose an update; the hub never goes below zero."""
 
-# ruff: noqa: F401, F811 - the shared fixtures are imported by name and requested as parameters
-
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -13,17 +11,9 @@ import pytest
 from local.prestashop import OrderLine
 from local.stack.events import LambdaContext, sqs_event_from_bodies
 from shophub.domain.orders import PollOrdersJob
-from shophub.store import keys
-from tests.integration.test_orders_fixtures import (
-    TENANT,
-    connect_shop,
-    container,  # fixture
-    queued,
-    run_queue,
-    shops,  # fixture
-)
 from tests.support.api import ApiClient
 from tests.support.logs import account_log_items
+from tests.support.orders import TENANT, connect_shop, queued, run_queue
 
 
 def _stock_pusher():

@@ -2,8 +2,6 @@
 reach the shop once; refusals are logged and dropped; transient failures come back and end in
 the DLQ after the last attempt."""
 
-# ruff: noqa: F401, F811 - the shared fixtures are imported by name and requested as parameters
-
 from __future__ import annotations
 
 import pytest
@@ -12,18 +10,9 @@ from local.prestashop import OrderLine
 from local.stack.events import LambdaContext, sqs_event_from_bodies
 from shophub.domain.config import SyncSettings
 from shophub.domain.orders import OrderPushJob
-from shophub.store import keys
-from tests.integration.test_orders_fixtures import (
-    TENANT,
-    connect_shop,
-    container,  # fixture
-    queued,
-    run_queue,
-    shops,  # fixture
-    stored_order,
-)
 from tests.support.api import ApiClient
 from tests.support.logs import account_log_items
+from tests.support.orders import TENANT, connect_shop, queued, run_queue, stored_order
 
 ALL_ON = SyncSettings(update_statuses=True, send_tracking_numbers=True, send_documents=True, push_statuses=True)
 

@@ -2,8 +2,6 @@
 orders, changing a status, tracking numbers, documents, fetch now; errors in pl and en; tenant
 isolation."""
 
-# ruff: noqa: F401, F811 - the shared fixtures are imported by name and requested as parameters
-
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -11,18 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shophub.domain.config import SyncSettings
-from shophub.store import keys
-from tests.integration.test_orders_fixtures import (
-    LANDING,
-    OTHER_TENANT,
-    TENANT,
-    container,  # fixture
-    offline_account,
-    queued,
-    stored_order,
-)
 from tests.support.api import ApiClient
 from tests.support.logs import account_log_items
+from tests.support.orders import LANDING, OTHER_TENANT, TENANT, offline_account, queued, stored_order
 
 ORDER_FIELDS = {
     "id",

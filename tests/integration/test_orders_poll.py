@@ -1,8 +1,6 @@
 """Order polling against the simulated shop: exactly-once ingestion, mappings, landing status,
 status sync and freezing, drift, the lease, the overlap, the budget of shop requests."""
 
-# ruff: noqa: F401, F811 - the shared fixtures are imported by name and requested as parameters
-
 from __future__ import annotations
 
 import json
@@ -12,16 +10,9 @@ from local.prestashop import OrderLine
 from local.stack.events import LambdaContext, schedule_event, sqs_event_from_bodies
 from shophub.domain.config import SyncSettings
 from shophub.domain.orders import PollOrdersJob
-from shophub.store import keys
-from tests.integration.test_orders_fixtures import (
-    LANDING,
-    connect_shop,
-    container,  # fixture
-    queued,
-    shops,  # fixture
-)
 from tests.support.api import ApiClient
 from tests.support.logs import account_log_items
+from tests.support.orders import LANDING, connect_shop, queued
 
 THREE_LINES = [OrderLine(1, 1, 1), OrderLine(2, 4, 2), OrderLine(3, 0, 1)]
 

@@ -3,25 +3,15 @@ shop state changes the hub follows and the merchant's changes, each recorded onc
 by the write that changes the status; nothing for polls that change nothing or for a frozen
 order's later shop changes."""
 
-# ruff: noqa: F401, F811 - the shared fixtures are imported by name and requested as parameters
-
 from __future__ import annotations
 
 from datetime import datetime
 
 from local.prestashop import OrderLine
 from shophub.store.orders import order_item
-from tests.integration.test_orders_fixtures import (
-    LANDING,
-    TENANT,
-    connect_shop,
-    container,  # fixture
-    offline_account,
-    shops,  # fixture
-    stored_order,
-)
 from tests.support.api import ApiClient
 from tests.support.logs import account_log_items
+from tests.support.orders import LANDING, TENANT, connect_shop, offline_account, stored_order
 
 TOKEN_NAME = "panel-anna"
 

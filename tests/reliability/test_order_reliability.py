@@ -18,7 +18,7 @@ from local.stack.events import LambdaContext, sqs_event_from_bodies
 from shophub import wiring
 from shophub.domain.orders import PollOrdersJob
 from shophub.store import keys
-from tests.integration.test_orders_fixtures import LANDING, TENANT, TestContainer, connect_shop, queued
+from tests.support.orders import LANDING, TENANT, TestContainer, connect_shop, queued
 
 SEED = 20261127
 ORDERS = 1000

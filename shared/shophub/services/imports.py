@@ -71,7 +71,7 @@ from shophub.store.catalog import CatalogRepository, TemplateGone
 from shophub.store.imports import ImportRepository
 
 #: Product ids per stage-2 chunk (one SQS message, one batched read of the shop).
-CHUNK_SIZE = 50
+CHUNK_SIZE = 100
 #: Product ids per stage-1 page.
 LIST_PAGE = 1000
 #: Deliveries of one message before a shop that keeps failing is given up on (the queue's

@@ -4,12 +4,10 @@ mappings and order settings, written straight into the moto table (no other area
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.stack.events import LambdaContext, sqs_event
@@ -214,23 +212,6 @@ def connect_shop(
     )
     saved = config.save_order_settings(tenant_id, account_id, settings, expected_version=0, at=now)
     return Shop(sim=sim, account=account, container=container, settings=saved)
-
-
-@pytest.fixture
-def container(stack: TestStack) -> Iterator[TestContainer]:
-    test_container = TestContainer()
-    wiring.reset(test_container)
-    yield test_container
-    wiring.reset()
-
-
-@pytest.fixture
-def shops(stack: TestStack, container: TestContainer) -> Iterator[list[Shop]]:
-    """Started shops, stopped at the end (tests append to this list through ``connect_shop``)."""
-    started: list[Shop] = []
-    yield started
-    for shop in started:
-        shop.sim.stop()
 
 
 def queued(stack: TestStack, queue: str, max_messages: int = 100) -> list[dict[str, Any]]:

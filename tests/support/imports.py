@@ -18,15 +18,11 @@ from __future__ import annotations
 import importlib
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from local.prestashop import ShopSimulator, SimulatorConfig
 from local.stack.events import LambdaContext, sqs_event
-from local.stack.moto_patches import item_level_transaction_rollback
 from shophub.domain.accounts import Account
 from shophub.domain.config import FieldMapping, Template
 from shophub.ids import new_id
@@ -212,24 +208,3 @@ def simulator(**config: Any) -> ShopSimulator:
     sim = ShopSimulator(SimulatorConfig(**settings))
     sim.start()
     return sim
-
-
-@pytest.fixture
-def item_level_rollback() -> Iterator[None]:
-    with item_level_transaction_rollback():
-        yield
-
-
-@pytest.fixture(name="world_factory")
-def world_factory_fixture(stack: TestStack, item_level_rollback: None) -> Iterator[Any]:
-    """``world_factory(**simulator config)`` → an :class:`ImportWorld` (simulators stopped after)."""
-    started: list[ShopSimulator] = []
-
-    def make(**config: Any) -> ImportWorld:
-        sim = simulator(**config)
-        started.append(sim)
-        return ImportWorld(stack, sim)
-
-    yield make
-    for sim in started:
-        sim.stop()
