@@ -29,6 +29,8 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = ("import", "stock", "orders", "coldstart")
+#: Run only when named in ``--only`` (long): ``scale`` is bench/scale_bench.py.
+OPTIONAL = ("scale",)
 
 #: Goals: ShopHub's shop requests at most 1/N of the per-record baseline's; handlers' import time
 #: at most this many times the bare libraries'.
@@ -57,7 +59,9 @@ QUICK = Sizes((50,), 5, 500, 100, 100, 10, 50, 20, 3, False)
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--latency-ms", type=float, default=50.0, help="added to every shop request (default 50)")
-    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: " + ",".join(BENCHMARKS))
+    parser.add_argument(
+        "--only", default=",".join(BENCHMARKS), help="comma-separated: " + ",".join(BENCHMARKS + OPTIONAL)
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     parser.add_argument("--import-sizes", default=None, help="products per import run, e.g. 1000,10000")
     parser.add_argument("--combinations", type=int, default=None, help="combinations per product (import)")
@@ -71,9 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="records per baseline run, scaled to the full size (0 = run the baselines in full)",
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the chunk-worker memory pass")
+    parser.add_argument("--scale-shops", type=int, default=None, help="scale: shops (default 500)")
+    parser.add_argument("--scale-variants", type=int, default=None, help="scale: variants per shop (default 100)")
+    parser.add_argument("--scale-changes", type=int, default=None, help="scale: changes per bad share (50,000)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON files go")
     args = parser.parse_args(argv)
-    unknown = {b.strip() for b in args.only.split(",") if b.strip()} - set(BENCHMARKS)
+    unknown = {b.strip() for b in args.only.split(",") if b.strip()} - set(BENCHMARKS + OPTIONAL)
     if unknown:
         parser.error(f"--only: unknown benchmark(s) {', '.join(sorted(unknown))}")
     return args
@@ -289,7 +296,7 @@ def write_json(directory: Path, name: str, stamp: str, payload: dict[str, Any]) 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = sizes_from(args)
-    wanted = [b for b in BENCHMARKS if b in {x.strip() for x in args.only.split(",")}]
+    wanted = [b for b in BENCHMARKS + OPTIONAL if b in {x.strip() for x in args.only.split(",")}]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     started = time.perf_counter()
     meta = {
@@ -347,6 +354,25 @@ def main(argv: list[str] | None = None) -> int:
         coldstart_result = coldstart.run(samples=sizes.coldstart_samples)
         written.append(write_json(args.results, "coldstart", stamp, {**meta, **coldstart_result}))
     text = report(args.latency_ms, results, coldstart_result, quick=args.quick)
+    if "scale" in wanted:
+        from bench import scale_bench
+
+        sizes_given = [
+            ("--shops", args.scale_shops),
+            ("--variants", args.scale_variants),
+            ("--changes", args.scale_changes),
+        ]
+        scale_args = scale_bench.parse_args(
+            (scale_bench.QUICK if args.quick else [])
+            + ["--latency-ms", str(args.latency_ms)]
+            + [str(x) for flag, value in sizes_given if value is not None for x in (flag, value)]
+        )
+        scale = scale_bench.run(scale_args, log)
+        written.append(write_json(args.results, "scale", stamp, {**meta, **scale}))
+        text += (
+            "\n\nScale: one tenant, shops of one fleet, a stock burst with slow and dead shops\n"
+            + scale_bench.table(scale)
+        )
     summary = {
         **meta,
         "elapsed_s": round(time.perf_counter() - started, 1),

@@ -29,6 +29,7 @@ from shophub.domain.shop import (
     ProductSummary,
     ShopDiscovery,
     ShopOrder,
+    ShopStockRow,
     StockPushOutcome,
     StockUpdate,
     VariantBatch,
@@ -256,6 +257,11 @@ class Connector(Protocol):
     def fetch_variants(self, product_ids: Sequence[int], *, with_stock: bool = True) -> VariantBatch:
         """Every variant of these products; products that could not be read are reported in
         ``failures`` instead of failing the batch."""
+        ...
+
+    def read_stock_rows(self, product_ids: Sequence[int]) -> list[ShopStockRow]:
+        """The stock rows of these products' variants (one batched read, no catalogue read);
+        unknown products are left out."""
         ...
 
     def read_stock(self, stock_ids: Sequence[int]) -> dict[int, int]:

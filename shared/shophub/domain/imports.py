@@ -68,6 +68,9 @@ class ImportFile(Model):
     blank: int = 0
     #: every row is a variant with its quantity (a stock export): the shop's stock rows are not read
     variant_quantities: bool = False
+    #: every row names its product and variant by id: stage 2 reads only the stock rows, not
+    #: the catalogue
+    variant_rows: bool = False
 
 
 class ImportFileResponse(Model):

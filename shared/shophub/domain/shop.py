@@ -314,6 +314,16 @@ class VariantBatch(ShopModel):
 # --- stock --------------------------------------------------------------------------------------
 
 
+class ShopStockRow(ShopModel):
+    """A variant's stock row: its id (what pushes write) and the quantity it holds."""
+
+    product_id: int
+    #: 0 for the product itself
+    variant_id: int = 0
+    stock_id: int
+    quantity: int
+
+
 class StockUpdate(ShopModel):
     stock_id: int = Field(ge=1)
     quantity: int

@@ -8,12 +8,13 @@ The run is an ordinary import (:mod:`shophub.services.imports`) with ``source="f
   no run starts); every data line is a row, a refused line (kept with its reason on the run) or
   a blank line, and the raw file is kept in the links bucket while the run goes;
 * stage 1 lists the file's products instead of the shop's (no listing request);
-* stage 2 reads the chunk's products from the shop as a webservice import does (one batched
-  read per chunk: the stock row ids and variants no export carries), then keeps only the
-  variants the file names and takes their identifiers, names and quantities from the file. A
-  product-level row (a product list has no variant ids) stands for all of the product's
-  variants, which then keep the shop's identifiers; its quantity is used only for a product
-  without variants (for one with variants it is the sum over them).
+* stage 2, for a file naming every variant by id (a stock export), builds the variants from the
+  file and reads only their stock row ids (``read_stock_rows``: one batched read per chunk, no
+  catalogue read); for a file without variant ids (a product list) it reads the chunk's products
+  from the shop as a webservice import does. Either way it keeps only the variants the file
+  names and takes their identifiers, names and quantities from the file. A product-level row
+  stands for all of the product's variants, which then keep the shop's identifiers; its quantity
+  is used only for a product without variants (for one with variants it is the sum over them).
 
 The unique identifier and field mapping rules are the same as for a webservice import.
 """
@@ -23,11 +24,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from shophub.domain.catalogue_file import CatalogueFile, CatalogueFileRow
 from shophub.domain.imports import FileLineRefusal, Import, ImportFile
-from shophub.domain.shop import ShopVariant
+from shophub.domain.shop import UNIVERSAL_VARIANT_NAME, ShopStockRow, ShopVariant
 from shophub.errors import ValidationError
 
 #: The largest catalogue file an import takes (the reader refuses more, too).
@@ -93,8 +95,15 @@ def file_summary(read: CatalogueFile, key: str) -> tuple[ImportFile, list[FileLi
     variant_quantities = read.has_quantity and all(
         row.level == "variant" and row.quantity is not None for row in read.rows
     )
+    usable = [row for row in read.rows if row.shop_product_id is not None]
+    variant_rows = bool(usable) and all(row.level == "variant" and row.shop_variant_id is not None for row in usable)
     summary = ImportFile(
-        kind=read.kind, key=key, lines=read.data_lines, blank=read.blank_lines, variant_quantities=variant_quantities
+        kind=read.kind,
+        key=key,
+        lines=read.data_lines,
+        blank=read.blank_lines,
+        variant_quantities=variant_quantities,
+        variant_rows=variant_rows,
     )
     return summary, refusals
 
@@ -131,6 +140,33 @@ def file_variants(run: Import, read: CatalogueFile, shop_variants: Iterable[Shop
         kept += _product_variants(run, variants, matched, rows.get(product_id, []))
         missing += [_missing(row) for row in unmatched]
     return FileChunk(kept, missing)
+
+
+def stock_row_variants(run: Import, read: CatalogueFile, stock_rows: Iterable[ShopStockRow]) -> list[ShopVariant]:
+    """The variants of a file whose rows name every variant by id, built from the file (names,
+    identifiers, quantities) and the shop's stock rows (their ids): no catalogue read. A row the
+    shop has no stock row for is left out (and refused by :func:`file_variants`)."""
+    rows = {(r.shop_product_id, r.shop_variant_id): r for r in read.rows if r.level == "variant"}
+    variants = []
+    for stock in stock_rows:
+        row = rows.get((stock.product_id, stock.variant_id))
+        if row is None:
+            continue  # a variant the file does not name
+        quantity = (row.quantity if row.quantity is not None else stock.quantity) if run.with_stock else None
+        variants.append(
+            ShopVariant(
+                product_id=stock.product_id,
+                variant_id=stock.variant_id,
+                name=f"{row.product_name} - {row.variant_name}" if row.variant_name else row.product_name,
+                product_name=row.product_name,
+                variant_name=row.variant_name or UNIVERSAL_VARIANT_NAME,
+                identifiers=dict(row.identifiers),
+                price_net=Decimal(0),  # not read by an import
+                stock_id=stock.stock_id,
+                quantity=quantity,
+            )
+        )
+    return variants
 
 
 def _match_rows(

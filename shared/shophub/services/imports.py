@@ -64,7 +64,13 @@ from shophub.errors import (
 )
 from shophub.ids import new_id
 from shophub.observability import logger
-from shophub.services.file_import import CatalogueFiles, file_summary, file_variants, listed_products
+from shophub.services.file_import import (
+    CatalogueFiles,
+    file_summary,
+    file_variants,
+    listed_products,
+    stock_row_variants,
+)
 from shophub.services.linking import VariantLinker, reason_part, render_reason
 from shophub.services.unlinked import unlinked_csv
 from shophub.store.catalog import CatalogRepository, TemplateGone
@@ -494,6 +500,9 @@ class ImportService:
         if not pending:
             return [], {}
         try:
+            if run.file is not None and run.file.variant_rows:
+                from_file = self._stock_rows_of_file(run, account, pending)
+                return None if from_file is None else (from_file, {})
             with_stock = run.with_stock and not (run.file is not None and run.file.variant_quantities)
             batch = self._connector(account).fetch_variants(pending, with_stock=with_stock)
         except ShopTransientError as error:
@@ -509,6 +518,17 @@ class ImportService:
         wanted = set(pending)
         failures = {f.product_id: ("reason_shop_failure", f.reason) for f in batch.failures if f.product_id in wanted}
         return [v for v in batch.variants if v.product_id in wanted], failures
+
+    def _stock_rows_of_file(self, run: Import, account: Account, pending: list[int]) -> list[ShopVariant] | None:
+        """A file naming every variant by id: its variants with the shop's stock rows (one
+        batched read of stock rows, no catalogue read); None (and the run failed) when the
+        file is gone."""
+        try:
+            read = self._file(account, run)
+        except ValidationError:
+            self._close(run, "failed", "import_failed_file_gone", {})
+            return None
+        return stock_row_variants(run, read, self._connector(account).read_stock_rows(pending))
 
     def _file_chunk(
         self, run: Import, account: Account, variants: list[ShopVariant]

@@ -24,6 +24,7 @@ from shophub.domain.shop import (
     ShopOrderState,
     ShopOrderTotals,
     ShopPaymentModule,
+    ShopStockRow,
     ShopVariant,
     StockPushOutcome,
     StockUpdate,
@@ -240,6 +241,15 @@ class KramikConnector:
             stock_id=sku.slot_id,
             quantity=shop.slots[sku.slot_id] if with_stock else None,
         )
+
+    def read_stock_rows(self, product_ids: Sequence[int]) -> list[ShopStockRow]:
+        shop = self._call("inventory")
+        return [
+            ShopStockRow(product_id=s.item_id, variant_id=s.id, stock_id=s.slot_id, quantity=shop.slots[s.slot_id])
+            for item_id in product_ids
+            if item_id in shop.items
+            for s in shop.items[item_id].skus
+        ]
 
     def read_stock(self, stock_ids: Sequence[int]) -> dict[int, int]:
         shop = self._call("inventory")

@@ -51,6 +51,7 @@ from shophub.domain.shop import (
     ShopCustomer,
     ShopDiscovery,
     ShopOrder,
+    ShopStockRow,
     StockPushOutcome,
     StockUpdate,
     VariantBatch,
@@ -934,6 +935,20 @@ class PrestaShopConnector:
                 self._tax_rates[group] = rates.get(tax_id, Decimal(0)) if tax_id else Decimal(0)
 
     # --- stock -------------------------------------------------------------------------------------
+
+    def read_stock_rows(self, product_ids: Sequence[int]) -> list[ShopStockRow]:
+        wanted: dict[int, dict[str, Any]] = {int(i): {} for i in product_ids if int(i) > 0}
+        rows = self._read_stock_rows(wanted, {}, [16])
+        return [
+            ShopStockRow(
+                product_id=product_id,
+                variant_id=variant_id,
+                stock_id=as_int(record.get("id"), "stock_availables.id"),
+                quantity=as_int(record.get("quantity"), "quantity"),
+            )
+            for product_id, by_variant in sorted(rows.items())
+            for variant_id, record in sorted(by_variant.items())
+        ]
 
     def read_stock(self, stock_ids: Sequence[int]) -> dict[int, int]:
         out: dict[int, int] = {}
