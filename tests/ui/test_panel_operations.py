@@ -78,7 +78,11 @@ def test_an_import_with_stock_shows_its_progress_to_100_percent(
     expect(page.get_by_role("switch", name="Zaimportuj wraz ze stanem magazynowym")).to_be_checked()
     expect(page.get_by_role("switch", name="Zaimportuj tylko aktywne produkty")).to_be_checked()
     screenshot(page, "20-imports-form")
-    local_stack.shop.set_latency(250)  # a shop slow enough for the bar to be seen moving
+    # every product (not only the active ones): three chunks of up to 100, two at a time
+    page.get_by_role("switch", name="Zaimportuj tylko aktywne produkty").click()
+    # a shop slow enough for the bar to be seen moving: a chunk of 100 products takes a few requests,
+    # about 4 s at 1 s each, and the panel reads the progress every second
+    local_stack.shop.set_latency(1000)
     try:
         page.get_by_role("button", name="Importuj produkty").click()
         expect(page.get_by_role("progressbar", name="Postęp importu")).to_be_visible()
