@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 import time
-from types import FrameType
 
-from local.prestashop.server import ShopSimulator, SimulatorConfig
+from local.prestashop.server import ShopSimulator, SimulatorConfig, serve_until_stopped
 
 CATALOGS = ("messy", "demo", "generated", "fixture")
 
@@ -71,19 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(built in {time.perf_counter() - started:.2f} s)",
         flush=True,
     )
-    done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        while not done.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        simulator.stop()
+    serve_until_stopped(simulator.stop)
     return 0
 
 

@@ -50,7 +50,6 @@ import json
 import math
 import re
 import selectors
-import signal
 import socket
 import sys
 import threading
@@ -58,11 +57,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.prestashop.server import ShopHTTPServer, ShopRequestHandler, ShopSimulator, SimulatorConfig
+from local.prestashop.server import (
+    ShopHTTPServer,
+    ShopRequestHandler,
+    ShopSimulator,
+    SimulatorConfig,
+    serve_until_stopped,
+)
 
 DOWN_MODES: tuple[str, ...] = ("refuse", "timeout")
 KEY_PREFIX = "SHOPHUBFLEET"
@@ -534,19 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in describe(fleet, all_keys=args.keys):
         print(line, flush=True)
     print(f"started in {time.perf_counter() - started:.2f} s", flush=True)
-    done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        while not done.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fleet.stop()
+    serve_until_stopped(fleet.stop)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import signal
 import socket
 import threading
 import time
@@ -11,7 +12,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -117,6 +118,23 @@ def build_dataset(data: ShopData, config: SimulatorConfig) -> str:
         shop_name=shop_name,
     )
     return shop_name
+
+
+def serve_until_stopped(stop: Callable[[], None]) -> None:
+    """Block until SIGTERM or Ctrl-C (the servers run in their own threads), then ``stop()``."""
+    done = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
 
 
 class ShopHTTPServer(ThreadingHTTPServer):
