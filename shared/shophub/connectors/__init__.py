@@ -12,6 +12,7 @@ platform of accounts created without one (and of texts stored before they named 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -46,8 +47,14 @@ _FACTORIES: dict[str, Callable[..., Connector]] = {}
 
 
 def available_platforms() -> list[str]:
-    """The platform packages present next to this module."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg and _PLATFORM_RE.match(m.name))
+    """The platform packages present next to this module (read once: the package does not
+    change while the process runs, and a connector is built for every shop client)."""
+    return list(_platform_packages())
+
+
+@functools.cache
+def _platform_packages() -> tuple[str, ...]:
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg and _PLATFORM_RE.match(m.name)))
 
 
 def profile_for(platform: str | None = None) -> ConnectorProfile:

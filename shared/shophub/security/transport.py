@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import math
 import ssl
 import time
@@ -125,6 +126,14 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every shop client shares: building one reads the whole trust
+    store (tens of milliseconds of CPU), and a context is safe to share between connections
+    and threads, so a process builds it once rather than once per shop client."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """An ``httpx`` transport that only ever connects to vetted public addresses.
 
@@ -141,8 +150,8 @@ class GuardedTransport(httpx.HTTPTransport):
         limits: httpx.Limits | None = None,
     ) -> None:
         limits = limits or httpx.Limits(max_connections=10, max_keepalive_connections=5)
-        super().__init__(verify=verify, trust_env=False, limits=limits)
-        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        ssl_context = default_tls_context() if verify is True else httpx.create_ssl_context(verify=verify)
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
