@@ -10,6 +10,7 @@ and log say so, and the first push that gets through closes it."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ import pytest
 
 from local.prestashop import ShopSimulator
 from shophub.services.push_breakers import BreakerPolicy
+from shophub.services.shop_isolation import ShopIsolation
 from shophub.store import keys
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack
@@ -149,3 +151,48 @@ def test_a_shop_that_keeps_failing_is_parked_and_resumes_when_it_answers(stack: 
     assert shop_quantity(failing, int(failing_row["id"])) == 5
     assert api.get(f"/accounts/{failing_id}").json["stock_push"] is None
     assert next(e.action for e in logs(stack, account_id=failing_id)) == "stock.push_resumed"
+
+
+def test_shops_that_failed_lately_are_pushed_after_the_healthy_ones(stack: TestStack, shops, clock: Clock) -> None:
+    links = link_everywhere(stack, shops)
+    [healthy_id, slow_id, dead_id] = [account_id for account_id, _ in links]
+    container = stack.container
+    container.breakers.add_failure(dead_id, "shop_unreachable")  # one failure: not open yet
+    container.breakers.add_failure(slow_id, "shop_timeout")
+    accounts = [container.accounts.get(TENANT, a) for a in (dead_id, slow_id, healthy_id)]
+
+    # When a batch names the three shops, the two that failed lately first
+    to_push, known = ShopIsolation(container.breakers, lambda: None, container.activity).split(accounts, clock.now)
+
+    # Then all three are pushed (no breaker is open), the healthy shop first, so the
+    # invocation's account workers never keep it waiting behind them
+    assert [a.id for a in to_push] == [healthy_id, dead_id, slow_id]
+    assert set(known) == {dead_id, slow_id}
+
+
+def test_a_slow_shop_of_one_tenant_never_holds_back_another_tenants_rows(stack: TestStack, shops, clock: Clock) -> None:
+    healthy, slow, _ = shops
+    slow_account = create_account(stack, TENANT, slow, name="Wolny sklep")
+    other = create_account(stack, "tenant-b", healthy, name="Sklep innej firmy")
+    slow_row, healthy_row = stock_rows(slow)[0], stock_rows(healthy)[0]
+    for tenant_id, account, row in ((TENANT, slow_account, slow_row), ("tenant-b", other, healthy_row)):
+        ref = keys.offer_ref(account.id, int(row["id_product"]), int(row["id_product_attribute"]))
+        create_products(stack, tenant_id, [1], offer_refs={1: [ref]})
+        link_rows(stack, tenant_id, account, [(1, row)])
+    slow.set_latency(6000)  # outlasts the 2.5 s budget
+    for tenant_id, quantity in ((TENANT, 4), ("tenant-b", 7)):
+        api = ApiClient(token=stack.container.tokens.create(tenant_id), language="en")
+        assert api.put("/stock", {"items": [{"product_id": 1, "quantity": quantity}]}).status == 202
+
+    # When one invocation gets both tenants' changes, the slow tenant's first
+    started = time.time()
+    answer = run_pusher(stack, sorted(queued(stack), key=lambda m: json.loads(m["Body"])["tenant_id"]))
+
+    # Then the other tenant's row was written before the slow shop's budget ran out (tenants
+    # pushed one after the other, it would have waited for it), and only the slow shop's row
+    # went back
+    assert failed_ids(answer) == []
+    assert shop_quantity(healthy, int(healthy_row["id"])) == 7
+    [write] = [r for r in healthy.requests if r.resource == "stock_availables" and r.effective_method != "GET"]
+    assert write.started_at + write.duration_ms / 1000 < started + 2.5
+    assert set(given_back(stack)) == {slow_account.id}

@@ -43,8 +43,10 @@ from shophub.store.stock import LeaseBusy, LeaseLost
 
 #: Rows per shop request (a multi-row write carries up to 100 nodes).
 ROWS_PER_REQUEST = 100
-#: Accounts pushed at the same time by one invocation.
-ACCOUNT_WORKERS = 8
+#: Accounts pushed at the same time by one invocation. An account's push mostly waits on its
+#: shop, so a batch that names hundreds of shops needs many at once: with few, a handful of slow
+#: or hanging shops hold every worker and the batch's healthy shops queue behind them.
+ACCOUNT_WORKERS = 32
 #: Rounds of "read, push, record" for rows whose record was refused.
 PUSH_ROUNDS = 3
 #: How long a run waits for another run's lease on an account before giving its rows back.
@@ -244,14 +246,34 @@ class PushPipeline:
         """Push every account (in parallel), report each (the reports dated ``at``), add the
         figures to ``tally``; returns each account's result (its ``failed_subjects`` must be
         pushed again)."""
-        if not accounts:
-            return {}
-        workers = min(self.account_workers, len(accounts))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{self.kind.name}-account") as pool:
-            results = list(pool.map(lambda job: _AccountPush(self, job[0], job[1], at).run(), accounts))
-        reported = [(account, outcome) for (account, _), outcome in zip(accounts, results, strict=True)]
-        self._report(tenant_id, at, [(a, r) for a, r in reported if r.entries], tally)
-        return {account.id: outcome for account, outcome in reported}
+        return self.run_many([(tenant_id, accounts)], tally, at=at)[0]
+
+    def run_many(
+        self,
+        groups: Sequence[tuple[str, Sequence[tuple[Account, PushRows[Any, Any]]]]],
+        tally: PushTally,
+        *,
+        at: datetime,
+        order: Callable[[Account], Any] | None = None,
+    ) -> list[dict[str, AccountResult]]:
+        """:meth:`run` for several tenants' accounts at once, all in one pool (started in
+        ``order``, a sort key: e.g. accounts that failed lately last); each group reported as
+        its tenant's. Returns each group's results."""
+        jobs = [(n, account, rows) for n, (_, accounts) in enumerate(groups) for account, rows in accounts]
+        if order is not None:
+            jobs.sort(key=lambda job: order(job[1]))
+        outcomes: dict[tuple[int, str], AccountResult] = {}
+        if jobs:
+            workers = min(self.account_workers, len(jobs))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{self.kind.name}-account") as pool:
+                done = pool.map(lambda job: _AccountPush(self, job[1], job[2], at).run(), jobs)
+                outcomes = {(n, account.id): outcome for (n, account, _), outcome in zip(jobs, done, strict=True)}
+        answers = []
+        for n, (tenant_id, accounts) in enumerate(groups):
+            reported = [(account, outcomes[(n, account.id)]) for account, _ in accounts]
+            self._report(tenant_id, at, [(a, r) for a, r in reported if r.entries], tally)
+            answers.append({account.id: outcome for account, outcome in reported})
+        return answers
 
     def _report(
         self, tenant_id: str, at: datetime, results: Sequence[tuple[Account, AccountResult]], tally: PushTally

@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from shophub.domain.accounts import Account
 from shophub.domain.stock import PushBreaker, StockChangedMessage, StockLevel
 from shophub.observability import logger
 from shophub.ports import Publisher
-from shophub.services.push_breakers import BreakerPolicy, retry_delay
+from shophub.services.push_breakers import BreakerPolicy, log_breaker, retry_delay
 from shophub.services.push_pipeline import AccountResult, Activity
 from shophub.store.breakers import BreakerRepository
 from shophub.store.stock import ProductStock
@@ -56,9 +55,12 @@ class ShopIsolation:
         self.levels: dict[int, ProductStock] = {}
 
     def split(self, accounts: Sequence[Account], at: datetime) -> tuple[list[Account], dict[str, PushBreaker]]:
-        """The accounts to push now, and the breakers of all (open ones are left out)."""
+        """The accounts to push now, and the breakers of all (open ones are left out). Accounts
+        that failed lately go last, so a batch's healthy shops are never queued behind them for
+        the invocation's account workers."""
         known = self.breakers.get_many([a.id for a in accounts])
         to_push = [a for a in accounts if not (a.id in known and known[a.id].is_open(at))]
+        to_push.sort(key=lambda a: a.id in known)
         self.tally.open_breakers += len(accounts) - len(to_push)
         return to_push, known
 
@@ -112,35 +114,16 @@ class ShopIsolation:
         self.tally.open_breakers += 1
         if first:
             self.tally.opened.append(account_id)
-            self._log(tenant_id, account_id, "stock.push_parked", "error", breaker.failures, until, error)
+            log_breaker(
+                self.activity, tenant_id, account_id, "stock.push_parked", "error", breaker.failures, until, error
+            )
         return breaker.model_copy(update={"open_until": until})
 
     def _recovered(self, tenant_id: str, account_id: str, breaker: PushBreaker) -> None:
         self.breakers.close(account_id)
         if breaker.opened_at is not None:
             self.tally.closed.append(account_id)
-            self._log(tenant_id, account_id, "stock.push_resumed", "ok", breaker.failures, None, "")
-
-    def _log(
-        self,
-        tenant_id: str,
-        account_id: str,
-        action: str,
-        outcome: Any,
-        failures: int,
-        until: datetime | None,
-        error: str,
-    ) -> None:
-        params = {"failures": failures, "until": until.isoformat(timespec="seconds") if until else ""}
-        self.activity.append(
-            action=action,
-            outcome=outcome,
-            message_key=f"activity_{action.replace('.', '_')}",
-            params=params,
-            tenant_id=tenant_id,
-            account_id=account_id,
-            details={**params, "error": error[:300]},
-        )
+            log_breaker(self.activity, tenant_id, account_id, "stock.push_resumed", "ok", breaker.failures, None, "")
 
     # --- rows given back --------------------------------------------------------------------------
 

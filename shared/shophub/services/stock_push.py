@@ -49,7 +49,7 @@ from shophub.domain.catalog import Offer
 from shophub.domain.config import OrderSettings, Template
 from shophub.domain.reports import Report, ReportEntry, ReportType
 from shophub.domain.shop import StockPushOutcome, StockUpdate
-from shophub.domain.stock import StockChangedMessage
+from shophub.domain.stock import PushBreaker, StockChangedMessage
 from shophub.errors import NotFoundError, ShopError, ShopHubError
 from shophub.i18n import DEFAULT_LANGUAGE, translate
 from shophub.observability import logger
@@ -215,52 +215,83 @@ class StockPushService:
         )
 
     def push(self, deliveries: Sequence[Delivery]) -> PushResult:
-        """Push the changes of one batch; ``failed_message_ids`` must be delivered again."""
+        """Push the changes of one batch; ``failed_message_ids`` must be delivered again. Every
+        tenant's accounts run side by side in one pool (a slow shop of one tenant never holds
+        another tenant's), accounts that failed lately last."""
         wanted, changes, invalid = parse_deliveries(deliveries)
         result = PushResult(invalid_messages=invalid, changes=changes)
-        for (tenant_id, only), products in wanted.items():
-            failed_products = self._push_tenant(tenant_id, set(products), result, only=only)
-            for product_id in failed_products & products.keys():
-                result.failed_message_ids |= products[product_id]
+        at = self.clock()
+        plans = [self._plan(tenant_id, scopes, at) for tenant_id, scopes in by_tenant(wanted).items()]
+        suspects = {account_id for plan in plans for account_id in plan.known}
+        runs = self.pipeline.run_many(
+            [(plan.tenant_id, plan.jobs(self)) for plan in plans],
+            result,
+            at=at,
+            order=lambda account: account.id in suspects,
+        )
+        for plan, results in zip(plans, runs, strict=True):
+            failed = plan.failed | self._settle(plan, results, at)
+            for (tenant_id, _), products in wanted.items():
+                if tenant_id == plan.tenant_id:
+                    for product_id in failed & products.keys():
+                        result.failed_message_ids |= products[product_id]
         if self.isolation is not None:
             result.open_breakers = self.isolation.tally.open_breakers
             result.given_back = self.isolation.tally.given_back_rows
         return result
 
-    def _push_tenant(self, tenant_id: str, product_ids: set[int], result: PushResult, *, only: str | None) -> set[int]:
-        """Push the products to the tenant's accounts (to ``only`` when given); returns the
-        products whose messages must be delivered again."""
-        at = self.clock()
+    def _plan(self, tenant_id: str, scopes: Mapping[str | None, Iterable[int]], at: datetime) -> _TenantPlan:
+        """What to push for one tenant: its products' current stock, the rows by account (every
+        account for a tenant-wide message, one for an account's given-back rows), and, with
+        isolation, the accounts whose breaker is open parked (their rows given back)."""
+        product_ids = {p for wanted in scopes.values() for p in wanted}
         products = self.stock.products(tenant_id, product_ids)
-        refs = refs_by_account(self.offers, tenant_id, products.values())
-        if only is not None:
-            refs = {only: refs[only]} if only in refs else {}
+        refs: dict[str, dict[str, int]] = defaultdict(dict)
+        for only, wanted in scopes.items():
+            scoped = [products[p] for p in wanted if p in products]
+            for account_id, account_refs in refs_by_account(self.offers, tenant_id, scoped, only).items():
+                refs[account_id].update(account_refs)
         accounts, settings = self.offers.accounts(tenant_id, refs)
         eligible = [
             accounts[a] for a in sorted(refs) if a in accounts and account_pushes_stock(accounts[a], settings.get(a))
         ]
-        if self.isolation is None:
-            results = self._run(tenant_id, eligible, refs, products, result, at)
-            return {p for r in results.values() for p in r.failed_subjects}
-        isolation = self.isolation
-        isolation.levels.update(products)
-        to_push, known = isolation.split(eligible, at)
-        parked = [a.id for a in eligible if a not in to_push]
-        failed = isolation.park(tenant_id, parked, products_by_account(refs), at, known)
-        results = self._run(tenant_id, to_push, refs, products, result, at)
-        return failed | isolation.settle(tenant_id, results, known, at)
+        plan = _TenantPlan(tenant_id, products, dict(refs), eligible)
+        if self.isolation is not None:
+            self.isolation.levels.update(products)
+            plan.accounts, plan.known = self.isolation.split(eligible, at)
+            parked = [a.id for a in eligible if a not in plan.accounts]
+            plan.failed = self.isolation.park(tenant_id, parked, products_by_account(plan.refs), at, plan.known)
+        return plan
 
-    def _run(
-        self,
-        tenant_id: str,
-        accounts: Sequence[Account],
-        refs: Mapping[str, Mapping[str, int]],
-        products: Mapping[int, ProductStock],
-        result: PushResult,
-        at: datetime,
-    ) -> dict[str, AccountResult]:
-        jobs = [(a, StockRows(self, tenant_id, a, refs[a.id], products)) for a in accounts]
-        return self.pipeline.run(tenant_id, jobs, result, at=at)
+    def _settle(self, plan: _TenantPlan, results: Mapping[str, AccountResult], at: datetime) -> set[int]:
+        """The products whose messages must be delivered again after the push."""
+        if self.isolation is None:
+            return {p for r in results.values() for p in r.failed_subjects}
+        return self.isolation.settle(plan.tenant_id, results, plan.known, at)
+
+
+@dataclass
+class _TenantPlan:
+    """One tenant's part of a batch: the accounts to push and what they push."""
+
+    tenant_id: str
+    products: dict[int, ProductStock]
+    refs: dict[str, dict[str, int]]
+    accounts: list[Account]
+    known: dict[str, PushBreaker] = field(default_factory=dict)
+    #: products whose messages must come back whatever the push does (rows not given back)
+    failed: set[int] = field(default_factory=set)
+
+    def jobs(self, service: StockPushService) -> list[tuple[Account, StockRows]]:
+        return [(a, StockRows(service, self.tenant_id, a, self.refs[a.id], self.products)) for a in self.accounts]
+
+
+def by_tenant(wanted: Mapping[Scope, Mapping[int, set[str]]]) -> dict[str, dict[str | None, list[int]]]:
+    """``{tenant: {account or None: product ids}}`` of :func:`parse_deliveries`' answer."""
+    grouped: dict[str, dict[str | None, list[int]]] = defaultdict(dict)
+    for (tenant_id, only), products in wanted.items():
+        grouped[tenant_id][only] = list(products)
+    return dict(grouped)
 
 
 def account_pushes_stock(account: Account, settings: OrderSettings | None) -> bool:
