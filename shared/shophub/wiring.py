@@ -273,6 +273,7 @@ class Container:
             allow_local=self.settings.allow_local_shops,
             cursors=self.poll_cursor_repository,
             breakers=self.breakers,
+            poll_breakers=self.order_poll_breakers,
         )
 
     @cached_property
@@ -280,6 +281,12 @@ class Container:
         from shophub.store.breakers import BreakerRepository
 
         return BreakerRepository(self.table)
+
+    @cached_property
+    def order_poll_breakers(self) -> BreakerRepository:
+        from shophub.store.breakers import BreakerRepository
+
+        return BreakerRepository(self.table, "orders")
 
     @cached_property
     def activity_service(self) -> ActivityService:
@@ -467,6 +474,7 @@ class Container:
     @cached_property
     def order_poll_service(self) -> OrderPollService:
         from shophub.services.order_poll import OrderPollService
+        from shophub.services.poll_breakers import PollBreakers
 
         return OrderPollService(
             accounts=self.accounts,
@@ -481,6 +489,7 @@ class Container:
             events=self.hub_events,
             poll_queue=lambda: self.queue(self.settings.order_poll_queue_url),
             connector_for=self.connector_for,
+            breakers=PollBreakers(self.order_poll_breakers, self.activity, self.breaker_policy),
             clock=self.clock,
         )
 

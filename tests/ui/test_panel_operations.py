@@ -265,3 +265,40 @@ def test_every_screen_fits_a_phone(page: Page, panel_url: str, account: Merchant
             screenshot(page, f"30-phone-{name}")
     finally:
         page.set_viewport_size(DESKTOP)
+
+
+def test_a_shop_that_stops_answering_shows_on_its_account_and_clears_when_it_is_back(
+    page: Page, panel_url: str, account: MerchantAccount, local_stack: LocalStack
+) -> None:
+    shop = local_stack.shop
+    shop.inject_fault("503", count=100_000, path_prefix="orders")
+    notice = page.get_by_text(re.compile("^Sklep nie odpowiada: automatyczne pobieranie zamówień wstrzymano do "))
+    try:
+        # When the merchant asks for orders and every attempt fails
+        page.goto(f"{panel_url}integrations/prestashop/{account.account_id}")
+        page.get_by_role("button", name="Pobierz zamówienia teraz").click()
+        expect(page.get_by_text("Zlecono pobranie zamówień.")).to_be_visible()
+
+        # Then (after the poll's five deliveries) the account's page says the shop does not
+        # answer and fetching is parked
+        for _ in range(120):
+            page.reload()
+            expect(page.get_by_role("heading", level=1, name="Sklep demo")).to_be_visible()
+            if notice.count():
+                break
+            page.wait_for_timeout(1000)
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("Żadne zamówienie nie przepadnie")
+        screenshot(page, "29-account-shop-not-answering")
+    finally:
+        shop.clear_faults()
+
+    # When the shop answers again and the merchant asks once more, the notice goes away
+    page.get_by_role("button", name="Pobierz zamówienia teraz").click()
+    for _ in range(30):
+        page.wait_for_timeout(1000)
+        page.reload()
+        expect(page.get_by_role("heading", level=1, name="Sklep demo")).to_be_visible()
+        if not notice.count():
+            break
+    expect(notice).to_have_count(0)

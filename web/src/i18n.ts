@@ -59,6 +59,13 @@ const pl = {
   "discovery.running":
     "Odczytujemy konfigurację sklepu (metody płatności, przewoźnicy, statusy)… Strona uzupełni się sama.",
   "discovery.failed": "Nie udało się odczytać konfiguracji sklepu.",
+  "breaker.stockParked":
+    "Sklep nie odpowiada: wysyłanie stanów wstrzymano do {until} (prób z rzędu: {failures}). Zmiany czekają i zostaną wysłane, gdy sklep znów odpowie.",
+  "breaker.stockFailing":
+    "Ostatnie wysyłki stanów nie dotarły do sklepu (prób z rzędu: {failures}); zmiany czekają i są ponawiane.",
+  "breaker.ordersParked":
+    "Sklep nie odpowiada: automatyczne pobieranie zamówień wstrzymano do {until} (prób z rzędu: {failures}). Żadne zamówienie nie przepadnie; „Pobierz zamówienia teraz” działa nadal.",
+  "breaker.ordersFailing": "Ostatnie pobrania zamówień nie dotarły do sklepu (prób z rzędu: {failures}); są ponawiane.",
   "discovery.refresh": "Odczytaj ponownie",
   "section.payments": "Mapowanie metod płatności",
   "section.carriers": "Mapowanie metod dostawy",
@@ -439,6 +446,14 @@ const en: Record<TextKey, string> = {
   "discovery.running":
     "Reading the shop's configuration (payment methods, carriers, statuses)… The page fills in by itself.",
   "discovery.failed": "The shop's configuration could not be read.",
+  "breaker.stockParked":
+    "The shop does not answer: stock pushes are parked until {until} ({failures} attempts in a row). The changes wait and are sent once the shop answers again.",
+  "breaker.stockFailing":
+    "The last stock pushes did not reach the shop ({failures} attempts in a row); the changes wait and are retried.",
+  "breaker.ordersParked":
+    'The shop does not answer: scheduled order fetching is parked until {until} ({failures} attempts in a row). No order is lost; "Fetch orders now" still works.',
+  "breaker.ordersFailing":
+    "The last order fetches did not reach the shop ({failures} attempts in a row); they are retried.",
   "discovery.refresh": "Read again",
   "section.payments": "Payment method mapping",
   "section.carriers": "Shipping method mapping",

@@ -99,6 +99,18 @@ class StockPushStateResponse(Model):
     last_error: str
 
 
+class OrderPollStateResponse(Model):
+    state: Literal["failing", "parked"] = Field(
+        description="failing: the last polls could not reach the shop (they are retried); parked: after "
+        "repeated failures scheduled polls are skipped until parked_until (a poll asked for still runs); no "
+        "order is lost, the next poll that gets through reads on from the last good one"
+    )
+    failures: int = Field(description="Polls in a row that could not reach the shop")
+    parked_since: datetime | None
+    parked_until: datetime | None
+    last_error: str
+
+
 class AccountResponse(Model):
     id: str
     name: str
@@ -121,6 +133,11 @@ class AccountResponse(Model):
         default=None,
         description="Only on GET of one account: null while the shop takes stock pushes; else whether they "
         "are failing (retried) or parked by the account's circuit breaker, and until when",
+    )
+    order_poll: OrderPollStateResponse | None = Field(
+        default=None,
+        description="Only on GET of one account: null while order polls reach the shop; else whether they "
+        "are failing (retried) or parked by the account's order poll circuit breaker, and until when",
     )
 
 
@@ -195,6 +212,7 @@ def account_response(account: Account, language: str, view: AccountView | None =
         last_poll_at=view.last_poll_at if view else None,
         last_order_at=view.last_order_at if view else None,
         stock_push=_stock_push(view.stock_push) if view and view.stock_push else None,
+        order_poll=_order_poll(view.order_poll) if view and view.order_poll else None,
     )
 
 
@@ -206,6 +224,10 @@ def _stock_push(breaker: PushBreaker) -> StockPushStateResponse:
         parked_until=breaker.open_until,
         last_error=breaker.last_error,
     )
+
+
+def _order_poll(breaker: PushBreaker) -> OrderPollStateResponse:
+    return OrderPollStateResponse.model_validate(_stock_push(breaker).model_dump())
 
 
 def check_response(check: ConnectionCheck, language: str) -> ConnectionResponse:

@@ -90,6 +90,8 @@ ACTIONS: dict[str, str] = {
     "stock.shop_restocked": "stock",
     "stock.push_parked": "stock",
     "stock.push_resumed": "stock",
+    "orders.poll_parked": "orders",
+    "orders.poll_resumed": "orders",
     # access: a platform operator read the tenant's data (operators never change anything)
     "access.operator_read": "access",
 }

@@ -47,6 +47,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Pobieranie zamówień przerwane (sklep chwilowo niedostępny), zostanie ponowione: {detail}",
         "en": "Order fetching interrupted (the shop is temporarily unavailable), it will be retried: {detail}",
     },
+    "activity_orders_poll_parked": {
+        "pl": "Sklep nie odpowiada ({failures} próby z rzędu): automatyczne pobieranie zamówień wstrzymano do "
+        "{until}; żadne zamówienie nie przepadnie, pierwsze udane pobranie zacznie od miejsca, w którym "
+        "skończyło ostatnie. Przycisk „Pobierz zamówienia teraz” działa nadal.",
+        "en": "The shop does not answer ({failures} attempts in a row): scheduled order fetching is parked until "
+        "{until}; no order is lost, the first fetch that gets through reads on from where the last good one "
+        'stopped. The "Fetch orders now" button still works.',
+    },
+    "activity_orders_poll_resumed": {
+        "pl": "Sklep znów odpowiada: pobieranie zamówień wznowiono.",
+        "en": "The shop answers again: order fetching resumed.",
+    },
     "log_poll_failed": {
         "pl": "Pobieranie zamówień nie powiodło się: {detail}",
         "en": "Order fetching failed: {detail}",

@@ -209,6 +209,7 @@ class AccountView:
     last_order_at: datetime | None = None
     #: the account's stock push circuit breaker (None: its shop answers); read for one account only
     stock_push: PushBreaker | None = None
+    order_poll: PushBreaker | None = None
 
 
 @dataclass
@@ -270,10 +271,12 @@ class AccountService:
         check_budget: float = CHECK_BUDGET_SECONDS,
         cursors: PollCursorRepository | None = None,
         breakers: BreakerRepository | None = None,
+        poll_breakers: BreakerRepository | None = None,
     ) -> None:
         self.accounts = accounts
         self.cursors = cursors
         self.breakers = breakers
+        self.poll_breakers = poll_breakers
         self.secrets = secrets
         self.activity = activity
         self.discovery = discovery
@@ -389,7 +392,8 @@ class AccountService:
         """The account with its last poll, last new order and whether its stock pushes are parked."""
         view = self._views([self.accounts.get(tenant_id, account_id)])[0]
         breaker = self.breakers.get(account_id) if self.breakers else None
-        return replace(view, stock_push=breaker)
+        polls = self.poll_breakers.get(account_id) if self.poll_breakers else None
+        return replace(view, stock_push=breaker, order_poll=polls)
 
     def list_views(
         self, tenant_id: str, *, limit: int = 50, next_token: str | None = None

@@ -71,6 +71,7 @@ from shophub.ids import new_ulid
 from shophub.observability import logger
 from shophub.ports import HubEvents, Publisher, StockAnnouncer
 from shophub.services.orders import ORDER_IMPORTED, ORDER_UPDATED, with_status
+from shophub.services.poll_breakers import PollBreakers
 from shophub.services.stock_movements import OrderStockService
 from shophub.store.accounts import AccountRepository
 from shophub.store.activity import ActivityLogRepository
@@ -95,7 +96,7 @@ MAX_OPEN_RUNS = 20
 #: Attempts at updating one stored order that keeps changing under us.
 UPDATE_ATTEMPTS = 5
 
-PollOutcome = Literal["done", "partial", "busy", "skipped", "failed", "lost_lease"]
+PollOutcome = Literal["done", "partial", "busy", "skipped", "failed", "lost_lease", "parked"]
 
 
 ConnectorFactory = Callable[..., Any]
@@ -199,6 +200,7 @@ class OrderPollService:
         events: HubEvents,
         poll_queue: Callable[[], Publisher],
         connector_for: ConnectorFactory,
+        breakers: PollBreakers | None = None,
         clock: Clock = utc_now,
         page_size: int = 100,
         margin: timedelta = timedelta(minutes=5),
@@ -216,6 +218,7 @@ class OrderPollService:
         self.activity = activity
         self.events = events
         self.poll_queue = poll_queue
+        self.breakers = breakers
         self.connector_for = connector_for
         self.clock = clock
         self.page_size = page_size
@@ -232,6 +235,10 @@ class OrderPollService:
         if isinstance(ready, PollResult):
             return ready
         account, settings = ready
+        breaker = self.breakers.current(account.id) if self.breakers else None
+        if self.breakers and self.breakers.parks(breaker, job, self.clock()):
+            logger.info("order poll skipped: the shop's breaker is open", extra={"account_id": account.id})
+            return PollResult("parked")
         run_id = new_ulid()
         cursor = self.cursors.acquire(account.id, run_id, now=self.clock(), lease_seconds=self.lease_seconds)
         if cursor is None:
@@ -248,17 +255,27 @@ class OrderPollService:
             outcome = self._run_pages(run, cursor, deadline)
         except ShopTransientError as error:
             self._release(run, cursor, finished=False, error=error.code)
-            self._log_failure(run, job, attempt, error, will_retry=attempt < MAX_ATTEMPTS)
+            last = attempt >= MAX_ATTEMPTS
+            parked = self.breakers is not None and self.breakers.failed(
+                account, error.code, self.clock(), last_attempt=last
+            )
+            self._log_failure(run, job, attempt, error, will_retry=attempt < MAX_ATTEMPTS and not parked)
+            if parked:  # no retry: the cursor keeps its place, the next poll after the breaker reads on
+                return PollResult("parked", run.stats, run_id)
             raise
         except (ShopError, NotFoundError, ValidationError) as error:
             # permanent: the shop refuses (key, permissions, hostile answers), or the account's
             # key or time zone is unusable; logged, the message is not retried
             self._release(run, cursor, finished=False, error=error.code)
             self._log_failure(run, job, attempt, error, will_retry=False)
+            if self.breakers is not None and isinstance(error, ShopError):
+                self.breakers.reached(account, breaker)  # it answered: reachable, whatever it said
             return PollResult("failed", run.stats, run_id)
         except Exception:
             self._release(run, cursor, finished=False, error="internal_error")
             raise
+        if self.breakers is not None and outcome != "lost_lease":
+            self.breakers.reached(account, breaker)
         return self._finish(run, cursor, outcome, job)
 
     def _account_to_poll(self, job: PollOrdersJob) -> tuple[Account, OrderSettings] | PollResult:

@@ -185,6 +185,8 @@ def import_item_sk(shop_product_id: int, shop_variant_id: int | None = None) -> 
 REFUSAL_PREFIX = "REFUSAL#"
 #: An account's stock push circuit breaker.
 STOCK_BREAKER_SK = "BREAKER#STOCK"
+#: An account's order poll circuit breaker.
+ORDER_POLL_BREAKER_SK = "BREAKER#ORDERS"
 
 
 def import_refusal_sk(line: int) -> str:
@@ -336,6 +338,15 @@ def offer_key_of_ref(ref: str) -> dict[str, str]:
 def import_chunk_sk(chunk: int) -> str:
     """``PK=IMPORT#<id>, SK=CHUNK#<n>``: written once when stage-2 chunk ``n`` is counted."""
     return f"CHUNK#{chunk:06d}"
+
+
+IMPORT_PLAN_PREFIX = "PLAN#"
+
+
+def import_plan_sk(chunk: int) -> str:
+    """``PK=IMPORT#<id>, SK=PLAN#<n>``: the product ids of stage-2 chunk ``n``, written when stage
+    2 starts (chunks are queued a few at a time)."""
+    return f"{IMPORT_PLAN_PREFIX}{chunk:06d}"
 
 
 # links file jobs -----------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ export function AccountPage() {
         <FetchOrdersButton account={account} onQueued={loaded.reload} />
         {!account.connection.ok && <Notice kind="error">{account.connection.message}</Notice>}
         {discovering && <Notice kind="info">{t("discovery.running")}</Notice>}
+        <BreakerNotices account={account} />
         {account.discovery.status === "failed" && (
           <Notice kind="error">
             {t("discovery.failed")} {account.discovery.message}
@@ -95,6 +96,29 @@ export function AccountPage() {
         </div>
       </div>
     </div>
+  );
+}
+
+/** Stock pushes or order polls the shop's circuit breaker holds back, and until when. */
+function BreakerNotices({ account }: { account: Account }) {
+  const { t, language } = useT();
+  const notices: [string, TextKey, NonNullable<Account["stock_push"]>][] = [];
+  if (account.stock_push) {
+    const parked = account.stock_push.state === "parked";
+    notices.push(["stock", parked ? "breaker.stockParked" : "breaker.stockFailing", account.stock_push]);
+  }
+  if (account.order_poll) {
+    const parked = account.order_poll.state === "parked";
+    notices.push(["orders", parked ? "breaker.ordersParked" : "breaker.ordersFailing", account.order_poll]);
+  }
+  return (
+    <>
+      {notices.map(([name, key, state]) => (
+        <Notice key={name} kind="warning">
+          {t(key, { until: formatDate(state.parked_until, language), failures: state.failures })}
+        </Notice>
+      ))}
+    </>
   );
 }
 
