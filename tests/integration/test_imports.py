@@ -152,6 +152,51 @@ def test_stage_one_lists_ids_and_names_only_and_shows_the_total(world_factory: F
     assert [len(b["product_ids"]) for b in chunks] == [100, 20]
 
 
+def test_an_import_keeps_at_most_two_chunks_queued_so_no_shop_gets_more_workers(world_factory: Factory) -> None:
+    world = world_factory(products=450, combinations=0)
+    account = world.account()
+    client = world.api()
+    import_id = world.start(client, account, mode="link", with_stock=False)
+    world.step(1)  # stage 1: 450 products, five chunks
+
+    # Stage 2 starts with two chunks queued, not five: however many chunk workers the stack
+    # runs, at most two of them read this shop
+    seen: list[int] = []
+    while world.queued_count():
+        assert world.queued_count() <= 2
+        message = world.receive(1)[0]
+        seen.append(world.body(message)["chunk"])
+        world.deliver(message)  # each chunk that ends queues the one two places on
+
+    # Every chunk ran once, in order, and the import finished with every product counted
+    assert seen == [0, 1, 2, 3, 4]
+    progress = world.progress(client, account, import_id)
+    assert (progress["status"], progress["processed"]) == ("finished", 450)
+
+
+def test_a_chunk_delivered_twice_queues_its_successor_again_and_counts_once(world_factory: Factory) -> None:
+    world = world_factory(products=350, combinations=0)
+    account = world.account()
+    client = world.api()
+    import_id = world.start(client, account, mode="link", with_stock=False)
+    world.step(1)
+    first = world.receive(1)[0]
+
+    # When chunk 0's message comes back after it ran (a crash before SQS deleted it)
+    world.deliver(first)
+    world.deliver(first)
+
+    # Then its successor is queued again (a duplicate, never a gap), and draining counts every
+    # product once
+    queued = world.receive(10)
+    assert sorted(world.body(m)["chunk"] for m in queued) == [1, 2, 2]
+    for message in queued:
+        world.deliver(message)
+    world.drain()
+    progress = world.progress(client, account, import_id)
+    assert (progress["status"], progress["processed"], progress["skipped"]) == ("finished", 350, 350)
+
+
 def test_progress_is_readable_while_chunks_run(world_factory: Factory) -> None:
     world = world_factory(products=120, combinations=0)
     account = world.account()

@@ -78,6 +78,10 @@ from shophub.store.imports import ImportRepository
 
 #: Product ids per stage-2 chunk (one SQS message, one batched read of the shop).
 CHUNK_SIZE = 100
+#: Chunks of one import queued at a time: each chunk that ends queues the one this many places
+#: on, so one shop is read by at most this many chunk workers however many run for the stack,
+#: and a tenant's 100,000-product import never holds back another tenant's.
+CHUNKS_IN_FLIGHT = 2
 #: Product ids per stage-1 page.
 LIST_PAGE = 1000
 #: Deliveries of one message before a shop that keeps failing is given up on (the queue's
@@ -324,7 +328,7 @@ class ImportService:
             failures = {p: ("reason_internal_error", "") for p in pending}
             names = {p: stage1[(p, None)].name for p in pending}
             self._settle_chunk(run, message.chunk, pending, [], failures, names, self.clock())
-        self._maybe_finish(run)
+        self._maybe_finish(run, message.chunk)
 
     # stage 1 ----------------------------------------------------------------------------------------
 
@@ -438,18 +442,35 @@ class ImportService:
         self._queue_chunks(updated, product_ids)
 
     def _queue_chunks(self, run: Import, product_ids: Sequence[int] | None = None) -> None:
-        if product_ids is None:
-            product_ids = sorted(
-                i.shop_product_id
-                for i in self.imports.iter_items(run.id, statuses=["prepared"], consistent=True)
-                if i.shop_variant_id is None
-            )
+        """Write stage 2's plan and queue its first :data:`CHUNKS_IN_FLIGHT` chunks (queueing
+        again after a crash reads the plan already written, so chunk numbers never move)."""
+        plans = self.imports.chunk_plans(run.id) if product_ids is None else []
+        if not plans:
+            if product_ids is None:
+                product_ids = sorted(
+                    i.shop_product_id
+                    for i in self.imports.iter_items(run.id, statuses=["prepared"], consistent=True)
+                    if i.shop_variant_id is None
+                )
+            plans = [list(product_ids[start : start + CHUNK_SIZE]) for start in range(0, len(product_ids), CHUNK_SIZE)]
+            self.imports.put_chunk_plans(run.id, plans)
         messages = [
-            self._message("chunk", run, chunk=n, product_ids=list(product_ids[start : start + CHUNK_SIZE]))
-            for n, start in enumerate(range(0, len(product_ids), CHUNK_SIZE))
+            self._message("chunk", run, chunk=n, product_ids=ids) for n, ids in enumerate(plans[:CHUNKS_IN_FLIGHT])
         ]
         self.queue().send_many(messages)
         self.imports.update(run, set_={"chunks_queued": True})
+
+    def _queue_next(self, run: Import, chunk: int) -> None:
+        """Chunk ``chunk`` ended: queue the chunk :data:`CHUNKS_IN_FLIGHT` places on (again when
+        this chunk's message comes back: a chunk delivered twice counts once)."""
+        following = chunk + CHUNKS_IN_FLIGHT
+        if run.status != "importing" or following >= run.chunks_total:
+            return
+        ids = self.imports.chunk_plan(run.id, following)
+        if ids is None:
+            logger.error("import chunk missing from the plan", extra={"import_id": run.id, "chunk": following})
+            return
+        self.queue().send(self._message("chunk", run, chunk=following, product_ids=ids))
 
     # stage 2 ----------------------------------------------------------------------------------------
 
@@ -465,7 +486,7 @@ class ImportService:
         if counted is not None:  # a repeated delivery: finish the bookkeeping, count nothing
             replaced, settled = counted
             self.imports.settle_products(run.id, replaced=replaced, settled=settled)
-            self._maybe_finish(run)
+            self._maybe_finish(run, message.chunk)
             return
         stage1 = self.imports.get_items(run.id, [(p, None) for p in message.product_ids])
         pending = [p for p in message.product_ids if (p, None) in stage1 and stage1[(p, None)].status == "prepared"]
@@ -489,7 +510,7 @@ class ImportService:
         except TemplateGone:
             self._close(run, "failed", "import_failed_template", {"template_id": run.template_id or ""})
             return
-        self._maybe_finish(run)
+        self._maybe_finish(run, message.chunk)
 
     def _read_chunk(
         self, run: Import, account: Account, pending: list[int], attempt: int
@@ -601,10 +622,14 @@ class ImportService:
             logger.info("import chunk already counted", extra={"import_id": run.id, "chunk": chunk})
         self.imports.settle_products(run.id, replaced=replaced, settled=settled)
 
-    def _maybe_finish(self, run: Import) -> None:
+    def _maybe_finish(self, run: Import, chunk: int | None = None) -> None:
+        """After a chunk (``chunk``, queueing the next) or a stage: finish the run when every
+        chunk is counted."""
         current = self.imports.find(run.account_id, run.id, consistent=True)
         if current is None:
             return
+        if chunk is not None:
+            self._queue_next(current, chunk)
         if current.status == "importing" and current.chunks_done >= current.chunks_total:
             self._close(current, "finished", "", {})
         else:

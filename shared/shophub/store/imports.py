@@ -8,6 +8,7 @@ Items:
   ``attribute_not_exists`` together with the run, deleted (conditional on the id) when the run
   ends. A lock whose run has ended (a crash between the end and the release) is taken over.
 * items ``PK=IMPORT#<id>, SK=ITEM#<p>`` (stage 1) and ``ITEM#<p>#<c>`` (a variant's outcome).
+* stage 2's plan ``PK=IMPORT#<id>, SK=PLAN#<n>`` — chunk ``n``'s product ids.
 """
 
 from __future__ import annotations
@@ -379,6 +380,23 @@ class ImportRepository:
         if outcome.contended:
             raise ConcurrentUpdateError("import chunk kept meeting concurrent writes")
         return False
+
+    def put_chunk_plans(self, import_id: str, plans: Sequence[Sequence[int]]) -> None:
+        """Stage 2's chunks, in order (each a list of product ids)."""
+        pk = keys.import_pk(import_id)
+        self.table.batch_write(
+            [{"PK": pk, "SK": keys.import_plan_sk(n), "product_ids": list(ids)} for n, ids in enumerate(plans)]
+        )
+
+    def chunk_plans(self, import_id: str) -> list[list[int]]:
+        """Stage 2's chunks as :meth:`put_chunk_plans` wrote them (empty before)."""
+        items = self.table.query(keys.import_pk(import_id), sk_prefix=keys.IMPORT_PLAN_PREFIX, consistent=True)
+        return [[int(p) for p in item["product_ids"]] for item in items]
+
+    def chunk_plan(self, import_id: str, chunk: int) -> list[int] | None:
+        """Chunk ``chunk``'s product ids (None: no such chunk)."""
+        item = self.table.get(keys.import_pk(import_id), keys.import_plan_sk(chunk), consistent=True)
+        return [int(p) for p in item["product_ids"]] if item else None
 
     def counted_chunk(self, import_id: str, chunk: int) -> tuple[list[int], list[ImportItem]] | None:
         """``(replaced, settled)`` of a counted chunk, or None while it is not counted."""
