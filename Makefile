@@ -17,7 +17,7 @@ CFN_LINT_VERSION := 1.58.0
 export SAM_CLI_TELEMETRY := 0
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
-.PHONY: help venv tools web web-check chromium test test-ui test-fast lint format run token tokens token-revoke bench demo validate build deploy deploy-panel openapi clean
+.PHONY: help venv tools web web-check chromium test test-ui test-fast lint format run token tokens token-revoke bench bench-scale demo validate build deploy deploy-panel openapi clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -92,8 +92,12 @@ token-revoke: venv ## Revoke an API token by name: make token-revoke NAME=acme-2
 	@test -n "$(NAME)" || { echo "usage: make token-revoke NAME=<token name> [STAGE=... PROFILE=... REGION=...] (make tokens lists the names)"; exit 2; }
 	@$(PY) -m local.stack.token --revoke "$(NAME)" $(TOKEN_TARGET)
 
-bench: venv ## Benchmarks against the simulator (prints tables, writes bench/results/*.json)
+bench: venv ## Benchmarks against the simulator, the scale benchmark last (prints tables, writes bench/results/*.json)
 	$(PY) -m bench
+	$(PY) -m bench --only scale
+
+bench-scale: venv ## The scale benchmark alone: 500 shops, 50,000 changes at 0/7/20 % bad shops (about 40 minutes)
+	$(PY) -m bench --only scale
 
 demo: venv ## Walk the merchant flow against a running `make run`
 	$(PY) -m local.demo

@@ -510,7 +510,9 @@ def run(args: argparse.Namespace, log: Any = print, progress: Any = None) -> dic
 
         fleet.build_all()
         container = stack.container
-        container.breaker_policy = BreakerPolicy(retry_seconds=args.retry_seconds, open_seconds=args.open_seconds)
+        container.breaker_policy = BreakerPolicy(
+            retry_seconds=args.retry_seconds, open_seconds=args.open_seconds, max_seconds=args.max_seconds
+        )
         container.push_account_budget = args.account_budget
         rows = set_up(stack, fleet, args.variants, log)
         expected = {row.product_id: int(fleet.shop(row.shop).data.stock_row(row.stock_id)["quantity"]) for row in rows}
@@ -560,7 +562,11 @@ def summarise(args: argparse.Namespace, results: list[dict[str, Any]]) -> dict[s
         "workers": args.workers,
         "batch": args.batch,
         "account_budget_s": args.account_budget,
-        "breaker_policy": {"retry_seconds": args.retry_seconds, "open_seconds": args.open_seconds},
+        "breaker_policy": {
+            "retry_seconds": args.retry_seconds,
+            "open_seconds": args.open_seconds,
+            "max_seconds": args.max_seconds,
+        },
         "results": results,
         "goal": goal,
     }
@@ -612,14 +618,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variants", type=int, default=100, help="variants per shop, each linked")
     parser.add_argument("--changes", type=int, default=50_000, help="stock changes per bad share")
     parser.add_argument("--bad-shares", default="0,0.07,0.2")
-    parser.add_argument("--workers", type=int, default=8, help="concurrent stock pusher invocations")
-    parser.add_argument("--batch", type=int, default=10, help="messages per invocation")
+    parser.add_argument("--workers", type=int, default=16, help="concurrent stock pusher invocations")
+    parser.add_argument("--batch", type=int, default=100, help="messages per invocation (the template's BatchSize)")
     parser.add_argument("--slow-ms", type=float, default=2000.0)
     parser.add_argument(
         "--account-budget", type=float, default=30.0, help="seconds per account per push (ACCOUNT_BUDGET_SECONDS: 30)"
     )
     parser.add_argument("--retry-seconds", type=int, default=1, help="delay of given-back rows, breaker closed")
     parser.add_argument("--open-seconds", type=int, default=2, help="first delay once the breaker opens")
+    parser.add_argument("--max-seconds", type=int, default=16, help="longest breaker delay (production: 900)")
     parser.add_argument("--phase-timeout", type=float, default=1800.0)
     parser.add_argument("--recovery-timeout", type=float, default=1800.0)
 
