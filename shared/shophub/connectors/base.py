@@ -29,8 +29,8 @@ from shophub.domain.shop import (
     ProductSummary,
     ShopDiscovery,
     ShopOrder,
-    ShopStockRow,
     StockPushOutcome,
+    StockRowBatch,
     StockUpdate,
     VariantBatch,
 )
@@ -259,9 +259,10 @@ class Connector(Protocol):
         ``failures`` instead of failing the batch."""
         ...
 
-    def read_stock_rows(self, product_ids: Sequence[int]) -> list[ShopStockRow]:
+    def read_stock_rows(self, product_ids: Sequence[int]) -> StockRowBatch:
         """The stock rows of these products' variants (one batched read, no catalogue read);
-        unknown products are left out."""
+        unknown products are left out, products whose rows could not be read are reported in
+        ``failures`` instead of failing the batch."""
         ...
 
     def read_stock(self, stock_ids: Sequence[int]) -> dict[int, int]:

@@ -324,6 +324,14 @@ class ShopStockRow(ShopModel):
     quantity: int
 
 
+class StockRowBatch(ShopModel):
+    """:meth:`~shophub.connectors.base.Connector.read_stock_rows`' answer: the rows read, and the
+    products whose rows could not be read (reported, never left out silently)."""
+
+    rows: list[ShopStockRow] = Field(default_factory=list)
+    failures: list[ProductFailure] = Field(default_factory=list)
+
+
 class StockUpdate(ShopModel):
     stock_id: int = Field(ge=1)
     quantity: int

@@ -522,8 +522,7 @@ class ImportService:
             return [], {}
         try:
             if run.file is not None and run.file.variant_rows:
-                from_file = self._stock_rows_of_file(run, account, pending)
-                return None if from_file is None else (from_file, {})
+                return self._stock_rows_of_file(run, account, pending)
             with_stock = run.with_stock and not (run.file is not None and run.file.variant_quantities)
             batch = self._connector(account).fetch_variants(pending, with_stock=with_stock)
         except ShopTransientError as error:
@@ -540,16 +539,21 @@ class ImportService:
         failures = {f.product_id: ("reason_shop_failure", f.reason) for f in batch.failures if f.product_id in wanted}
         return [v for v in batch.variants if v.product_id in wanted], failures
 
-    def _stock_rows_of_file(self, run: Import, account: Account, pending: list[int]) -> list[ShopVariant] | None:
+    def _stock_rows_of_file(
+        self, run: Import, account: Account, pending: list[int]
+    ) -> tuple[list[ShopVariant], dict[int, tuple[str, str]]] | None:
         """A file naming every variant by id: its variants with the shop's stock rows (one
-        batched read of stock rows, no catalogue read); None (and the run failed) when the
-        file is gone."""
+        batched read of stock rows, no catalogue read) and the products whose rows the shop
+        could not deliver; None (and the run failed) when the file is gone."""
         try:
             read = self._file(account, run)
         except ValidationError:
             self._close(run, "failed", "import_failed_file_gone", {})
             return None
-        return stock_row_variants(run, read, self._connector(account).read_stock_rows(pending))
+        batch = self._connector(account).read_stock_rows(pending)
+        wanted = set(pending)
+        failures = {f.product_id: ("reason_shop_failure", f.reason) for f in batch.failures if f.product_id in wanted}
+        return stock_row_variants(run, read, batch.rows), failures
 
     def _file_chunk(
         self, run: Import, account: Account, variants: list[ShopVariant]

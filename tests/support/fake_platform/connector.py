@@ -27,6 +27,7 @@ from shophub.domain.shop import (
     ShopStockRow,
     ShopVariant,
     StockPushOutcome,
+    StockRowBatch,
     StockUpdate,
     VariantBatch,
 )
@@ -242,14 +243,15 @@ class KramikConnector:
             quantity=shop.slots[sku.slot_id] if with_stock else None,
         )
 
-    def read_stock_rows(self, product_ids: Sequence[int]) -> list[ShopStockRow]:
+    def read_stock_rows(self, product_ids: Sequence[int]) -> StockRowBatch:
         shop = self._call("inventory")
-        return [
+        rows = [
             ShopStockRow(product_id=s.item_id, variant_id=s.id, stock_id=s.slot_id, quantity=shop.slots[s.slot_id])
             for item_id in product_ids
             if item_id in shop.items
             for s in shop.items[item_id].skus
         ]
+        return StockRowBatch(rows=rows)
 
     def read_stock(self, stock_ids: Sequence[int]) -> dict[int, int]:
         shop = self._call("inventory")

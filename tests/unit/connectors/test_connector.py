@@ -433,6 +433,8 @@ def catalogue_handler(products: dict[int, dict[str, Any]], *, broken: set[int] |
                 }
             )
         if path == "stock_availables":
+            if broken & set(ids):
+                return httpx.Response(500, content=b"<b>Fatal error</b>: Allowed memory size exhausted")
             rows = []
             for p in ids:
                 for s in products[p]["associations"]["stock_availables"]:
@@ -481,6 +483,16 @@ def test_variants_with_identifier_fallback_gross_price_and_stock() -> None:
     # products, combinations (only for products that have some), option values, stock, 3 for taxes
     assert len(scripted.requests) == 7
     assert params_of(scripted.requests[1])["filter[id_product]"] == "[1]"
+
+
+def test_stock_rows_a_product_breaks_are_reported_and_the_others_read() -> None:
+    products = {i: product(i) for i in range(1, 9)}
+    scripted = ScriptedShop(catalogue_handler(products, broken={5}))
+    batch = make_connector(scripted).read_stock_rows(list(range(1, 9)))
+
+    assert [(f.product_id, f.reason.split(":")[0]) for f in batch.failures] == [(5, "shop_server_error")]
+    assert sorted(r.product_id for r in batch.rows) == [1, 2, 3, 4, 6, 7, 8]
+    assert all(r.stock_id for r in batch.rows)
 
 
 def test_a_product_that_breaks_the_batch_is_isolated_and_reported() -> None:

@@ -53,6 +53,7 @@ from shophub.domain.shop import (
     ShopOrder,
     ShopStockRow,
     StockPushOutcome,
+    StockRowBatch,
     StockUpdate,
     VariantBatch,
     VariantOption,
@@ -936,19 +937,23 @@ class PrestaShopConnector:
 
     # --- stock -------------------------------------------------------------------------------------
 
-    def read_stock_rows(self, product_ids: Sequence[int]) -> list[ShopStockRow]:
+    def read_stock_rows(self, product_ids: Sequence[int]) -> StockRowBatch:
         wanted: dict[int, dict[str, Any]] = {int(i): {} for i in product_ids if int(i) > 0}
-        rows = self._read_stock_rows(wanted, {}, [16])
-        return [
-            ShopStockRow(
-                product_id=product_id,
-                variant_id=variant_id,
-                stock_id=as_int(record.get("id"), "stock_availables.id"),
-                quantity=as_int(record.get("quantity"), "quantity"),
-            )
-            for product_id, by_variant in sorted(rows.items())
-            for variant_id, record in sorted(by_variant.items())
-        ]
+        failures: dict[int, str] = {}
+        rows = self._read_stock_rows(wanted, failures, [16])
+        return StockRowBatch(
+            rows=[
+                ShopStockRow(
+                    product_id=product_id,
+                    variant_id=variant_id,
+                    stock_id=as_int(record.get("id"), "stock_availables.id"),
+                    quantity=as_int(record.get("quantity"), "quantity"),
+                )
+                for product_id, by_variant in sorted(rows.items())
+                for variant_id, record in sorted(by_variant.items())
+            ],
+            failures=[ProductFailure(product_id=p, reason=r) for p, r in sorted(failures.items())],
+        )
 
     def read_stock(self, stock_ids: Sequence[int]) -> dict[int, int]:
         out: dict[int, int] = {}
