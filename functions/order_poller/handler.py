@@ -4,12 +4,15 @@
   fetching enabled, on ``OrderPollQueue``.
 * An SQS event from ``OrderPollQueue`` → the worker (:func:`shophub.jobs.work_jobs`, partial
   batch failures): one account polled per message. A transient shop failure fails the record
-  (SQS delivers it again; after 5 receives it lands in the DLQ); permanent failures are logged
-  and the record succeeds; a malformed message is logged and dropped.
+  (SQS delivers it again); on its last delivery the account's order poll breaker opens instead
+  of the record going to the DLQ (``OpenCircuitBreakers`` is published, as while it stays open);
+  permanent failures are logged and the record succeeds; a malformed message is logged and
+  dropped.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -33,6 +36,10 @@ def poll(job: PollOrdersJob, attempt: int, deadline: Deadline | None) -> None:
     metrics.add_metric(name="OrdersImported", unit=MetricUnit.Count, value=result.stats.imported)
     metrics.add_metric(name="OrdersUpdated", unit=MetricUnit.Count, value=result.stats.updated)
     metrics.add_metric(name="OrderPollShopRequests", unit=MetricUnit.Count, value=result.stats.shop_requests)
+    if result.outcome == "parked":
+        # the alarm on open circuit breakers reads this metric with the stage as its dimension
+        metrics.add_dimension(name="Stage", value=os.environ.get("SHOPHUB_STAGE", "dev"))
+        metrics.add_metric(name="OpenCircuitBreakers", unit=MetricUnit.Count, value=1)
     logger.info(
         "order poll finished",
         extra={"account_id": job.account_id, "outcome": result.outcome, **result.stats.as_dict()},

@@ -6,6 +6,8 @@ Through the real poll worker on moto and simulated PrestaShop shops."""
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from datetime import timedelta
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from local.stack.events import LambdaContext, sqs_event_from_bodies
 from shophub.domain.orders import PollOrdersJob
 from shophub.errors import ShopTransientError
 from shophub.services.push_breakers import BreakerPolicy
@@ -37,6 +40,12 @@ def poller_trigger() -> dict:
     events = template["Resources"]["OrderPollerFunction"]["Properties"]["Events"]
     [queue_event] = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]
     return queue_event
+
+
+def poller_handler():
+    from functions.order_poller import handler
+
+    return handler.handler
 
 
 def poll_job(account_id: str, reason: str = "schedule") -> PollOrdersJob:
@@ -126,3 +135,31 @@ def test_a_shop_that_stays_down_has_its_polls_parked_then_resumed(
     actions = [e.action for e in logs(stack, account_id=account_id)]
     assert "orders.poll_resumed" in actions
     assert actions.index("orders.poll_resumed") < actions.index("orders.poll_parked")
+
+
+def test_a_parked_poll_sends_nothing_and_publishes_the_open_breaker_metric(
+    stack: TestStack, container: TestContainer, shops, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # the tests' stack turns metrics off
+    shop = connect_shop(stack, container, orders=1)
+    shops.append(shop)
+    breakers, now = container.order_poll_breakers, container.clock()
+    for _ in range(5):
+        breakers.add_failure(shop.account.id, "shop_unreachable")
+    breakers.open(shop.account.id, until=now + timedelta(minutes=4), at=now, first=True)
+    event = sqs_event_from_bodies(
+        [poll_job(shop.account.id).model_dump(mode="json")], stack.queue_arn("OrderPollQueue")
+    )
+    capsys.readouterr()
+
+    # When the schedule's poll of that account arrives
+    answer = poller_handler()(event, LambdaContext("order-poller", timeout_seconds=120))
+
+    # Then it succeeds without a request to the shop, and the function publishes the metric the
+    # open-breaker alarm watches (with the stage the alarm names)
+    assert answer == {"batchItemFailures": []}
+    assert shop.sim.request_count == 0
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [metrics] = [e for e in emitted if "OpenCircuitBreakers" in e]
+    assert metrics["OpenCircuitBreakers"] == [1.0]
+    assert metrics["Stage"] == os.environ["SHOPHUB_STAGE"]

@@ -9,8 +9,9 @@ One invocation receives a batch of ``StockChanged`` messages. Per tenant it
    pushes the newest quantity, never its own) and the product's offers (``offer_keys`` on the
    product, or GSI1 for products without them);
 2. keeps the accounts that are not deleted and have ``products.update_stock`` on, and pushes
-   each of them in its own thread (accounts in parallel), holding the account's push lease
-   while it does: one run pushes an account at a time, whatever the number of invocations;
+   each of them in its own thread (the accounts of every tenant of the batch in one pool,
+   accounts that failed lately last), holding the account's push lease while it does: one run
+   pushes an account at a time, whatever the number of invocations;
 3. under the lease reads the offers, keeps those whose template syncs stock, drops rows the shop
    already has (``pushed_quantity`` equals the target and the row is not in doubt), and writes
    the rest with the connector's multi-row write (100 rows per request, at most
