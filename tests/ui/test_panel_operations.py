@@ -2,7 +2,9 @@
 through the API, as panel I's test does it through the browser): an import with stock whose
 progress bar moves to 100%, a second import aborted, linking by API and by file (one bad line,
 its reason shown), a stock change reaching the shop with its report, orders fetched now, an
-order opened and a tracking number reaching the shop, two sections' logs, every screen at 390 px.
+order opened and a tracking number reaching the shop, two sections' logs, every screen at 390 px,
+a shop that stops answering shown on its account until it is back, and an import from a back
+office file with its refused line.
 """
 
 from __future__ import annotations
@@ -302,3 +304,38 @@ def test_a_shop_that_stops_answering_shows_on_its_account_and_clears_when_it_is_
         if not notice.count():
             break
     expect(notice).to_have_count(0)
+
+
+def test_an_import_from_a_back_office_file_with_a_refused_line(
+    page: Page, panel_url: str, account: MerchantAccount, local_stack: LocalStack, tmp_path: Path
+) -> None:
+    data = local_stack.shop.data
+    lines = ["Product ID;Active (0/1);Name *;Reference #;EAN13;Quantity"]
+    for product_id in (1, 2, 3):
+        product = data.product(product_id)
+        lines.append(f"{product_id};1;{product['name'][2]};{product['reference']};{product['ean13']};5")
+    lines.append(";1;Produkt bez identyfikatora w sklepie;NOWY-1;;1")  # no shop product id: refused
+    export = tmp_path / "produkty.csv"
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    # When the merchant uploads the back office's file to link its products by EAN
+    open_section(page, panel_url, account, "Importy")
+    page.get_by_label("Z pliku eksportu sklepu").check()
+    page.get_by_label("Plik eksportu (CSV)").set_input_files(export)
+    page.get_by_label("Co zrobić z produktami z pliku").select_option(label="Powiąż produkty")
+    screenshot(page, "31-import-from-file")
+    page.get_by_role("button", name="Uruchom import z pliku").click()
+
+    # Then the run shows what the file held, finishes, and lists the refused line with its reason
+    expect(page.get_by_role("heading", level=1, name="Powiązanie produktów")).to_be_visible()
+    expect(
+        page.get_by_text("Plik: plik importu produktów, wierszy danych: 4, pustych: 0, odrzuconych: 1")
+    ).to_be_visible()
+    expect(page.get_by_text(re.compile("^Zakończony$"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", level=2, name="Odrzucone wiersze pliku")).to_be_visible()
+    heading = page.get_by_role("heading", level=2, name="Odrzucone wiersze pliku")
+    rows = heading.locator("xpath=..").locator("tbody tr")  # the refusals' own section
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td").first).to_have_text("5")  # the file's fifth line (the header is the first)
+    expect(rows.first).to_contain_text("Wiersz nie ma numeru produktu sklepu")
+    screenshot(page, "32-import-from-file-refusals")

@@ -11,6 +11,7 @@ import { ImportStatus } from "./Imports";
 const RUNNING = ["preparing", "importing"];
 const ITEM_STATUSES = ["imported", "linked", "skipped", "failed", "aborted", "prepared"] as const;
 type ItemStatus = (typeof ITEM_STATUSES)[number];
+const FILE_KINDS = ["stock", "product_list", "sql_manager", "product_import", "combination_import"];
 
 /** One import: a live progress bar while it runs (the API polled every second), then its items. */
 export function ImportRun() {
@@ -61,6 +62,18 @@ export function ImportRun() {
             [t("imports.failed"), job.failed],
           ]}
         />
+        {job.file && (
+          <p className="muted">
+            {t("imports.fileSummary", {
+              kind: FILE_KINDS.includes(job.file.kind)
+                ? t(`imports.fileKind.${job.file.kind}` as TextKey)
+                : job.file.kind,
+              lines: job.file.lines,
+              blank: job.file.blank,
+              refused: job.lines_refused ?? 0,
+            })}
+          </p>
+        )}
         {job.reason && <Notice kind={job.status === "failed" ? "error" : "info"}>{job.reason}</Notice>}
         {abort.error && <Notice kind="error">{abort.error.message}</Notice>}
         {running && (
@@ -69,6 +82,7 @@ export function ImportRun() {
           </button>
         )}
       </div>
+      {job.file && (job.lines_refused ?? 0) > 0 && <Refusals importId={job.id} />}
       {!running && <ImportItems importId={job.id} />}
     </section>
   );
@@ -146,6 +160,56 @@ function ImportItems({ importId }: { importId: string }) {
       )}
       {items.hasMore && (
         <button type="button" className="secondary" onClick={items.more} disabled={items.busy}>
+          {t("common.more")}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** The lines of a file import's file that were not used, with their reasons, in file order. */
+function Refusals({ importId }: { importId: string }) {
+  const { t, language } = useT();
+  const { api } = useApp();
+  const { account } = useAccount();
+  const refusals = usePaged(
+    (cursor?: string) =>
+      call(
+        api.GET("/accounts/{id}/imports/{iid}/refusals", {
+          params: {
+            path: { id: account.id, iid: importId },
+            query: { limit: 100, ...(cursor ? { next: cursor } : {}) },
+          },
+        }),
+        t("common.networkError"),
+      ),
+    [api, importId, language],
+  );
+  return (
+    <section>
+      <h2>{t("imports.refusals")}</h2>
+      <Problem error={refusals.error} onRetry={refusals.reload} />
+      {!refusals.loaded && <Loading />}
+      {refusals.items.length > 0 && (
+        <table className="list">
+          <thead>
+            <tr>
+              <th scope="col">{t("imports.refusalLine")}</th>
+              <th scope="col">{t("imports.refusalReason")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {refusals.items.map((refusal) => (
+              <tr key={refusal.line}>
+                <td data-label={t("imports.refusalLine")}>{refusal.line}</td>
+                <td data-label={t("imports.refusalReason")}>{refusal.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {refusals.hasMore && (
+        <button type="button" className="secondary" onClick={refusals.more} disabled={refusals.busy}>
           {t("common.more")}
         </button>
       )}

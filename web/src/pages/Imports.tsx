@@ -54,7 +54,7 @@ export function ImportsSection() {
   );
   const templates = useLoad(() => call(api.GET("/accounts/{id}/templates", path), network), [api, account.id]);
   const mapping = useLoad(() => call(api.GET("/accounts/{id}/field-mapping", path), network), [api, account.id]);
-  const [mode, setMode] = useState<"import" | "link">("import");
+  const [mode, setMode] = useState<"import" | "link" | "file">("import");
   const running = (imports.data?.items ?? []).some((job) => ["preparing", "importing"].includes(job.status));
   useInterval(imports.reload, 2000, running);
 
@@ -79,6 +79,10 @@ export function ImportsSection() {
             <input type="radio" name="mode" checked={mode === "link"} onChange={() => setMode("link")} />
             {t("imports.linkProducts")}
           </label>
+          <label>
+            <input type="radio" name="mode" checked={mode === "file"} onChange={() => setMode("file")} />
+            {t("imports.fromFile")}
+          </label>
         </fieldset>
         {!hasDefault ? (
           <Notice kind="warning">
@@ -87,6 +91,8 @@ export function ImportsSection() {
           </Notice>
         ) : mode === "import" ? (
           <ImportForm identifiers={identifierOptions} />
+        ) : mode === "file" ? (
+          <FileImportForm identifiers={identifierOptions} />
         ) : (
           <LinkForm identifiers={identifierOptions} />
         )}
@@ -281,6 +287,73 @@ function LinkForm({ identifiers }: { identifiers: { value: string; label: string
         <LinksFile />
       )}
     </div>
+  );
+}
+
+/** An import or linking run from a catalogue file exported from the shop's back office. */
+function FileImportForm({ identifiers }: { identifiers: { value: string; label: string }[] }) {
+  const { t } = useT();
+  const { api } = useApp();
+  const { account } = useAccount();
+  const navigate = useNavigate();
+  const [file, setFile] = useState<File>();
+  const [mode, setMode] = useState<"import" | "link">("import");
+  const [identifier, setIdentifier] = useState<UniqueIdentifier>("ean");
+  const [withStock, setWithStock] = useState(true);
+  const submission = useSubmit();
+  const start = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!file) return;
+    await submission.run(async () => {
+      const started = await call(
+        api.POST("/accounts/{id}/imports/file", {
+          params: {
+            path: { id: account.id },
+            query: { mode, unique_identifier: identifier, with_stock: withStock },
+          },
+          body: file as never,
+          bodySerializer: (body: unknown) => body as BodyInit,
+          headers: { "Content-Type": "application/octet-stream" },
+        }),
+        t("common.networkError"),
+      );
+      navigate(started.id);
+      return undefined;
+    });
+  };
+  return (
+    <form onSubmit={start} noValidate>
+      <p className="advice">{t("imports.fileHelp")}</p>
+      {submission.error && <Notice kind="error">{submission.error.message}</Notice>}
+      <div className="field">
+        <label htmlFor="catalogue-file">{t("imports.file")}</label>
+        <input
+          id="catalogue-file"
+          type="file"
+          accept=".csv,text/csv,text/plain"
+          onChange={(event) => setFile(event.target.files?.[0])}
+        />
+      </div>
+      <div className="grid-2">
+        <SelectField
+          label={t("imports.fileMode")}
+          value={mode}
+          options={[
+            { value: "import", label: t("imports.importProducts") },
+            { value: "link", label: t("imports.linkProducts") },
+          ]}
+          onChange={(value) => setMode(value === "link" ? "link" : "import")}
+        />
+        <SelectField
+          label={t("imports.identifier")}
+          value={identifier}
+          options={identifiers}
+          onChange={(value) => setIdentifier(value as UniqueIdentifier)}
+        />
+      </div>
+      <Switch label={t("imports.withStock")} checked={withStock} onChange={setWithStock} />
+      <SaveBar busy={submission.busy} label={t("imports.fileSubmit")} busyLabel={t("imports.starting")} />
+    </form>
   );
 }
 
