@@ -167,11 +167,13 @@ class LocalStack:
         self.stack = self.aws.provision(model)
         self._saved_environ = dict(os.environ)
         os.environ.update(local_environment(endpoint, allow_local_shops=config.allow_local_shops))
-        # Every function's variables go into the process (the invoker also applies a function's
-        # own around its invocations): all functions share the process's one container here, and
-        # it reads its settings once, so they must hold every function's values (today the only
-        # one not common to all is the importer's links bucket, which file imports need).
-        os.environ.update(self.stack.union_environment())
+        # Variables shared by every function go into the process; a function's own ones are
+        # applied by the invoker around its invocations. All functions share the process's one
+        # container here, and it reads its settings (SHOPHUB_*) once, so those hold every
+        # function's values (today the only one not common to all is the importer's links
+        # bucket, which file imports need).
+        os.environ.update(self.stack.common_environment())
+        os.environ.update({k: v for k, v in self.stack.union_environment().items() if k.startswith("SHOPHUB_")})
         from shophub import wiring
 
         wiring.reset()

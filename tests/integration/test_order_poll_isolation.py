@@ -19,6 +19,7 @@ import yaml
 from local.stack.events import LambdaContext, sqs_event_from_bodies
 from shophub.domain.orders import PollOrdersJob
 from shophub.errors import ShopTransientError
+from shophub.observability import metrics as powertools_metrics
 from shophub.services.push_breakers import BreakerPolicy
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack
@@ -151,6 +152,7 @@ def test_a_parked_poll_sends_nothing_and_publishes_the_open_breaker_metric(
         [poll_job(shop.account.id).model_dump(mode="json")], stack.queue_arn("OrderPollQueue")
     )
     capsys.readouterr()
+    powertools_metrics.clear_metrics()  # what earlier tests of this process added while metrics were off
 
     # When the schedule's poll of that account arrives
     answer = poller_handler()(event, LambdaContext("order-poller", timeout_seconds=120))
