@@ -18,7 +18,7 @@ import pytest
 
 from local.prestashop import ShopSimulator
 from shophub.services.push_breakers import BreakerPolicy
-from shophub.services.shop_isolation import ShopIsolation
+from shophub.services.stock_push import Delivery
 from shophub.store import keys
 from tests.support.api import ApiClient
 from tests.support.aws import TestStack
@@ -155,19 +155,24 @@ def test_a_shop_that_keeps_failing_is_parked_and_resumes_when_it_answers(stack: 
 
 def test_shops_that_failed_lately_are_pushed_after_the_healthy_ones(stack: TestStack, shops, clock: Clock) -> None:
     links = link_everywhere(stack, shops)
-    [healthy_id, slow_id, dead_id] = [account_id for account_id, _ in links]
-    container = stack.container
-    container.breakers.add_failure(dead_id, "shop_unreachable")  # one failure: not open yet
-    container.breakers.add_failure(slow_id, "shop_timeout")
-    accounts = [container.accounts.get(TENANT, a) for a in (dead_id, slow_id, healthy_id)]
+    by_account = {account_id: shop for (account_id, _), shop in zip(links, shops, strict=True)}
+    [*suspects, healthy_id] = sorted(by_account)  # the healthy account would otherwise go last
+    for account_id in suspects:
+        stack.container.breakers.add_failure(account_id, "shop_unreachable")  # one failure: not open
+    api = ApiClient(token=stack.container.tokens.create(TENANT), language="en")
+    assert api.put("/stock", {"items": [{"product_id": 1, "quantity": 3}]}).status == 202
+    service = stack.container.stock_push_service()
+    service.pipeline.account_workers = 1  # one account at a time: the order shows
 
-    # When a batch names the three shops, the two that failed lately first
-    to_push, known = ShopIsolation(container.breakers, lambda: None, container.activity).split(accounts, clock.now)
+    # When one push names the three shops (all answering again)
+    result = service.push([Delivery(m["MessageId"], m["Body"]) for m in queued(stack)])
 
-    # Then all three are pushed (no breaker is open), the healthy shop first, so the
-    # invocation's account workers never keep it waiting behind them
-    assert [a.id for a in to_push] == [healthy_id, dead_id, slow_id]
-    assert set(known) == {dead_id, slow_id}
+    # Then every row is written, the healthy shop's first, so the invocation's account workers
+    # never keep it waiting behind shops that failed lately
+    assert result.failed_message_ids == set()
+    first_request = {a: min(r.started_at for r in shop.requests) for a, shop in by_account.items()}
+    assert min(first_request, key=first_request.__getitem__) == healthy_id
+    assert all(shop_quantity(shop, int(row["id"])) == 3 for (_, row), shop in zip(links, shops, strict=True))
 
 
 def test_a_slow_shop_of_one_tenant_never_holds_back_another_tenants_rows(stack: TestStack, shops, clock: Clock) -> None:

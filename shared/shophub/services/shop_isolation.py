@@ -55,12 +55,10 @@ class ShopIsolation:
         self.levels: dict[int, ProductStock] = {}
 
     def split(self, accounts: Sequence[Account], at: datetime) -> tuple[list[Account], dict[str, PushBreaker]]:
-        """The accounts to push now, and the breakers of all (open ones are left out). Accounts
-        that failed lately go last, so a batch's healthy shops are never queued behind them for
-        the invocation's account workers."""
+        """The accounts to push now, and the breakers of all (open ones are left out; the
+        others with a breaker failed lately)."""
         known = self.breakers.get_many([a.id for a in accounts])
         to_push = [a for a in accounts if not (a.id in known and known[a.id].is_open(at))]
-        to_push.sort(key=lambda a: a.id in known)
         self.tally.open_breakers += len(accounts) - len(to_push)
         return to_push, known
 

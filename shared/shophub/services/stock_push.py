@@ -230,12 +230,10 @@ class StockPushService:
             at=at,
             order=lambda account: account.id in suspects,
         )
-        for plan, results in zip(plans, runs, strict=True):
-            failed = plan.failed | self._settle(plan, results, at)
-            for (tenant_id, _), products in wanted.items():
-                if tenant_id == plan.tenant_id:
-                    for product_id in failed & products.keys():
-                        result.failed_message_ids |= products[product_id]
+        failed = {plan.tenant_id: plan.failed | self._settle(plan, r, at) for plan, r in zip(plans, runs, strict=True)}
+        for (tenant_id, _), products in wanted.items():
+            for product_id in failed[tenant_id] & products.keys():
+                result.failed_message_ids |= products[product_id]
         if self.isolation is not None:
             result.open_breakers = self.isolation.tally.open_breakers
             result.given_back = self.isolation.tally.given_back_rows
