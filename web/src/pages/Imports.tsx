@@ -140,6 +140,15 @@ export function ImportsSection() {
   );
 }
 
+/** A file sent as the request body, as it is (the API reads it as application/octet-stream). */
+function fileBody(file: File) {
+  return {
+    body: file as never,
+    bodySerializer: (body: unknown) => body as BodyInit,
+    headers: { "Content-Type": "application/octet-stream" },
+  };
+}
+
 function numberOrNull(value: string): number | null {
   const number = Number(value.trim());
   return value.trim() && Number.isInteger(number) ? number : null;
@@ -311,9 +320,7 @@ function FileImportForm({ identifiers }: { identifiers: { value: string; label: 
             path: { id: account.id },
             query: { mode, unique_identifier: identifier, with_stock: withStock },
           },
-          body: file as never,
-          bodySerializer: (body: unknown) => body as BodyInit,
-          headers: { "Content-Type": "application/octet-stream" },
+          ...fileBody(file),
         }),
         t("common.networkError"),
       );
@@ -391,9 +398,7 @@ function LinksFile() {
       const answer = await call(
         api.POST("/accounts/{id}/links/file", {
           ...path,
-          body: file as never,
-          bodySerializer: (body: unknown) => body as BodyInit,
-          headers: { "Content-Type": "application/octet-stream" },
+          ...fileBody(file),
         }),
         t("common.networkError"),
       );
